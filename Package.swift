@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Upcoming features we opt into everywhere: explicit `any`, imports that say what they leak.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "bubble-timer-server",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bubble-timer", targets: ["BubbleTimer"]),
+        .executable(name: "bubble-replay", targets: ["Replay"]),
+        .executable(name: "bubble-inspect", targets: ["Inspector"]),
+        .executable(name: "bubble-bench", targets: ["Benchmarks"]),
+        .library(name: "BubbleCore", targets: ["BubbleCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's liblmdb-dev; the only C we link.
+        .systemLibrary(
+            name: "CLMDB",
+            path: "Sources/CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        // The one thin, safe wrapper: the only code that touches LMDB's C pointers.
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strictSettings),
+        // Pure domain: commands, decide, events, evolve. No I/O imports.
+        .target(name: "TimerDomain", swiftSettings: strictSettings),
+        // The append-only log: record format, checksums, hash chain, key layout.
+        .target(name: "EventLog", dependencies: ["LMDB", "TimerDomain"], swiftSettings: strictSettings),
+        // Read models folded from the log, and the pure fan-out projector.
+        .target(
+            name: "Projections",
+            dependencies: ["TimerDomain", "EventLog", "LMDB"],
+            path: "Projections",
+            swiftSettings: strictSettings
+        ),
+        // The data path: command → decide → append → project, with group commit; replay; queries.
+        .target(
+            name: "BubbleCore",
+            dependencies: ["LMDB", "TimerDomain", "EventLog", "Projections"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "BubbleTimer",
+            dependencies: ["BubbleCore", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ToolSupport",
+            dependencies: ["BubbleCore"],
+            path: "Tools/ToolSupport",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "Replay",
+            dependencies: ["BubbleCore", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/Replay",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "Inspector",
+            dependencies: ["BubbleCore", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/Inspector",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["BubbleCore", "LMDB", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/Benchmarks",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .testTarget(name: "TimerDomainTests", dependencies: ["TimerDomain"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "BubbleCore", "TimerDomain", "EventLog"]),
+        .testTarget(
+            name: "ToolsTests",
+            dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector"]
+        ),
+    ]
+)

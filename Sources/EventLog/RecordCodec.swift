@@ -1,0 +1,88 @@
+internal import TimerDomain
+
+/// The on-disk record (see docs/file-format.md):
+///
+///     u8   record version (1)
+///     u32  CRC-32C (little-endian) of every byte after this field
+///     [32] chain = SHA-256(previous chain ‖ body)
+///     body = u64 seq, i64 timestamp ms, str actor user, str actor device, opt-str command id,
+///            u8 event tag, tag-specific payload
+///
+/// Strings are a LEB128 length and UTF-8 bytes; optional strings a 0/1 flag first.
+public enum RecordCodec {
+    public static let currentVersion: UInt8 = 1
+    static let headerSize = 1 + 4 + 32
+
+    /// Encodes `envelope` after `previousChain`; returns the record and the new chain value.
+    public static func encode(_ envelope: EventEnvelope, previousChain: [UInt8]) -> (record: [UInt8], chain: [UInt8]) {
+        var body = ByteWriter(capacity: 192)
+        body.u64(envelope.seq)
+        body.u64(UInt64(bitPattern: envelope.timestamp))
+        body.string(envelope.actor.userID)
+        body.string(envelope.actor.deviceID)
+        body.optionalString(envelope.commandID)
+        EventCodec.encode(envelope.event, into: &body)
+
+        let chain = previousChain.withUnsafeBytes { prev in
+            body.bytes.withUnsafeBytes { SHA256.hash(prev, $0) }
+        }
+        var record = [UInt8]()
+        record.reserveCapacity(headerSize + body.bytes.count)
+        record.append(currentVersion)
+        record += [0, 0, 0, 0]
+        record += chain
+        record += body.bytes
+        let crc = record.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[5...])) }
+        withUnsafeBytes(of: crc.littleEndian) { crcBytes in
+            for i in 0..<4 { record[1 + i] = crcBytes[i] }
+        }
+        return (record, chain)
+    }
+
+    /// Decodes a record stored under `seq`, checking its checksum and that it names the same seq.
+    public static func decode(_ record: UnsafeRawBufferPointer, seq: UInt64) throws(LogError) -> EventEnvelope {
+        guard record.count > headerSize else { throw .corrupt(seq: seq, reason: "record is \(record.count) bytes, shorter than its header") }
+        let version = record[0]
+        guard version == 1 else { throw .corrupt(seq: seq, reason: "unknown record version \(version)") }
+        let stored = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+        let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[5...]))
+        guard stored == actual else { throw .corrupt(seq: seq, reason: "checksum mismatch (stored \(hex(stored)), computed \(hex(actual)))") }
+        return try decodeBody(UnsafeRawBufferPointer(rebasing: record[headerSize...]), seq: seq)
+    }
+
+    /// The chain value stored in a record (for verification), without decoding it.
+    public static func storedChain(_ record: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard record.count > headerSize else { return nil }
+        return Array(record[5..<headerSize])
+    }
+
+    /// The chain value a record should carry after `previousChain`.
+    public static func expectedChain(_ record: UnsafeRawBufferPointer, previousChain: [UInt8]) -> [UInt8]? {
+        guard record.count > headerSize else { return nil }
+        return previousChain.withUnsafeBytes { SHA256.hash($0, UnsafeRawBufferPointer(rebasing: record[headerSize...])) }
+    }
+
+    static func decodeBody(_ body: UnsafeRawBufferPointer, seq: UInt64) throws(LogError) -> EventEnvelope {
+        var r = ByteReader(body)
+        do throws(DecodeFailure) {
+            let storedSeq = try r.u64()
+            guard storedSeq == seq else { throw .malformed("record says seq \(storedSeq) but is stored under \(seq) (moved or reordered)") }
+            let timestamp = Int64(bitPattern: try r.u64())
+            let actor = Actor(userID: try r.string(), deviceID: try r.string())
+            let commandID = try r.optionalString()
+            let event = try EventCodec.decode(&r)
+            guard r.isAtEnd else { throw .malformed("\(body.count - r.offset) unexpected bytes after the event") }
+            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event)
+        } catch {
+            switch error {
+            case .truncated: throw .corrupt(seq: seq, reason: "record is truncated")
+            case .malformed(let why): throw .corrupt(seq: seq, reason: why)
+            }
+        }
+    }
+
+    private static func hex(_ v: UInt32) -> String {
+        let s = String(v, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - s.count) + s
+    }
+}

@@ -1,0 +1,73 @@
+/// Who is acting: the authenticated user (from the token) on one of their devices.
+public struct Actor: Equatable, Hashable, Sendable {
+    public var userID: UserID
+    public var deviceID: DeviceID
+
+    public init(userID: UserID, deviceID: DeviceID) {
+        self.userID = userID
+        self.deviceID = deviceID
+    }
+}
+
+/// Everything a command may change, in the imperative.
+public enum Command: Equatable, Sendable {
+    case timer(TimerCommand)
+    case device(DeviceCommand)
+    /// Written once per process start, so the connection view can forget sockets that died
+    /// with the previous process.
+    case markServerStarted(version: String)
+}
+
+/// Commands on one timer's stream.
+public enum TimerCommand: Equatable, Sendable {
+    /// Creates the timer on first use. `shareWith` adds shares when the caller owns the
+    /// timer and is ignored otherwise (Android clients echo the whole list on every update).
+    case update(TimerSnapshot, shareWith: [UserID] = [])
+    case stop(TimerID)
+    case share(TimerID, with: UserID)
+    /// Removes a user from the share; a shared user may remove themself (leave).
+    case unshare(TimerID, user: UserID)
+
+    public var timerID: TimerID {
+        switch self {
+        case .update(let timer, _): timer.id
+        case .stop(let id), .share(let id, _), .unshare(let id, _): id
+        }
+    }
+}
+
+/// Commands on the acting user's own stream.
+public enum DeviceCommand: Equatable, Sendable {
+    case connect(connectionID: String)
+    case disconnect(connectionID: String, reason: String)
+    /// Push (FCM) token of a device of the caller; the device need not be the one connected.
+    case registerPushToken(device: DeviceID, token: String)
+    case removePushToken(device: DeviceID)
+}
+
+/// Data the decider needs besides state, passed in so that `decide` stays pure.
+public struct DecisionContext: Sendable {
+    public var actor: Actor
+    /// Sequence number of the latest server-start marker: connections from earlier epochs are dead.
+    public var serverEpoch: UInt64
+    public var limits: Limits
+
+    public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits()) {
+        self.actor = actor
+        self.serverEpoch = serverEpoch
+        self.limits = limits
+    }
+}
+
+/// Sizes beyond which input cannot be a timer. Configurable by the server.
+public struct Limits: Equatable, Sendable {
+    public var maxIDLength = 128
+    public var maxNameLength = 256
+    public var maxDurationLength = 64
+    public var maxTags = 32
+    public var maxTagLength = 64
+    public var maxSharesPerTimer = 100
+    public var maxPushTokenLength = 4096
+
+    public init() {}
+}

@@ -1,0 +1,86 @@
+/// `decide(command, state) -> [Event]`: pure, no clock, no storage. An empty list means the
+/// command changes nothing (idempotent repeat); a thrown ``Rejection`` means it is refused.
+public enum Decider {
+    public static func decide(_ command: TimerCommand, state: TimerState, context: DecisionContext) throws(Rejection) -> [Event] {
+        let caller = context.actor.userID
+        switch command {
+        case .update(let timer, let shareWith):
+            try Validation.check(timer, limits: context.limits)
+            switch state {
+            case .unknown:
+                // First update creates the timer, owned by the authenticated caller.
+                let created = Event.timerCreated(timer, owner: caller)
+                return [created] + (try shares(shareWith, owner: caller, existing: [], timerID: timer.id, context: context))
+            case .stopped(let owner):
+                throw owner == caller ? .timerStopped(timer.id) : .notFound(timer.id)
+            case .active(let active):
+                guard active.canAccess(caller) else { throw .notFound(timer.id) }
+                var events: [Event] = active.timer == timer ? [] : [.timerUpdated(timer)]
+                if caller == active.owner {
+                    events += try shares(shareWith, owner: caller, existing: active.sharedWith, timerID: timer.id, context: context)
+                }
+                return events
+            }
+
+        case .stop(let id):
+            guard let active = state.active else { return [] }  // unknown or already stopped: idempotent
+            guard active.canAccess(caller) else { throw .notFound(id) }
+            return [.timerStopped(id, owner: active.owner, sharedWith: active.sharedWith.sorted())]
+
+        case .share(let id, let user):
+            guard let active = state.active, active.canAccess(caller) else { throw .notFound(id) }
+            guard caller == active.owner else { throw .forbidden(id, reason: "only the owner can share this timer") }
+            try Validation.identifier(user, field: "sharedWithUser", limits: context.limits)
+            guard user != active.owner else { throw .invalid(field: "sharedWithUser", reason: "a timer cannot be shared with its owner") }
+            return try shares([user], owner: caller, existing: active.sharedWith, timerID: id, context: context)
+
+        case .unshare(let id, let user):
+            guard let active = state.active, active.canAccess(caller) else { throw .notFound(id) }
+            guard caller == active.owner || caller == user else {
+                throw .forbidden(id, reason: "only the owner can remove other users from this timer")
+            }
+            return active.sharedWith.contains(user) ? [.timerUnshared(id, user: user)] : []
+        }
+    }
+
+    public static func decide(_ command: DeviceCommand, state: UserState, context: DecisionContext) throws(Rejection) -> [Event] {
+        let user = context.actor.userID
+        let device = context.actor.deviceID
+        switch command {
+        case .connect(let connection):
+            try Validation.identifier(device, field: "deviceId", limits: context.limits)
+            let current = state.connections[device]
+            if current?.connectionID == connection, current?.epoch == context.serverEpoch { return [] }
+            return [.deviceConnected(user, device: device, connectionID: connection, epoch: context.serverEpoch)]
+        case .disconnect(let connection, let reason):
+            // A superseded connection, or one from before the last restart, is already gone.
+            guard let current = state.connections[device], current.connectionID == connection,
+                  current.epoch == context.serverEpoch else { return [] }
+            return [.deviceDisconnected(user, device: device, connectionID: connection, reason: reason)]
+        case .registerPushToken(let target, let token):
+            try Validation.identifier(target, field: "deviceId", limits: context.limits)
+            try Validation.text(token, field: "fcmToken", max: context.limits.maxPushTokenLength, allowEmpty: false)
+            return state.pushTokens[target] == token ? [] : [.pushTokenRegistered(user, device: target, token: token)]
+        case .removePushToken(let target):
+            try Validation.identifier(target, field: "deviceId", limits: context.limits)
+            return state.pushTokens[target] == nil ? [] : [.pushTokenRemoved(user, device: target)]
+        }
+    }
+
+    /// Share events for users not yet shared with; never the owner, never twice.
+    private static func shares(
+        _ users: [UserID], owner: UserID, existing: Set<UserID>, timerID: TimerID, context: DecisionContext
+    ) throws(Rejection) -> [Event] {
+        var seen = existing
+        var events: [Event] = []
+        for user in users where user != owner && !seen.contains(user) {
+            try Validation.identifier(user, field: "shareWith", limits: context.limits)
+            seen.insert(user)
+            events.append(.timerShared(timerID, with: user))
+        }
+        guard seen.count <= context.limits.maxSharesPerTimer else {
+            throw .tooManyShares(timerID, limit: context.limits.maxSharesPerTimer)
+        }
+        return events
+    }
+}

@@ -1,0 +1,35 @@
+/// Why a command was refused. Nothing is appended for a rejected command.
+///
+/// The server maps each case to one HTTP status and one WebSocket error code; `code` is the
+/// stable identifier clients may switch on.
+public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The timer does not exist or the caller may not see it (existence is not leaked).
+    case notFound(TimerID)
+    /// The caller may see the timer but not do this to it.
+    case forbidden(TimerID, reason: String)
+    /// The input cannot be a timer or share; `field` names the offending field.
+    case invalid(field: String, reason: String)
+    /// The owner updated a timer that was stopped; timer ids are not reused.
+    case timerStopped(TimerID)
+    case tooManyShares(TimerID, limit: Int)
+
+    public var code: String {
+        switch self {
+        case .notFound: "not_found"
+        case .forbidden: "forbidden"
+        case .invalid: "invalid"
+        case .timerStopped: "timer_stopped"
+        case .tooManyShares: "too_many_shares"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "timer '\(id)' not found"
+        case .forbidden(let id, let reason): "not allowed on timer '\(id)': \(reason)"
+        case .invalid(let field, let reason): "invalid \(field): \(reason)"
+        case .timerStopped(let id): "timer '\(id)' was stopped; start a new timer with a new id"
+        case .tooManyShares(let id, let limit): "timer '\(id)' cannot be shared with more than \(limit) users"
+        }
+    }
+}
