@@ -31,7 +31,7 @@ public struct EventLog: Sendable {
     }
 
     /// The end of the log as of `txn`.
-    public func head(_ txn: borrowing some ReadableTransaction & ~Copyable) throws -> LogHead {
+    public func head(_ txn: ReadTransaction) throws -> LogHead {
         try txn.get(meta, key: Self.headKey) { raw -> LogHead in
             var r = ByteReader(raw)
             let seq = try r.u64()
@@ -43,11 +43,11 @@ public struct EventLog: Sendable {
 
     /// Appends events in one write transaction. Create one per transaction, `append` each
     /// event, then `finish()` to record the new head.
-    public struct Appender: ~Copyable {
+    public struct Appender {
         let log: EventLog
         public private(set) var head: LogHead
 
-        public init(log: EventLog, txn: borrowing WriteTransaction) throws {
+        public init(log: EventLog, txn: WriteTransaction) throws {
             self.log = log
             self.head = try log.head(txn)
         }
@@ -55,7 +55,7 @@ public struct EventLog: Sendable {
         /// Writes one event after the current head. `now` is clamped so that time never runs
         /// backwards along the log (time-travel queries rely on it).
         public mutating func append(
-            _ event: Event, actor: Actor, commandID: String?, now: Int64, txn: borrowing WriteTransaction
+            _ event: Event, actor: Actor, commandID: String?, now: Int64, txn: WriteTransaction
         ) throws -> EventEnvelope {
             let envelope = EventEnvelope(
                 seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event
@@ -68,7 +68,7 @@ public struct EventLog: Sendable {
             return envelope
         }
 
-        public func finish(_ txn: borrowing WriteTransaction) throws {
+        public func finish(_ txn: WriteTransaction) throws {
             var w = ByteWriter(capacity: 48)
             w.u64(head.seq)
             w.u64(UInt64(bitPattern: head.timestamp))
@@ -78,13 +78,13 @@ public struct EventLog: Sendable {
     }
 
     /// The event at `seq`, or `nil` past the end.
-    public func envelope(at seq: UInt64, _ txn: borrowing some ReadableTransaction & ~Copyable) throws -> EventEnvelope? {
+    public func envelope(at seq: UInt64, _ txn: ReadTransaction) throws -> EventEnvelope? {
         try txn.get(events, key: BigEndianKey.encode(seq)) { raw in try RecordCodec.decode(raw, seq: seq) }
     }
 
     /// Visits events in order from `seq` (inclusive) until `body` returns `false`.
     public func scan(
-        from seq: UInt64 = 1, _ txn: borrowing some ReadableTransaction & ~Copyable,
+        from seq: UInt64 = 1, _ txn: ReadTransaction,
         _ body: (EventEnvelope) throws -> Bool
     ) throws {
         try txn.scan(events, from: BigEndianKey.encode(seq)) { key, value in
@@ -95,7 +95,7 @@ public struct EventLog: Sendable {
 
     /// Visits the seqs of one stream in order, from `seq` (inclusive).
     public func streamSeqs(
-        _ stream: StreamID, from seq: UInt64 = 0, _ txn: borrowing some ReadableTransaction & ~Copyable,
+        _ stream: StreamID, from seq: UInt64 = 0, _ txn: ReadTransaction,
         _ body: (UInt64) throws -> Bool
     ) throws {
         try txn.scanDuplicates(streams, key: Array(stream.description.utf8), from: seq > 0 ? BigEndianKey.encode(seq) : nil) { raw in
@@ -106,7 +106,7 @@ public struct EventLog: Sendable {
 
     /// Every event of one stream, in order.
     public func history(
-        of stream: StreamID, _ txn: borrowing some ReadableTransaction & ~Copyable, _ body: (EventEnvelope) throws -> Bool
+        of stream: StreamID, _ txn: ReadTransaction, _ body: (EventEnvelope) throws -> Bool
     ) throws {
         try streamSeqs(stream, txn) { seq in
             guard let envelope = try envelope(at: seq, txn) else {
@@ -117,7 +117,12 @@ public struct EventLog: Sendable {
     }
 
     /// Number of events in one stream.
-    public func count(of stream: StreamID, _ txn: borrowing some ReadableTransaction & ~Copyable) throws -> Int {
+    public func count(of stream: StreamID, _ txn: ReadTransaction) throws -> Int {
         try txn.duplicateCount(streams, key: Array(stream.description.utf8))
     }
+}
+
+extension EventLog.Appender {
+    /// Continues after a head copied from elsewhere (time travel writes a log prefix verbatim).
+    public mutating func restore(_ head: LogHead) { self.head = head }
 }

@@ -20,7 +20,7 @@ extension EventLog {
     /// Checks every record: checksum, decoding, seq continuity, the hash chain and the head,
     /// and that the stream index lists each record. Reports problems instead of trapping.
     public func verify(
-        _ txn: borrowing some ReadableTransaction & ~Copyable, maxProblems: Int = 100,
+        _ txn: ReadTransaction, maxProblems: Int = 100,
         progress: (UInt64) -> Void = { _ in }
     ) throws -> LogVerification {
         var result = LogVerification()

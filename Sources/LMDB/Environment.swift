@@ -73,18 +73,27 @@ public final class Environment: @unchecked Sendable {
         var dbFlags = flags.rawValue
         if options.readOnly {
             dbFlags &= ~UInt32(MDB_CREATE)
-            return try read { txn in try txn.open(name, flags: dbFlags) }
+            // A handle opened in a transaction that aborts is closed again, so even the
+            // read-only transaction that opens it must commit.
+            return try gate.shared { () throws -> Database in
+                let txn = try ReadTransaction(environment: self)
+                defer { txn.end() }
+                let db = try txn.open(name, flags: dbFlags)
+                try txn.commitAndEnd()
+                return db
+            }
         }
         dbFlags |= UInt32(MDB_CREATE)
         return try write { txn in try txn.open(name, flags: dbFlags) }
     }
 
     /// Runs `body` in a read-only snapshot. Bytes seen inside must be copied out before it returns.
-    public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
         while true {
             do {
                 return try gate.shared { () throws -> R in
                     let txn = try ReadTransaction(environment: self)
+                    defer { txn.end() }
                     return try body(txn)
                 }
             } catch let error as LMDBError where error.kind == .mapResized {
@@ -98,13 +107,14 @@ public final class Environment: @unchecked Sendable {
     ///
     /// When the map is full the transaction is aborted, the map doubled and `body` run again
     /// from the start, so `body` must derive everything it writes from the transaction itself.
-    public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
+    public func write<R>(_ body: (WriteTransaction) throws -> R) throws -> R {
         while true {
             do {
                 return try gate.shared { () throws -> R in
                     let txn = try WriteTransaction(environment: self)
+                    defer { txn.end() }
                     let result = try body(txn)
-                    try txn.commit()
+                    try txn.commitAndEnd()
                     return result
                 }
             } catch let error as LMDBError where error.kind == .mapFull || error.kind == .mapResized {

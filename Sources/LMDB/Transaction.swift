@@ -1,56 +1,73 @@
 internal import CLMDB
 
-/// What both transaction kinds can do: read.
+/// A read-only snapshot; ``WriteTransaction`` extends it.
 ///
-/// Values are lent to closures as `UnsafeRawBufferPointer`s that point into the memory map;
-/// they are valid only inside the closure, so decode or copy them there.
-public protocol ReadableTransaction: ~Copyable {
-    var handle: OpaquePointer { get }
-}
+/// ``Environment/read(_:)`` and ``Environment/write(_:)`` own the transaction's lifetime: it
+/// ends when their closure returns, and any later use throws `.badTransaction` instead of
+/// touching freed memory. Values are lent to closures as `UnsafeRawBufferPointer`s into the
+/// memory map, valid only inside the closure: decode or copy them there.
+public class ReadTransaction {
+    private var raw: OpaquePointer?
 
-/// A read-only snapshot. Aborted (released) when it goes out of scope.
-public struct ReadTransaction: ReadableTransaction, ~Copyable {
-    public let handle: OpaquePointer
-
-    init(environment: Environment) throws(LMDBError) {
+    init(environment: Environment, flags: UInt32) throws(LMDBError) {
         var txn: OpaquePointer?
-        try check(mdb_txn_begin(environment.handle, nil, UInt32(MDB_RDONLY), &txn), "begin read")
-        handle = txn!
+        try check(mdb_txn_begin(environment.handle, nil, flags, &txn), flags == 0 ? "begin write" : "begin read")
+        raw = txn
     }
 
-    deinit { mdb_txn_abort(handle) }
-}
-
-/// A write transaction. ``Environment/write(_:)`` commits it; anything else aborts it.
-public struct WriteTransaction: ReadableTransaction, ~Copyable {
-    public let handle: OpaquePointer
-
-    init(environment: Environment) throws(LMDBError) {
-        var txn: OpaquePointer?
-        try check(mdb_txn_begin(environment.handle, nil, 0, &txn), "begin write")
-        handle = txn!
+    convenience init(environment: Environment) throws(LMDBError) {
+        try self.init(environment: environment, flags: UInt32(MDB_RDONLY))
     }
 
-    consuming func commit() throws(LMDBError) {
-        let txn = handle
-        discard self
+    deinit { end() }
+
+    /// The live handle; throws once the transaction has ended.
+    var handle: OpaquePointer {
+        get throws(LMDBError) {
+            guard let raw else { throw LMDBError(code: MDB_BAD_TXN, operation: "use of a finished transaction") }
+            return raw
+        }
+    }
+
+    func end() {
+        if let raw { mdb_txn_abort(raw) }
+        raw = nil
+    }
+
+    func commitAndEnd() throws(LMDBError) {
+        let txn = try handle
+        raw = nil
         try check(mdb_txn_commit(txn), "commit")
     }
 
-    deinit { mdb_txn_abort(handle) }
+    func open(_ name: String?, flags: UInt32) throws(LMDBError) -> Database {
+        var dbi: MDB_dbi = 0
+        try check(mdb_dbi_open(try handle, name, flags, &dbi), "dbi_open(\(name ?? "main"))")
+        return Database(dbi: dbi, name: name)
+    }
+}
+
+/// A write transaction. ``Environment/write(_:)`` commits it when its closure returns and
+/// aborts it when the closure throws.
+public final class WriteTransaction: ReadTransaction {
+    convenience init(environment: Environment) throws(LMDBError) {
+        try self.init(environment: environment, flags: 0)
+    }
 
     /// Stores `value` under `key`.
     public func put(_ db: Database, key: [UInt8], value: [UInt8], flags: PutFlags = []) throws(LMDBError) {
+        let txn = try handle
         try withValues(key, value) { (k, v) throws(LMDBError) in
-            try check(mdb_put(handle, db.dbi, &k, &v, flags.rawValue), "put(\(db.name ?? "main"))")
+            try check(mdb_put(txn, db.dbi, &k, &v, flags.rawValue), "put(\(db.name ?? "main"))")
         }
     }
 
     /// Removes `key` (every value of it in duplicate-sorted databases). Returns whether it existed.
     @discardableResult
     public func delete(_ db: Database, key: [UInt8]) throws(LMDBError) -> Bool {
-        try withValue(key) { (k) throws(LMDBError) -> Bool in
-            let rc = mdb_del(handle, db.dbi, &k, nil)
+        let txn = try handle
+        return try withValue(key) { (k) throws(LMDBError) -> Bool in
+            let rc = mdb_del(txn, db.dbi, &k, nil)
             if rc == MDB_NOTFOUND { return false }
             try check(rc, "del(\(db.name ?? "main"))")
             return true
@@ -60,8 +77,9 @@ public struct WriteTransaction: ReadableTransaction, ~Copyable {
     /// Removes one `(key, value)` pair of a duplicate-sorted database. Returns whether it existed.
     @discardableResult
     public func delete(_ db: Database, key: [UInt8], value: [UInt8]) throws(LMDBError) -> Bool {
-        try withValues(key, value) { (k, v) throws(LMDBError) -> Bool in
-            let rc = mdb_del(handle, db.dbi, &k, &v)
+        let txn = try handle
+        return try withValues(key, value) { (k, v) throws(LMDBError) -> Bool in
+            let rc = mdb_del(txn, db.dbi, &k, &v)
             if rc == MDB_NOTFOUND { return false }
             try check(rc, "del(\(db.name ?? "main"))")
             return true
@@ -70,29 +88,16 @@ public struct WriteTransaction: ReadableTransaction, ~Copyable {
 
     /// Empties a database, keeping it open.
     public func clear(_ db: Database) throws(LMDBError) {
-        try check(mdb_drop(handle, db.dbi, 0), "drop(\(db.name ?? "main"))")
-    }
-
-    func open(_ name: String?, flags: UInt32) throws(LMDBError) -> Database {
-        var dbi: MDB_dbi = 0
-        try check(mdb_dbi_open(handle, name, flags, &dbi), "dbi_open(\(name ?? "main"))")
-        return Database(dbi: dbi, name: name)
+        try check(mdb_drop(try handle, db.dbi, 0), "drop(\(db.name ?? "main"))")
     }
 }
 
 extension ReadTransaction {
-    func open(_ name: String?, flags: UInt32) throws(LMDBError) -> Database {
-        var dbi: MDB_dbi = 0
-        try check(mdb_dbi_open(handle, name, flags, &dbi), "dbi_open(\(name ?? "main"))")
-        return Database(dbi: dbi, name: name)
-    }
-}
-
-extension ReadableTransaction where Self: ~Copyable {
     /// Lends the value stored under `key` to `body`; `nil` when the key is absent.
     public func get<R>(_ db: Database, key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R? {
         var v = MDB_val()
-        let rc = withValue(key) { k in mdb_get(handle, db.dbi, &k, &v) }
+        let txn = try handle
+        let rc = withValue(key) { k in mdb_get(txn, db.dbi, &k, &v) }
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "get(\(db.name ?? "main"))")
         return try body(UnsafeRawBufferPointer(v))
@@ -109,7 +114,7 @@ extension ReadableTransaction where Self: ~Copyable {
 
     public func statistics(_ db: Database) throws(LMDBError) -> DatabaseStatistics {
         var stat = MDB_stat()
-        try check(mdb_stat(handle, db.dbi, &stat), "stat(\(db.name ?? "main"))")
+        try check(mdb_stat(try handle, db.dbi, &stat), "stat(\(db.name ?? "main"))")
         return DatabaseStatistics(
             entries: stat.ms_entries,
             depth: Int(stat.ms_depth),
@@ -205,7 +210,7 @@ extension ReadableTransaction where Self: ~Copyable {
 
     private func withCursor<R>(_ db: Database, _ body: (OpaquePointer) throws -> R) throws -> R {
         var cursor: OpaquePointer?
-        try check(mdb_cursor_open(handle, db.dbi, &cursor), "cursor_open(\(db.name ?? "main"))")
+        try check(mdb_cursor_open(try handle, db.dbi, &cursor), "cursor_open(\(db.name ?? "main"))")
         defer { mdb_cursor_close(cursor) }
         return try body(cursor!)
     }

@@ -1,0 +1,91 @@
+public import LMDB
+public import TimerDomain
+internal import EventLog
+
+/// The views in LMDB, written inside the append's write transaction so that after any
+/// crash they equal the fold of the log. Call ``flush()`` before the transaction commits.
+public struct LMDBViewStore: ViewStore {
+    let tables: ViewTables
+    let txn: WriteTransaction
+    private var applied: UInt64
+    private var epoch: UInt64
+
+    public init(tables: ViewTables, txn: WriteTransaction) throws {
+        self.tables = tables
+        self.txn = txn
+        applied = try tables.appliedSeq(txn)
+        epoch = try tables.serverEpoch(txn)
+    }
+
+    public func timerState(_ id: TimerID) throws -> TimerState {
+        try txn.get(tables.timerState, key: Array(id.utf8)) { try RowCodec.timerState($0) } ?? .unknown
+    }
+
+    public mutating func setTimerState(_ id: TimerID, _ state: TimerState) throws {
+        if state == .unknown { try txn.delete(tables.timerState, key: Array(id.utf8)) }
+        else { try txn.put(tables.timerState, key: Array(id.utf8), value: RowCodec.encode(state)) }
+    }
+
+    public func userState(_ id: UserID) throws -> UserState {
+        try txn.get(tables.userState, key: Array(id.utf8)) { try RowCodec.userState($0) } ?? .initial
+    }
+
+    public mutating func setUserState(_ id: UserID, _ state: UserState) throws {
+        if state == .initial { try txn.delete(tables.userState, key: Array(id.utf8)) }
+        else { try txn.put(tables.userState, key: Array(id.utf8), value: RowCodec.encode(state)) }
+    }
+
+    public func timerView(_ id: TimerID) throws -> TimerViewRow? {
+        try txn.get(tables.timerView, key: Array(id.utf8)) { try RowCodec.timerView($0) }
+    }
+
+    public mutating func setTimerView(_ id: TimerID, _ row: TimerViewRow?) throws {
+        if let row { try txn.put(tables.timerView, key: Array(id.utf8), value: RowCodec.encode(row)) }
+        else { try txn.delete(tables.timerView, key: Array(id.utf8)) }
+    }
+
+    public mutating func apply(_ change: ShareChange) throws {
+        switch change {
+        case .add(let user, let timer, let seq):
+            try txn.put(tables.sharesByUser, key: CompositeKey.make(user, timer), value: BigEndianKey.encode(seq))
+            try txn.put(tables.sharesByTimer, key: CompositeKey.make(timer, user), value: BigEndianKey.encode(seq))
+        case .remove(let user, let timer):
+            try txn.delete(tables.sharesByUser, key: CompositeKey.make(user, timer))
+            try txn.delete(tables.sharesByTimer, key: CompositeKey.make(timer, user))
+        }
+    }
+
+    public mutating func apply(_ change: OwnershipChange) throws {
+        switch change {
+        case .add(let owner, let timer, let seq):
+            try txn.put(tables.ownedTimers, key: CompositeKey.make(owner, timer), value: BigEndianKey.encode(seq))
+        case .remove(let owner, let timer):
+            try txn.delete(tables.ownedTimers, key: CompositeKey.make(owner, timer))
+        }
+    }
+
+    public mutating func apply(_ change: ConnectionChange) throws {
+        switch change {
+        case .set(let user, let device, let row):
+            try txn.put(tables.connections, key: CompositeKey.make(user, device), value: RowCodec.encode(row))
+        case .remove(let user, let device):
+            try txn.delete(tables.connections, key: CompositeKey.make(user, device))
+        case .clearAll:
+            try txn.clear(tables.connections)
+        }
+    }
+
+    public func serverEpoch() -> UInt64 { epoch }
+    public func appliedSeq() -> UInt64 { applied }
+
+    public mutating func setPositions(applied: UInt64, epoch: UInt64) {
+        self.applied = applied
+        self.epoch = epoch
+    }
+
+    /// Records the positions once per transaction rather than once per event.
+    public func flush() throws {
+        try txn.put(tables.meta, key: ViewTables.appliedKey, value: BigEndianKey.encode(applied))
+        try txn.put(tables.meta, key: ViewTables.epochKey, value: BigEndianKey.encode(epoch))
+    }
+}

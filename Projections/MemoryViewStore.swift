@@ -1,0 +1,85 @@
+public import TimerDomain
+
+/// Every view held in dictionaries: what replay folds into before writing out, and what
+/// `--verify` compares with the live views.
+public struct MemoryViewStore: ViewStore, Equatable, Sendable {
+    public var timerStates: [TimerID: TimerState] = [:]
+    public var userStates: [UserID: UserState] = [:]
+    public var timerViews: [TimerID: TimerViewRow] = [:]
+    /// user → timer → seq it was shared at.
+    public var sharesByUser: [UserID: [TimerID: UInt64]] = [:]
+    /// owner → timer → seq it was created at.
+    public var ownedByUser: [UserID: [TimerID: UInt64]] = [:]
+    public var connections: [UserID: [DeviceID: ConnectionRow]] = [:]
+    public var epoch: UInt64 = 0
+    public var applied: UInt64 = 0
+
+    public init() {}
+
+    public func timerState(_ id: TimerID) -> TimerState { timerStates[id] ?? .unknown }
+    public mutating func setTimerState(_ id: TimerID, _ state: TimerState) {
+        timerStates[id] = state == .unknown ? nil : state
+    }
+
+    public func userState(_ id: UserID) -> UserState { userStates[id] ?? .initial }
+    public mutating func setUserState(_ id: UserID, _ state: UserState) {
+        userStates[id] = state == .initial ? nil : state
+    }
+
+    public func timerView(_ id: TimerID) -> TimerViewRow? { timerViews[id] }
+    public mutating func setTimerView(_ id: TimerID, _ row: TimerViewRow?) { timerViews[id] = row }
+
+    public mutating func apply(_ change: ShareChange) {
+        switch change {
+        case .add(let user, let timer, let seq): sharesByUser[user, default: [:]][timer] = seq
+        case .remove(let user, let timer): Self.remove(&sharesByUser, user, timer)
+        }
+    }
+
+    public mutating func apply(_ change: OwnershipChange) {
+        switch change {
+        case .add(let owner, let timer, let seq): ownedByUser[owner, default: [:]][timer] = seq
+        case .remove(let owner, let timer): Self.remove(&ownedByUser, owner, timer)
+        }
+    }
+
+    public mutating func apply(_ change: ConnectionChange) {
+        switch change {
+        case .set(let user, let device, let row): connections[user, default: [:]][device] = row
+        case .remove(let user, let device): Self.remove(&connections, user, device)
+        case .clearAll: connections = [:]
+        }
+    }
+
+    public func serverEpoch() -> UInt64 { epoch }
+    public func appliedSeq() -> UInt64 { applied }
+    public mutating func setPositions(applied: UInt64, epoch: UInt64) {
+        self.applied = applied
+        self.epoch = epoch
+    }
+
+    private static func remove<V>(_ map: inout [String: [String: V]], _ a: String, _ b: String) {
+        map[a]?[b] = nil
+        if map[a]?.isEmpty == true { map[a] = nil }
+    }
+
+    /// How these (live) views differ from `other` (the fold of the log), at most `limit` lines.
+    public func differences(from other: MemoryViewStore, limit: Int = 20) -> [String] {
+        var out: [String] = []
+        func compare<K: Comparable, V: Equatable>(_ name: String, _ a: [K: V], _ b: [K: V]) {
+            for key in Set(a.keys).union(b.keys).sorted() where out.count < limit && a[key] != b[key] {
+                let what = a[key] == nil ? "in the live views but not in the fold of the log" : b[key] == nil ? "missing from the live views" : "differs from the fold of the log"
+                out.append("\(name)[\(key)]: \(what)")
+            }
+        }
+        compare("timer_state", other.timerStates, timerStates)
+        compare("user_state", other.userStates, userStates)
+        compare("timer_view", other.timerViews, timerViews)
+        compare("shares_by_user", other.sharesByUser, sharesByUser)
+        compare("owned_timers", other.ownedByUser, ownedByUser)
+        compare("connections", other.connections, connections)
+        if epoch != other.epoch, out.count < limit { out.append("server epoch: \(epoch) vs \(other.epoch)") }
+        if applied != other.applied, out.count < limit { out.append("applied seq: \(applied) vs \(other.applied)") }
+        return out
+    }
+}

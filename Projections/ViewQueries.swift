@@ -1,0 +1,61 @@
+public import LMDB
+public import TimerDomain
+internal import EventLog
+
+/// Reads the server and tools need, each a point lookup or a prefix range scan.
+extension ViewTables {
+    public func timer(_ id: TimerID, _ txn: ReadTransaction) throws -> TimerViewRow? {
+        try txn.get(timerView, key: Array(id.utf8)) { try RowCodec.timerView($0) }
+    }
+
+    public func timerState(_ id: TimerID, _ txn: ReadTransaction) throws -> TimerState {
+        try txn.get(timerState, key: Array(id.utf8)) { try RowCodec.timerState($0) } ?? .unknown
+    }
+
+    public func userState(_ id: UserID, _ txn: ReadTransaction) throws -> UserState {
+        try txn.get(userState, key: Array(id.utf8)) { try RowCodec.userState($0) } ?? .initial
+    }
+
+    /// Ids of the live timers `owner` owns, sorted.
+    public func timersOwned(by owner: UserID, _ txn: ReadTransaction) throws -> [TimerID] {
+        try secondParts(ownedTimers, prefix: owner, txn)
+    }
+
+    /// Ids of the live timers shared with `user`, sorted.
+    public func timersShared(with user: UserID, _ txn: ReadTransaction) throws -> [TimerID] {
+        try secondParts(sharesByUser, prefix: user, txn)
+    }
+
+    /// Users a timer is shared with, sorted.
+    public func users(sharing timer: TimerID, _ txn: ReadTransaction) throws -> [UserID] {
+        try secondParts(sharesByTimer, prefix: timer, txn)
+    }
+
+    /// Every timer `user` can see: owned first, then shared with them.
+    public func visibleTimers(for user: UserID, _ txn: ReadTransaction) throws -> [TimerViewRow] {
+        try (timersOwned(by: user, txn) + timersShared(with: user, txn)).compactMap { try timer($0, txn) }
+    }
+
+    /// The recorded live connections of `user`, by device.
+    public func connections(of user: UserID, _ txn: ReadTransaction) throws -> [(device: DeviceID, row: ConnectionRow)] {
+        var out: [(DeviceID, ConnectionRow)] = []
+        let prefix = CompositeKey.prefix(user)
+        try txn.scan(connections, from: prefix) { k, v in
+            guard CompositeKey.hasPrefix(k, prefix), let (_, device) = CompositeKey.split(k) else { return false }
+            out.append((device, try RowCodec.connection(v)))
+            return true
+        }
+        return out
+    }
+
+    private func secondParts(_ db: Database, prefix a: String, _ txn: ReadTransaction) throws -> [String] {
+        var out: [String] = []
+        let prefix = CompositeKey.prefix(a)
+        try txn.scan(db, from: prefix) { k, _ in
+            guard CompositeKey.hasPrefix(k, prefix), let (_, b) = CompositeKey.split(k) else { return false }
+            out.append(b)
+            return true
+        }
+        return out
+    }
+}

@@ -1,0 +1,73 @@
+public import LMDB
+internal import TimerDomain
+internal import EventLog
+
+extension ViewTables {
+    /// Replaces every view with `store` in one transaction, writing keys in sorted order with
+    /// `MDB_APPEND` (replay's output step).
+    public func replaceAll(with store: MemoryViewStore, _ txn: WriteTransaction) throws {
+        for db in all { try txn.clear(db) }
+        func sorted<V>(_ map: [String: V]) -> [(key: [UInt8], value: V)] {
+            map.map { (Array($0.key.utf8), $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        }
+        func pairs<V>(_ map: [String: [String: V]]) -> [(key: [UInt8], value: V)] {
+            map.flatMap { a, inner in inner.map { (CompositeKey.make(a, $0.key), $0.value) } }
+                .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        }
+        for (k, v) in sorted(store.timerStates) { try txn.put(timerState, key: k, value: RowCodec.encode(v), flags: .append) }
+        for (k, v) in sorted(store.userStates) { try txn.put(userState, key: k, value: RowCodec.encode(v), flags: .append) }
+        for (k, v) in sorted(store.timerViews) { try txn.put(timerView, key: k, value: RowCodec.encode(v), flags: .append) }
+        for (k, v) in pairs(store.sharesByUser) { try txn.put(sharesByUser, key: k, value: BigEndianKey.encode(v), flags: .append) }
+        var byTimer: [String: [String: UInt64]] = [:]
+        for (user, timers) in store.sharesByUser { for (timer, seq) in timers { byTimer[timer, default: [:]][user] = seq } }
+        for (k, v) in pairs(byTimer) { try txn.put(sharesByTimer, key: k, value: BigEndianKey.encode(v), flags: .append) }
+        for (k, v) in pairs(store.ownedByUser) { try txn.put(ownedTimers, key: k, value: BigEndianKey.encode(v), flags: .append) }
+        for (k, v) in pairs(store.connections) { try txn.put(connections, key: k, value: RowCodec.encode(v), flags: .append) }
+        try txn.put(meta, key: Self.appliedKey, value: BigEndianKey.encode(store.applied))
+        try txn.put(meta, key: Self.epochKey, value: BigEndianKey.encode(store.epoch))
+    }
+
+    /// Reads every view into memory (for `replay --verify` and `inspector verify`). Also
+    /// checks that the two directions of the share index agree.
+    public func loadAll(_ txn: ReadTransaction) throws -> (store: MemoryViewStore, problems: [String]) {
+        var store = MemoryViewStore()
+        var problems: [String] = []
+        try txn.scan(timerState) { k, v in
+            store.timerStates[String(decoding: k, as: UTF8.self)] = try RowCodec.timerState(v)
+            return true
+        }
+        try txn.scan(userState) { k, v in
+            store.userStates[String(decoding: k, as: UTF8.self)] = try RowCodec.userState(v)
+            return true
+        }
+        try txn.scan(timerView) { k, v in
+            store.timerViews[String(decoding: k, as: UTF8.self)] = try RowCodec.timerView(v)
+            return true
+        }
+        try txn.scan(sharesByUser) { k, v in
+            guard let (user, timer) = CompositeKey.split(k), let seq = BigEndianKey.decode(v) else { return true }
+            store.sharesByUser[user, default: [:]][timer] = seq
+            return true
+        }
+        var reverse: [String: [String: UInt64]] = [:]
+        try txn.scan(sharesByTimer) { k, v in
+            guard let (timer, user) = CompositeKey.split(k), let seq = BigEndianKey.decode(v) else { return true }
+            reverse[user, default: [:]][timer] = seq
+            return true
+        }
+        if reverse != store.sharesByUser { problems.append("shares_by_timer does not mirror shares_by_user") }
+        try txn.scan(ownedTimers) { k, v in
+            guard let (owner, timer) = CompositeKey.split(k), let seq = BigEndianKey.decode(v) else { return true }
+            store.ownedByUser[owner, default: [:]][timer] = seq
+            return true
+        }
+        try txn.scan(connections) { k, v in
+            guard let (user, device) = CompositeKey.split(k) else { return true }
+            store.connections[user, default: [:]][device] = try RowCodec.connection(v)
+            return true
+        }
+        store.applied = try appliedSeq(txn)
+        store.epoch = try serverEpoch(txn)
+        return (store, problems)
+    }
+}

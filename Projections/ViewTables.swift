@@ -1,0 +1,44 @@
+public import LMDB
+internal import EventLog
+
+/// The LMDB databases that hold the views, next to the log in the same environment.
+public struct ViewTables: Sendable {
+    public let timerState: Database
+    public let userState: Database
+    public let timerView: Database
+    /// `user NUL timer` → seq (u64 BE).
+    public let sharesByUser: Database
+    /// `timer NUL user` → seq (u64 BE).
+    public let sharesByTimer: Database
+    /// `owner NUL timer` → seq (u64 BE).
+    public let ownedTimers: Database
+    /// `user NUL device` → connection row.
+    public let connections: Database
+    /// `applied` → seq, `epoch` → seq.
+    public let meta: Database
+
+    static let appliedKey = Array("applied".utf8)
+    static let epochKey = Array("epoch".utf8)
+
+    public init(environment: Environment) throws {
+        timerState = try environment.openDatabase("timer_state")
+        userState = try environment.openDatabase("user_state")
+        timerView = try environment.openDatabase("timer_view")
+        sharesByUser = try environment.openDatabase("shares_by_user")
+        sharesByTimer = try environment.openDatabase("shares_by_timer")
+        ownedTimers = try environment.openDatabase("owned_timers")
+        connections = try environment.openDatabase("connections")
+        meta = try environment.openDatabase("view_meta")
+    }
+
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, sharesByTimer, ownedTimers, connections, meta] }
+
+    func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
+        (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0
+    }
+
+    /// Seq of the last event the views include.
+    public func appliedSeq(_ txn: ReadTransaction) throws -> UInt64 { try position(Self.appliedKey, txn) }
+    /// Seq of the latest server-start marker.
+    public func serverEpoch(_ txn: ReadTransaction) throws -> UInt64 { try position(Self.epochKey, txn) }
+}

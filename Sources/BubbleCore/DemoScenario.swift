@@ -1,0 +1,65 @@
+public import TimerDomain
+internal import EventLog
+
+/// A realistic morning in the life of four users, written through the real command path
+/// (decide → append → project), so a new user has a log to replay and inspect before any
+/// client connects. Rejected commands are part of the story: they append nothing.
+public enum DemoScenario {
+    public struct Outcome: Sendable {
+        /// Timer ids used, by role (`tea`, `pasta`, `workout`).
+        public var timers: [String: TimerID]
+        public var appended: Int
+        public var rejected: [String]
+        public var lastSeq: UInt64
+    }
+
+    public static func run(on store: EventStore) throws -> Outcome {
+        // A second run on the same directory writes new timers rather than tripping over stopped ones.
+        let suffix = try store.read { txn in try store.log.head(txn).seq } == 0 ? "" : "-\(currentMilliseconds() % 1_000_000)"
+        let tea = "tea" + suffix, pasta = "pasta" + suffix, workout = "workout" + suffix
+        let alicePhone = Actor(userID: "alice", deviceID: "alice-phone")
+        let aliceTablet = Actor(userID: "alice", deviceID: "alice-tablet")
+        let bobPhone = Actor(userID: "bob", deviceID: "bob-phone")
+        let carolLaptop = Actor(userID: "carol", deviceID: "carol-laptop")
+        let davePhone = Actor(userID: "dave", deviceID: "dave-phone")
+
+        var appended = 0
+        var rejected: [String] = []
+        var lastSeq: UInt64 = 0
+        func run(_ command: Command, _ actor: Actor, _ id: String) throws {
+            do {
+                let result = try store.executeAndWait(CommandRequest(command, actor: actor, commandID: id))
+                appended += result.events.count
+                lastSeq = result.seq ?? lastSeq
+            } catch let rejection as Rejection {
+                rejected.append("\(id): \(rejection)")
+            }
+        }
+        func timer(_ id: TimerID, _ name: String, _ total: String, end: String? = nil, remaining: String? = nil, tags: [String] = []) -> TimerSnapshot {
+            TimerSnapshot(id: id, name: name, totalDuration: total, remainingDuration: remaining, end: end, tags: tags)
+        }
+
+        try run(.markServerStarted(version: "demo"), Actor(userID: "server", deviceID: "server"), "demo-start")
+        for (i, actor) in [alicePhone, aliceTablet, bobPhone, carolLaptop, davePhone].enumerated() {
+            try run(.device(.connect(connectionID: "c\(i + 1)")), actor, "connect-\(i + 1)")
+        }
+        try run(.device(.registerPushToken(device: "alice-phone", token: "fcm-alice-phone-token")), alicePhone, "token-1")
+        try run(.timer(.update(timer(tea, "Green tea", "PT3M", end: "2025-08-12T08:03:00", tags: ["kitchen"]))), alicePhone, "tea-1")
+        try run(.timer(.share(tea, with: "bob")), alicePhone, "tea-share-bob")
+        try run(.timer(.update(timer(tea, "Green tea", "PT3M", remaining: "PT1M59.5S", tags: ["kitchen"]))), bobPhone, "tea-pause")
+        try run(.timer(.update(timer(tea, "Green tea", "PT3M", end: "2025-08-12T08:05:01.5", tags: ["kitchen"]))), aliceTablet, "tea-resume")
+        try run(.timer(.update(timer(pasta, "Pasta", "PT10M", end: "2025-08-12T12:10"), shareWith: ["alice", "bob", "carol"])), alicePhone, "pasta-1")
+        try run(.timer(.unshare(pasta, user: "carol")), carolLaptop, "pasta-carol-leaves")
+        try run(.timer(.share(tea, with: "dave")), bobPhone, "bob-shares-alices-tea")
+        try run(.timer(.update(timer(tea, "Hijacked", "PT1M"))), davePhone, "dave-updates-tea")
+        try run(.timer(.stop(tea)), aliceTablet, "tea-stop")
+        try run(.timer(.stop(tea)), bobPhone, "tea-stop-again")
+        try run(.timer(.update(timer(workout, "Workout", "PT45M", end: "2025-08-12T18:45:00+02:00", tags: ["gym", "legs"]), shareWith: ["alice"])), bobPhone, "workout-1")
+        try run(.timer(.update(timer(workout, "Workout", "PT45M", remaining: "PT-3.2S", tags: ["gym", "legs"]))), alicePhone, "workout-overrun")
+        try run(.timer(.unshare(pasta, user: "bob")), alicePhone, "pasta-unshare-bob")
+        try run(.device(.connect(connectionID: "c6")), aliceTablet, "connect-6")
+        try run(.device(.disconnect(connectionID: "c2", reason: "superseded")), aliceTablet, "disconnect-stale")
+        try run(.device(.disconnect(connectionID: "c4", reason: "client closed")), carolLaptop, "disconnect-carol")
+        return Outcome(timers: ["tea": tea, "pasta": pasta, "workout": workout], appended: appended, rejected: rejected, lastSeq: lastSeq)
+    }
+}

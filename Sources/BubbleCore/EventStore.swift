@@ -1,0 +1,138 @@
+public import LMDB
+internal import TimerDomain
+public import EventLog
+public import Projections
+
+/// The event-sourced core: command → decide → append → project, durably, with group commit.
+///
+/// Open one per data directory per process; it takes the directory's writer lock. Reads
+/// (views, log) may run concurrently from any thread.
+public final class EventStore: Sendable {
+    public let directory: String
+    public let environment: Environment
+    public let log: EventLog
+    public let views: ViewTables
+    let options: StoreOptions
+    private let committer: GroupCommitter
+    private let lock: WriterLock
+
+    /// Opens or creates the store in `directory`, then brings the views up to the log if a
+    /// previous build left them behind.
+    public init(directory: String, options: StoreOptions = StoreOptions()) throws {
+        do {
+            try DataDirectory.create(directory)
+            lock = try WriterLock(directory: directory)
+            self.directory = directory
+            self.options = options
+            environment = try Environment(path: directory, options: options.environment)
+            log = try EventLog(environment: environment)
+            views = try ViewTables(environment: environment)
+            try Self.catchUp(environment: environment, log: log, views: views)
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        committer = GroupCommitter(maxBatch: options.maxBatch)
+        committer.start { [environment, log, views, options] batch in
+            try Self.process(batch, environment: environment, log: log, views: views, options: options)
+        }
+    }
+
+    /// Runs one command and returns once its events are durably committed (or it was rejected:
+    /// throws ``Rejection``, or ``StoreError`` when storage failed).
+    public func execute(_ request: CommandRequest) async throws -> CommandResult {
+        try await withCheckedThrowingContinuation { continuation in
+            committer.submit(request) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The blocking form, for tools and tests that are not async.
+    public func executeAndWait(_ request: CommandRequest) throws -> CommandResult {
+        let done = Completion<CommandResult>()
+        committer.submit(request) { done.finish($0) }
+        return try done.wait()
+    }
+
+    /// Called on the writer thread after each durable commit with its events in seq order,
+    /// before the commands' callers resume. Keep it short: hand the events to the fan-out.
+    public func onCommit(_ handler: @escaping @Sendable ([CommittedEvent]) -> Void) {
+        committer.setCommitHandler(handler)
+    }
+
+    /// A consistent snapshot of the log and views.
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        do { return try environment.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    /// Finishes the commands already submitted, refuses new ones, and stops the writer.
+    public func close() { committer.stop() }
+
+    deinit { committer.stop() }
+
+    // MARK: - The write path
+
+    static func process(
+        _ batch: [CommandRequest], environment: Environment, log: EventLog, views: ViewTables, options: StoreOptions
+    ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
+        let now = options.clock()
+        // The body may run twice (map growth aborts and retries), so it starts from scratch.
+        return try environment.write { txn in
+            var results: [Result<CommandResult, any Error>] = []
+            var committed: [CommittedEvent] = []
+            var appender = try EventLog.Appender(log: log, txn: txn)
+            var store = try LMDBViewStore(tables: views, txn: txn)
+            for request in batch {
+                do {
+                    let events = try decide(request, store: store, limits: options.limits)
+                    var appended: [CommittedEvent] = []
+                    for event in events {
+                        let envelope = try appender.append(event, actor: request.actor, commandID: request.commandID, now: now, txn: txn)
+                        try Projector.apply(envelope, to: &store)
+                        appended.append(CommittedEvent(envelope: envelope, audience: try audience(of: event, store: store)))
+                    }
+                    committed += appended
+                    results.append(.success(CommandResult(events: appended)))
+                } catch let rejection as Rejection {
+                    results.append(.failure(rejection))
+                }
+            }
+            if !committed.isEmpty {
+                try appender.finish(txn)
+                try store.flush()
+            }
+            return (results, committed)
+        }
+    }
+
+    static func decide(_ request: CommandRequest, store: LMDBViewStore, limits: Limits) throws -> [Event] {
+        let context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
+        switch request.command {
+        case .timer(let command):
+            return try Decider.decide(command, state: try store.timerState(command.timerID), context: context)
+        case .device(let command):
+            return try Decider.decide(command, state: try store.userState(request.actor.userID), context: context)
+        case .markServerStarted(let version):
+            return [.serverStarted(version: version)]
+        }
+    }
+
+    private static func audience(of event: Event, store: LMDBViewStore) throws -> [UserID] {
+        guard case .timer(let id) = event.stream else { return [] }
+        return FanOut.audience(of: event, timerAfter: try store.timerState(id).active)
+    }
+
+    /// Folds events the views have not seen (a log written by a build without views, or one
+    /// restored from a log-only backup). Normal starts find nothing to do.
+    static func catchUp(environment: Environment, log: EventLog, views: ViewTables) throws {
+        let (applied, head) = try environment.read { txn in (try views.appliedSeq(txn), try log.head(txn).seq) }
+        if applied > head { throw StoreError.viewsAhead(views: applied, log: head) }
+        guard applied < head else { return }
+        try environment.write { txn in
+            var store = try LMDBViewStore(tables: views, txn: txn)
+            try log.scan(from: applied + 1, txn) { envelope in
+                try Projector.apply(envelope, to: &store)
+                return true
+            }
+            try store.flush()
+        }
+    }
+}

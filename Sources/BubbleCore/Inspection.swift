@@ -1,0 +1,171 @@
+public import LMDB
+public import TimerDomain
+public import EventLog
+public import Projections
+
+/// One field that an event changed, as text for people and JSON.
+public struct FieldChange: Equatable, Sendable {
+    public var field: String
+    public var old: String?
+    public var new: String?
+}
+
+/// One event of a timer's history with what it changed.
+public struct HistoryEntry: Sendable {
+    public var envelope: EventEnvelope
+    public var changes: [FieldChange]
+}
+
+/// What `inspector user` shows.
+public struct UserReport: Sendable {
+    public var owned: [TimerViewRow]
+    public var shared: [TimerViewRow]
+    public var connections: [(device: DeviceID, row: ConnectionRow)]
+    public var pushTokens: [DeviceID: String]
+    /// Connects and disconnects, oldest first.
+    public var deviceHistory: [EventEnvelope]
+}
+
+/// What `inspector stats` shows.
+public struct LogStatistics: Sendable {
+    public var countsByType: [String: Int]
+    public var first: EventEnvelope?
+    public var last: EventEnvelope?
+    public var fileBytes: Int
+    public var liveTimers: Int
+    public var streams: Int
+}
+
+/// Read-only questions about a data directory; safe while a server writes (LMDB readers
+/// never block the writer).
+public struct Inspector: Sendable {
+    public let directory: String
+    let environment: Environment
+    let log: EventLog
+    let views: ViewTables
+
+    public init(directory: String) throws {
+        self.directory = directory
+        (environment, log, views) = try Replay.openExisting(directory: directory, readOnly: true)
+    }
+
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        do { return try environment.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    /// Every event of a timer, in order, with the fields each changed.
+    public func history(of timer: TimerID) throws -> [HistoryEntry] {
+        try read { txn in
+            var state = TimerState.unknown
+            var out: [HistoryEntry] = []
+            try log.history(of: .timer(timer), txn) { e in
+                let next = TimerState.evolve(state, e.event)
+                out.append(HistoryEntry(envelope: e, changes: Self.diff(state, next)))
+                state = next
+                return true
+            }
+            return out
+        }
+    }
+
+    /// The timer as of `bound` (the fold of its stream up to it), and the last event included.
+    public func timer(_ id: TimerID, at bound: ReplayBound) throws -> (state: TimerState, last: EventEnvelope?) {
+        try read { txn in
+            var state = TimerState.unknown
+            var last: EventEnvelope?
+            try log.history(of: .timer(id), txn) { e in
+                guard bound.includes(e) else { return false }
+                state = TimerState.evolve(state, e.event)
+                last = e
+                return true
+            }
+            return (state, last)
+        }
+    }
+
+    public func user(_ id: UserID) throws -> UserReport {
+        try read { txn in
+            let owned = try views.timersOwned(by: id, txn).compactMap { try views.timer($0, txn) }
+            let shared = try views.timersShared(with: id, txn).compactMap { try views.timer($0, txn) }
+            var history: [EventEnvelope] = []
+            try log.history(of: .user(id), txn) { e in
+                switch e.event {
+                case .deviceConnected, .deviceDisconnected: history.append(e)
+                default: break
+                }
+                return true
+            }
+            return UserReport(
+                owned: owned, shared: shared, connections: try views.connections(of: id, txn),
+                pushTokens: try views.userState(id, txn).pushTokens, deviceHistory: history
+            )
+        }
+    }
+
+    /// Events after `seq`, at most `limit`, oldest first.
+    public func events(after seq: UInt64, limit: Int = .max) throws -> [EventEnvelope] {
+        try read { txn in
+            var out: [EventEnvelope] = []
+            try log.scan(from: seq + 1, txn) { e in
+                out.append(e)
+                return out.count < limit
+            }
+            return out
+        }
+    }
+
+    public func head() throws -> LogHead { try read { try log.head($0) } }
+
+    public func statistics() throws -> LogStatistics {
+        try read { txn in
+            var counts: [String: Int] = [:]
+            var first: EventEnvelope?
+            var last: EventEnvelope?
+            try log.scan(txn) { e in
+                counts[e.event.name, default: 0] += 1
+                if first == nil { first = e }
+                last = e
+                return true
+            }
+            return LogStatistics(
+                countsByType: counts, first: first, last: last, fileBytes: DataDirectory.fileSize(directory),
+                liveTimers: try txn.statistics(views.timerView).entries, streams: try txn.statistics(log.streams).entries
+            )
+        }
+    }
+
+    /// Log integrity plus views == fold(log).
+    public func verify(progress: ReplayProgress = { _, _ in }) throws -> (log: LogVerification, views: [String]) {
+        let logResult = try read { txn in try log.verify(txn, progress: { progress($0, 0) }) }
+        // A fold over a corrupt log would stop at the first bad record; report the log alone.
+        guard logResult.isValid else { return (logResult, ["not compared: the log itself has problems"]) }
+        let report = try Replay.verify(directory: directory, progress: progress)
+        return (logResult, report.differences)
+    }
+
+    static func diff(_ old: TimerState, _ new: TimerState) -> [FieldChange] {
+        func status(_ s: TimerState) -> String? {
+            switch s {
+            case .unknown: nil
+            case .active(let a): a.timer.isRunning ? "running" : "paused"
+            case .stopped: "stopped"
+            }
+        }
+        let a = old.active, b = new.active
+        var out: [FieldChange] = []
+        func field(_ name: String, _ x: String?, _ y: String?) {
+            if x != y { out.append(FieldChange(field: name, old: x, new: y)) }
+        }
+        field("status", status(old), status(new))
+        field("owner", a?.owner, b?.owner)
+        field("name", a?.timer.name, b?.timer.name)
+        field("totalDuration", a?.timer.totalDuration, b?.timer.totalDuration)
+        field("remainingDuration", a?.timer.remainingDuration, b?.timer.remainingDuration)
+        field("timerEnd", a?.timer.end, b?.timer.end)
+        func list(_ items: [String]?) -> String? { items.flatMap { $0.isEmpty ? nil : $0.joined(separator: ",") } }
+        field("tags", list(a?.timer.tags), list(b?.timer.tags))
+        field("sharedWith", list(a?.sharedWith.sorted()), list(b?.sharedWith.sorted()))
+        if case .stopped = new, case .active = old { out.removeAll { $0.field != "status" } }
+        return out
+    }
+}

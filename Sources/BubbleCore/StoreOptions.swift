@@ -1,0 +1,14 @@
+public import TimerDomain
+public import LMDB
+
+/// How to open an ``EventStore``.
+public struct StoreOptions: Sendable {
+    public var limits = Limits()
+    public var environment = EnvironmentOptions()
+    /// Most commands folded into one write transaction (one fsync).
+    public var maxBatch = 4096
+    /// The clock, in Unix milliseconds (tests pin it).
+    public var clock: @Sendable () -> Int64 = currentMilliseconds
+
+    public init() {}
+}

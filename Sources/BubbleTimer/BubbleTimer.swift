@@ -1,0 +1,57 @@
+import ArgumentParser
+import BubbleCore
+import ToolSupport
+
+/// The main program. Until the server lands, `demo` writes a realistic scenario through the
+/// real command path so that replay and the inspector have something to show.
+@main
+struct BubbleTimer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bubble-timer",
+        abstract: "Bubble Timer server: event-sourced countdown timers shared across devices.",
+        subcommands: [Demo.self],
+        defaultSubcommand: Demo.self
+    )
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a demo scenario (4 users, 5 devices, shares, updates, stops) into the log."
+    )
+
+    @Option(name: .long, help: "Data directory (created if missing).")
+    var data = defaultDataDirectory
+
+    @Flag(name: .long, help: "Print the outcome as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            let store = try EventStore(directory: data)
+            defer { store.close() }
+            let outcome = try DemoScenario.run(on: store)
+            if json {
+                JSONOutput.print([
+                    "appended": outcome.appended, "lastSeq": outcome.lastSeq,
+                    "rejected": outcome.rejected, "timers": outcome.timers,
+                ])
+                return
+            }
+            print("Wrote \(outcome.appended) events to \(data) (log now ends at seq \(outcome.lastSeq)).")
+            print("Commands the rules refused (nothing appended for them):")
+            for line in outcome.rejected { print("  - \(line)") }
+            print("""
+
+            Try:
+              bubble-inspect history \(outcome.timers["tea"]!) --data \(data)
+              bubble-inspect at \(outcome.timers["tea"]!) 9 --data \(data)
+              bubble-inspect user alice --data \(data)
+              bubble-replay --verify --data \(data)
+              bubble-replay --until 10 --into ./data-at-10 --data \(data)
+            """)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
+    }
+}

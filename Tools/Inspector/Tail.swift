@@ -1,0 +1,48 @@
+import ArgumentParser
+import Projections
+import BubbleCore
+import TimerDomain
+import EventLog
+import ToolSupport
+import Foundation
+
+struct Tail: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The last events of the log; -f follows new ones as they commit.")
+
+    @Option(name: [.customShort("n"), .long], help: "How many of the last events to show first.") var count = 20
+    @Flag(name: .shortAndLong, help: "Keep following the log (Ctrl-C to stop).") var follow = false
+    @Option(name: .long, help: "With -f: stop after this many seconds (for scripts).") var seconds: Double?
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let inspector = try options.inspector()
+        let head = try reporting { try inspector.head() }
+        var after = head.seq > UInt64(count) ? head.seq - UInt64(count) : 0
+        if !options.json { print(Terminal.paint(line(["SEQ", "TIME (UTC)", "USER", "DEVICE", "EVENT", "DETAIL"]), .bold)) }
+        let deadline = seconds.map { Date().addingTimeInterval($0) }
+        repeat {
+            let events = try reporting { try inspector.events(after: after, limit: 10_000) }
+            for e in events { emit(e) }
+            after = events.last?.seq ?? after
+            if follow, events.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+            if let deadline, Date() >= deadline { break }
+        } while follow
+    }
+
+    /// Fixed widths: a followed log cannot be measured before it is printed.
+    private func line(_ cells: [String]) -> String {
+        let widths = [8, 24, 12, 16, 22]
+        return cells.enumerated().map { i, cell in
+            i < widths.count ? cell.padding(toLength: max(widths[i], cell.count), withPad: " ", startingAt: 0) : cell
+        }.joined(separator: "  ")
+    }
+
+    private func emit(_ e: EventEnvelope) {
+        if options.json {
+            JSONOutput.printLine(JSONOutput.envelope(e))
+        } else {
+            print(line([String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.actor.userID, e.actor.deviceID, e.event.name, JSONOutput.summary(e.event)]))
+        }
+        fflush(nil)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Projections
+import EventLog
+import BubbleCore
+import TimerDomain
+import ToolSupport
+
+struct User: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A user's timers, shares, devices and connection history.")
+
+    @Argument(help: "User id.") var userId: String
+    @OptionGroup var options: CommonOptions
+
+    func run() throws {
+        let inspector = try options.inspector()
+        let report = try reporting { try inspector.user(userId) }
+        if options.json {
+            JSONOutput.print([
+                "user": userId,
+                "owned": report.owned.map { ["id": $0.timer.id, "name": $0.timer.name, "sharedWith": $0.sharedWith] },
+                "shared": report.shared.map { ["id": $0.timer.id, "name": $0.timer.name, "owner": $0.owner] },
+                "devices": report.connections.map { ["device": $0.device, "connectionId": $0.row.connectionID, "since": $0.row.connectedAt] },
+                "pushTokens": report.pushTokens.keys.sorted(),
+                "deviceHistory": report.deviceHistory.map(JSONOutput.envelope),
+            ])
+            return
+        }
+        print(Terminal.paint("Timers owned by \(userId)", .bold))
+        var owned = Table("ID", "NAME", "STATUS", "SHARED WITH")
+        for row in report.owned {
+            owned.add(row.timer.id, row.timer.name, row.timer.isRunning ? "running" : "paused", row.sharedWith.joined(separator: ", "))
+        }
+        print(report.owned.isEmpty ? "  (none)" : owned.render())
+        print(Terminal.paint("\nTimers shared with \(userId)", .bold))
+        var shared = Table("ID", "NAME", "OWNER")
+        for row in report.shared { shared.add(row.timer.id, row.timer.name, row.owner) }
+        print(report.shared.isEmpty ? "  (none)" : shared.render())
+        print(Terminal.paint("\nConnected devices", .bold))
+        var devices = Table("DEVICE", "CONNECTION", "SINCE (UTC)", "PUSH TOKEN")
+        for c in report.connections {
+            devices.add(c.device, c.row.connectionID, ISO8601.format(milliseconds: c.row.connectedAt), report.pushTokens[c.device] == nil ? "no" : "yes")
+        }
+        print(report.connections.isEmpty ? "  (none)" : devices.render())
+        print(Terminal.paint("\nConnection history", .bold))
+        var history = Table("SEQ", "TIME (UTC)", "EVENT", "DETAIL")
+        for e in report.deviceHistory {
+            history.add(String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.event.name, JSONOutput.summary(e.event))
+        }
+        print(report.deviceHistory.isEmpty ? "  (none)" : history.render())
+    }
+}
