@@ -1,0 +1,57 @@
+import Testing
+@testable import TimerDomain
+
+/// `given(events).when(command, by:).then(events)` over the pure decider: no storage, no clock.
+struct Spec {
+    var timerState = TimerState.unknown
+    var userState = UserState()
+    var limits = Limits()
+    var epoch: UInt64 = 0
+
+    static func given(_ events: Event...) -> Spec {
+        var spec = Spec()
+        for e in events {
+            spec.timerState = TimerState.evolve(spec.timerState, e)
+            spec.userState = UserState.evolve(spec.userState, e)
+        }
+        return spec
+    }
+
+    func context(_ actor: Actor) -> DecisionContext { DecisionContext(actor: actor, serverEpoch: epoch, limits: limits) }
+
+    func when(_ command: TimerCommand, by actor: Actor) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) in try Decider.decide(command, state: timerState, context: context(actor)) }
+    }
+
+    func when(_ command: DeviceCommand, by actor: Actor) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) in try Decider.decide(command, state: userState, context: context(actor)) }
+    }
+}
+
+extension Result where Success == [Event], Failure == Rejection {
+    func then(_ expected: [Event], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(self == .success(expected), sourceLocation: sourceLocation)
+    }
+
+    func thenRejects(_ expected: Rejection, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(self == .failure(expected), sourceLocation: sourceLocation)
+    }
+
+    func thenRejectsInvalid(_ field: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard case .failure(.invalid(let f, let reason)) = self else {
+            Issue.record("expected invalid \(field), got \(self)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(f == field, sourceLocation: sourceLocation)
+        #expect(!reason.isEmpty, sourceLocation: sourceLocation)
+    }
+}
+
+let alice = Actor(userID: "alice", deviceID: "alice-phone")
+let aliceTablet = Actor(userID: "alice", deviceID: "alice-tablet")
+let bob = Actor(userID: "bob", deviceID: "bob-phone")
+let carol = Actor(userID: "carol", deviceID: "carol-laptop")
+
+func tea(_ name: String = "Tea", end: String? = "2025-08-12T14:03", remaining: String? = nil) -> TimerSnapshot {
+    TimerSnapshot(id: "t1", name: name, totalDuration: "PT3M", remainingDuration: remaining, end: end, tags: ["kitchen"])
+}
