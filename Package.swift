@@ -80,7 +80,8 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
         .testTarget(name: "TimerDomainTests", dependencies: ["TimerDomain"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain"]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "BubbleCore", "TimerDomain", "EventLog"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "TimerDomain", "EventLog"]),
+        .testTarget(name: "BubbleCoreTests", dependencies: ["BubbleCore", "Projections", "TimerDomain", "EventLog", "LMDB"]),
         .testTarget(
             name: "ToolsTests",
             dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector"]

@@ -31,6 +31,9 @@ public struct ViewTables: Sendable {
         meta = try environment.openDatabase("view_meta")
     }
 
+    /// Every view database (tests clear them to simulate a log-only copy).
+    public var allForTests: [Database] { all }
+
     var all: [Database] { [timerState, userState, timerView, sharesByUser, sharesByTimer, ownedTimers, connections, meta] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {

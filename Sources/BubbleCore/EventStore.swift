@@ -63,6 +63,10 @@ public final class EventStore: Sendable {
         do { return try environment.read(body) } catch { throw StoreError.wrap(error) }
     }
 
+    /// Write transactions committed, commands they carried and the largest batch so far:
+    /// commands per batch above 1 is group commit at work.
+    public var commitStatistics: (batches: Int, commands: Int, largestBatch: Int) { committer.statistics }
+
     /// Finishes the commands already submitted, refuses new ones, and stops the writer.
     public func close() { committer.stop() }
 

@@ -21,6 +21,7 @@ final class GroupCommitter: @unchecked Sendable {
     /// Batches committed and commands in them, for tests and metrics.
     private(set) var batchCount = 0
     private(set) var commandCount = 0
+    private(set) var largestBatch = 0
 
     init(maxBatch: Int) { self.maxBatch = maxBatch }
 
@@ -59,10 +60,10 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
-    var statistics: (batches: Int, commands: Int) {
+    var statistics: (batches: Int, commands: Int, largestBatch: Int) {
         condition.lock()
         defer { condition.unlock() }
-        return (batchCount, commandCount)
+        return (batchCount, commandCount, largestBatch)
     }
 
     private func run(_ process: Processor) {
@@ -87,6 +88,7 @@ final class GroupCommitter: @unchecked Sendable {
             condition.lock()
             batchCount += 1
             commandCount += batch.count
+            largestBatch = max(largestBatch, batch.count)
             condition.unlock()
 
             switch outcome {

@@ -1,0 +1,69 @@
+import Testing
+import TimerDomain
+@testable import EventLog
+
+let everyEvent: [Event] = [
+    .timerCreated(TimerSnapshot(id: "t1", name: "Tea ☕", totalDuration: "PT3M", end: "2025-08-12T14:03", tags: ["a", ""]), owner: "alice"),
+    .timerUpdated(TimerSnapshot(id: "t1", name: "Tea", totalDuration: "PT3M", remainingDuration: "PT-3.2S")),
+    .timerStopped("t1", owner: "alice", sharedWith: ["bob", "carol"]),
+    .timerShared("t1", with: "bob"),
+    .timerUnshared("t1", user: "bob"),
+    .deviceConnected("alice", device: "phone", connectionID: "c1", epoch: 300),
+    .deviceDisconnected("alice", device: "phone", connectionID: "c1", reason: "closed"),
+    .pushTokenRegistered("alice", device: "phone", token: "fcm"),
+    .pushTokenRemoved("alice", device: "phone"),
+    .serverStarted(version: "1.0"),
+]
+
+@Suite struct RecordCodecTests {
+    @Test(arguments: everyEvent)
+    func everyEventRoundTrips(event: Event) throws {
+        let envelope = EventEnvelope(seq: 42, timestamp: 1_755_007_387_500, actor: Actor(userID: "alice", deviceID: "phone"), commandID: "req-1", event: event)
+        let (record, chain) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)
+        #expect(chain.count == 32)
+        let decoded = try record.withUnsafeBytes { try RecordCodec.decode($0, seq: 42) }
+        #expect(decoded == envelope)
+    }
+
+    @Test func aRecordStoredUnderAnotherSeqIsRejected() throws {
+        let envelope = EventEnvelope(seq: 1, timestamp: 0, actor: Actor(userID: "a", deviceID: "d"), commandID: nil, event: .serverStarted(version: "x"))
+        let (record, _) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)
+        #expect(throws: LogError.self) { try record.withUnsafeBytes { try RecordCodec.decode($0, seq: 2) } }
+    }
+
+    @Test func everyTruncationAndEveryFlippedByteIsReportedNeverTrapped() throws {
+        let envelope = EventEnvelope(seq: 7, timestamp: 1, actor: Actor(userID: "a", deviceID: "d"), commandID: "c", event: everyEvent[0])
+        let (record, _) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)
+        for length in 0..<record.count {
+            let cut = Array(record[..<length])
+            #expect(throws: LogError.self) { try cut.withUnsafeBytes { try RecordCodec.decode($0, seq: 7) } }
+        }
+        for i in 0..<record.count {
+            var flipped = record
+            flipped[i] ^= 0x40
+            #expect(throws: LogError.self) { try flipped.withUnsafeBytes { try RecordCodec.decode($0, seq: 7) } }
+        }
+    }
+
+    @Test func unknownVersionNamesItself() {
+        var record = RecordCodec.encode(
+            EventEnvelope(seq: 1, timestamp: 0, actor: Actor(userID: "a", deviceID: "d"), commandID: nil, event: .serverStarted(version: "x")),
+            previousChain: LogHead.genesis.chain
+        ).record
+        record[0] = 9
+        do {
+            _ = try record.withUnsafeBytes { try RecordCodec.decode($0, seq: 1) }
+            Issue.record("decoded a version 9 record")
+        } catch {
+            #expect("\(error)".contains("unknown record version 9"))
+        }
+    }
+
+    @Test func randomBytesNeverTrap() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            _ = try? bytes.withUnsafeBytes { try RecordCodec.decode($0, seq: 1) }
+        }
+    }
+}
