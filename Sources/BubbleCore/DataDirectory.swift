@@ -6,7 +6,7 @@ internal import Glibc
 /// The data directory: LMDB's `data.mdb` and `lock.mdb`, plus `writer.lock`, which the one
 /// writing process (server or replay) holds with `flock` so that two writers never meet.
 public final class WriterLock: @unchecked Sendable {
-    private let fd: Int32
+    private var fd: Int32
     public let path: String
 
     /// Takes the lock or fails at once naming the holder.
@@ -36,10 +36,15 @@ public final class WriterLock: @unchecked Sendable {
         return true
     }
 
-    deinit {
+    /// Lets another process (or a replay in this one) take the directory.
+    public func release() {
+        guard fd >= 0 else { return }
         flock(fd, LOCK_UN)
         close(fd)
+        fd = -1
     }
+
+    deinit { release() }
 }
 
 enum DataDirectory {

@@ -67,10 +67,15 @@ public final class EventStore: Sendable {
     /// commands per batch above 1 is group commit at work.
     public var commitStatistics: (batches: Int, commands: Int, largestBatch: Int) { committer.statistics }
 
-    /// Finishes the commands already submitted, refuses new ones, and stops the writer.
-    public func close() { committer.stop() }
+    /// Finishes the commands already submitted, refuses new ones, stops the writer, closes
+    /// LMDB and releases the directory. Reads after this throw.
+    public func close() {
+        committer.stop()
+        environment.close()
+        lock.release()
+    }
 
-    deinit { committer.stop() }
+    deinit { close() }
 
     // MARK: - The write path
 

@@ -37,7 +37,8 @@ public struct EnvironmentInfo: Sendable {
 /// transactions are serialized by LMDB itself. The map is resized only while no transaction of
 /// this process is open, which the ``gate`` guarantees.
 public final class Environment: @unchecked Sendable {
-    let handle: OpaquePointer
+    private let raw: OpaquePointer
+    private var isOpen = true
     public let path: String
     public let options: EnvironmentOptions
     private let gate = ResizeGate()
@@ -60,13 +61,31 @@ public final class Environment: @unchecked Sendable {
             mdb_env_close(env)
             throw error
         }
-        self.handle = env
+        self.raw = env
         self.path = path
         self.options = options
         _ = try? readerCheck()
     }
 
-    deinit { mdb_env_close(handle) }
+    deinit { close() }
+
+    /// The live handle; throws once ``close()`` ran. Callers hold the gate.
+    var handle: OpaquePointer {
+        get throws(LMDBError) {
+            guard isOpen else { throw LMDBError(code: EINVAL, operation: "use of a closed environment (\(path))") }
+            return raw
+        }
+    }
+
+    /// Closes the environment once every transaction of this process has ended. LMDB must not
+    /// have one environment open twice in a process, so a store hands its directory over to
+    /// replay only after this.
+    public func close() {
+        gate.exclusive {
+            if isOpen { mdb_env_close(raw) }
+            isOpen = false
+        }
+    }
 
     /// Opens or creates a named database. Call once per name at start-up and keep the handle.
     public func openDatabase(_ name: String?, flags: DatabaseFlags = []) throws -> Database {
@@ -98,7 +117,7 @@ public final class Environment: @unchecked Sendable {
                 }
             } catch let error as LMDBError where error.kind == .mapResized {
                 // Another process grew the map: adopt its size and retry.
-                try gate.exclusive { () throws(LMDBError) in try check(mdb_env_set_mapsize(handle, 0), "adopt map size") }
+                try gate.exclusive { () throws(LMDBError) in try check(mdb_env_set_mapsize(try handle, 0), "adopt map size") }
             }
         }
     }
@@ -126,12 +145,14 @@ public final class Environment: @unchecked Sendable {
     private func grow(after error: LMDBError) throws(LMDBError) {
         try gate.exclusive { () throws(LMDBError) in
             if error.kind == .mapResized {
-                try check(mdb_env_set_mapsize(handle, 0), "adopt map size")
+                try check(mdb_env_set_mapsize(try handle, 0), "adopt map size")
                 return
             }
-            let current = info().mapSize
+            var raw = MDB_envinfo()
+            mdb_env_info(try handle, &raw)
+            let current = raw.me_mapsize
             guard current < options.maxMapSize else { throw error }
-            try check(mdb_env_set_mapsize(handle, min(current * 2, options.maxMapSize)), "grow map")
+            try check(mdb_env_set_mapsize(try handle, min(current * 2, options.maxMapSize)), "grow map")
         }
     }
 
@@ -139,15 +160,19 @@ public final class Environment: @unchecked Sendable {
     @discardableResult
     public func readerCheck() throws(LMDBError) -> Int {
         var dead: Int32 = 0
-        try check(mdb_reader_check(handle, &dead), "reader_check")
+        try gate.shared { () throws(LMDBError) in try check(mdb_reader_check(try handle, &dead), "reader_check") }
         return Int(dead)
     }
 
+    /// Map facts; zeros once closed.
     public func info() -> EnvironmentInfo {
         var raw = MDB_envinfo()
-        mdb_env_info(handle, &raw)
         var stat = MDB_stat()
-        mdb_env_stat(handle, &stat)
+        gate.shared {
+            guard let env = try? handle else { return }
+            mdb_env_info(env, &raw)
+            mdb_env_stat(env, &stat)
+        }
         return EnvironmentInfo(
             mapSize: raw.me_mapsize,
             lastPage: raw.me_last_pgno,
@@ -160,12 +185,14 @@ public final class Environment: @unchecked Sendable {
 
     /// Forces buffered writes to disk (only meaningful when opened with `durable: false`).
     public func sync() throws(LMDBError) {
-        try check(mdb_env_sync(handle, 1), "env_sync")
+        try gate.shared { () throws(LMDBError) in try check(mdb_env_sync(try handle, 1), "env_sync") }
     }
 
     /// A consistent hot copy into `directory` (which must exist and be empty); safe while writers run.
     public func copy(to directory: String, compact: Bool = true) throws(LMDBError) {
-        try check(mdb_env_copy2(handle, directory, compact ? UInt32(MDB_CP_COMPACT) : 0), "env_copy(\(directory))")
+        try gate.shared { () throws(LMDBError) in
+            try check(mdb_env_copy2(try handle, directory, compact ? UInt32(MDB_CP_COMPACT) : 0), "env_copy(\(directory))")
+        }
     }
 }
 

@@ -11,7 +11,7 @@ public class ReadTransaction {
 
     init(environment: Environment, flags: UInt32) throws(LMDBError) {
         var txn: OpaquePointer?
-        try check(mdb_txn_begin(environment.handle, nil, flags, &txn), flags == 0 ? "begin write" : "begin read")
+        try check(mdb_txn_begin(try environment.handle, nil, flags, &txn), flags == 0 ? "begin write" : "begin read")
         raw = txn
     }
 

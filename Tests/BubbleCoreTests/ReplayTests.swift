@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import LMDB
+import TimerDomain
+import EventLog
+import Projections
+@testable import BubbleCore
+
+@Suite struct ReplayTests {
+    let dir = TemporaryDirectory("replay")
+
+    /// A scripted history with every kind of event, including rejections and no-ops.
+    func scripted() throws -> EventStore {
+        let store = try EventStore(directory: dir.path)
+        try store.run(.markServerStarted(version: "t"), Actor(userID: "server", deviceID: "server"))
+        try store.run(.device(.connect(connectionID: "c1")), alice)
+        try store.run(.device(.connect(connectionID: "c2")), bob)
+        try store.run(.device(.registerPushToken(device: "bob-phone", token: "tok")), bob)
+        try store.timer(.update(snapshot("t1"), shareWith: ["bob", "carol"]), alice)
+        try store.timer(.update(snapshot("t1", end: nil, remaining: "PT1M")), bob)
+        try store.timer(.unshare("t1", user: "carol"), carol)
+        try store.timer(.update(snapshot("t2", "Pasta"), shareWith: ["alice"]), bob)
+        _ = try? store.timer(.share("t2", with: "carol"), alice)
+        try store.timer(.stop("t2"), alice)
+        try store.timer(.update(snapshot("t3", "Bread")), carol)
+        try store.run(.device(.disconnect(connectionID: "c1", reason: "bye")), alice)
+        return store
+    }
+
+    @Test func scriptedHistoryGivesTheExpectedViews() throws {
+        let store = try scripted()
+        try store.read { (txn) throws in
+            let t1 = try #require(try store.views.timer("t1", txn))
+            #expect(t1.owner == "alice")
+            #expect(t1.sharedWith == ["bob"])
+            #expect(t1.timer.remainingDuration == "PT1M")
+            #expect(t1.updatedBy == alice || t1.updatedBy == carol)
+            #expect(try store.views.timer("t2", txn) == nil)
+            #expect(try store.views.visibleTimers(for: "bob", txn).map(\.timer.id) == ["t1"])
+            #expect(try store.views.visibleTimers(for: "carol", txn).map(\.timer.id) == ["t3"])
+            #expect(try store.views.connections(of: "alice", txn).isEmpty)
+            #expect(try store.views.connections(of: "bob", txn).map(\.device) == ["bob-phone"])
+            #expect(try store.views.userState("bob", txn).pushTokens == ["bob-phone": "tok"])
+        }
+    }
+
+    @Test func replayEqualsLive() throws {
+        let store = try scripted()
+        store.close()
+        let verify = try Replay.verify(directory: dir.path)
+        #expect(verify.differences.isEmpty)
+        #expect(verify.events == 14)
+        let rebuilt = try Replay.rebuild(directory: dir.path)
+        #expect(rebuilt.events == 14)
+        #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
+    }
+
+    @Test func verifyReportsDamagedViewsWithoutChangingThem() throws {
+        let store = try scripted()
+        try store.environment.write { txn in try txn.delete(store.views.timerView, key: Array("t1".utf8)) }
+        store.close()
+        let report = try Replay.verify(directory: dir.path)
+        #expect(report.differences.contains { $0.contains("timer_view[t1]") && $0.contains("missing") })
+        #expect(try Replay.verify(directory: dir.path).differences == report.differences)
+        _ = try Replay.rebuild(directory: dir.path)
+        #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
+    }
+
+    @Test func rebuildRefusesWhileAWriterHoldsTheDirectory() throws {
+        let store = try scripted()
+        defer { store.close() }
+        #expect(throws: StoreError.self) { _ = try Replay.rebuild(directory: dir.path) }
+    }
+
+    @Test func timeTravelBuildsThePastIntoANewDirectory() throws {
+        let store = try scripted()
+        // seqs 5–7 create t1 and share it twice; seq 8 is bob pausing it.
+        let atSeven = try store.read { txn in try store.log.envelope(at: 7, txn) }
+        #expect(atSeven?.event == .timerShared("t1", with: "carol"))
+        store.close()
+        let past = TemporaryDirectory("past")
+        let target = past.path + "/at-7"
+        let report = try Replay.timeTravel(directory: dir.path, until: .seq(7), into: target)
+        #expect(report.events == 7)
+        let inspector = try Inspector(directory: target)
+        let (log, views) = try inspector.verify()
+        #expect(log.isValid && log.lastSeq == 7)
+        #expect(views.isEmpty)
+        try inspector.read { (txn) throws in
+            let views = try ViewTables(environment: try Replay.openExisting(directory: target, readOnly: true).0)
+            #expect(try views.timer("t1", txn)?.sharedWith == ["bob", "carol"])
+        }
+        // The source is untouched and a second run into the same place is refused.
+        #expect(try Inspector(directory: dir.path).head().seq == 14)
+        #expect(throws: StoreError.self) { _ = try Replay.timeTravel(directory: dir.path, until: .seq(3), into: target) }
+    }
+
+    @Test func timeTravelByTimeStopsAtTheLastEventNotAfterIt() throws {
+        let clock = Locked<Int64>(1_000)
+        var options = StoreOptions()
+        options.clock = { clock.withValue { $0 += 1000; return $0 } }
+        let store = try EventStore(directory: dir.path, options: options)
+        try store.timer(.update(snapshot("t1")), alice)  // t = 2000
+        try store.timer(.update(snapshot("t1", "B")), alice)  // t = 3000
+        try store.timer(.update(snapshot("t1", "C")), alice)  // t = 4000
+        store.close()
+        let inspector = try Inspector(directory: dir.path)
+        #expect(try inspector.timer("t1", at: .time(3500)).state.active?.timer.name == "B")
+        #expect(try inspector.timer("t1", at: .time(1999)).state == .unknown)
+        #expect(try inspector.timer("t1", at: .seq(1)).state.active?.timer.name == "Tea")
+    }
+
+    @Test func historyShowsFieldDiffs() throws {
+        let store = try scripted()
+        store.close()
+        let history = try Inspector(directory: dir.path).history(of: "t1")
+        #expect(history.map(\.envelope.event.name) == ["timer_created", "timer_shared", "timer_shared", "timer_updated", "timer_unshared"])
+        let pause = history[3].changes
+        #expect(pause.contains(FieldChange(field: "status", old: "running", new: "paused")))
+        #expect(pause.contains(FieldChange(field: "remainingDuration", old: nil, new: "PT1M")))
+        #expect(history[4].changes == [FieldChange(field: "sharedWith", old: "bob,carol", new: "bob")])
+    }
+}
