@@ -1,0 +1,112 @@
+import Testing
+import TimerDomain
+import EventLog
+@testable import Projections
+
+let alice = Actor(userID: "alice", deviceID: "alice-phone")
+let tea = TimerSnapshot(id: "t1", name: "Tea", totalDuration: "PT3M", end: "2025-08-12T14:03")
+
+func envelope(_ seq: UInt64, _ event: Event, at time: Int64 = 0, by actor: Actor = alice) -> EventEnvelope {
+    EventEnvelope(seq: seq, timestamp: time == 0 ? Int64(seq) * 1000 : time, actor: actor, commandID: nil, event: event)
+}
+
+/// Folds events into the in-memory store through the same `Projector` the live path uses.
+func fold(_ events: [Event]) throws -> MemoryViewStore {
+    var store = MemoryViewStore()
+    for (i, e) in events.enumerated() { try Projector.apply(envelope(UInt64(i + 1), e), to: &store) }
+    return store
+}
+
+@Suite struct ProjectionFoldTests {
+    @Test func timerViewTracksOwnerSharesAndLastChange() throws {
+        let bob = Actor(userID: "bob", deviceID: "bob-phone")
+        var row = TimerView.apply(nil, envelope(1, .timerCreated(tea, owner: "alice")))
+        row = TimerView.apply(row, envelope(2, .timerShared("t1", with: "carol")))
+        row = TimerView.apply(row, envelope(3, .timerShared("t1", with: "bob")))
+        row = TimerView.apply(row, envelope(4, .timerUpdated(TimerSnapshot(id: "t1", name: "Green", totalDuration: "PT3M")), by: bob))
+        #expect(row?.sharedWith == ["bob", "carol"])
+        #expect(row?.timer.name == "Green")
+        #expect(row?.createdSeq == 1 && row?.lastSeq == 4)
+        #expect(row?.createdAt == 1000 && row?.updatedAt == 4000)
+        #expect(row?.updatedBy == bob)
+        #expect(TimerView.apply(row, envelope(5, .timerStopped("t1", owner: "alice", sharedWith: ["bob", "carol"]))) == nil)
+    }
+
+    @Test func shareIndexHasBothDirectionsAndForgetsStoppedTimers() throws {
+        let store = try fold([
+            .timerCreated(tea, owner: "alice"), .timerShared("t1", with: "bob"), .timerShared("t1", with: "carol"),
+            .timerUnshared("t1", user: "carol"),
+        ])
+        #expect(store.sharesByUser == ["bob": ["t1": 2]])
+        #expect(store.ownedByUser == ["alice": ["t1": 1]])
+        let stopped = try fold([
+            .timerCreated(tea, owner: "alice"), .timerShared("t1", with: "bob"), .timerStopped("t1", owner: "alice", sharedWith: ["bob"]),
+        ])
+        #expect(stopped.sharesByUser.isEmpty)
+        #expect(stopped.ownedByUser.isEmpty)
+        #expect(stopped.timerViews.isEmpty)
+        #expect(stopped.timerStates["t1"] == .stopped(owner: "alice"))
+    }
+
+    @Test func connectionViewReplacesPerDeviceAndClearsOnServerStart() throws {
+        let store = try fold([
+            .deviceConnected("alice", device: "phone", connectionID: "c1", epoch: 0),
+            .deviceConnected("alice", device: "phone", connectionID: "c2", epoch: 0),
+            .deviceConnected("alice", device: "tablet", connectionID: "c3", epoch: 0),
+            .deviceDisconnected("alice", device: "tablet", connectionID: "c3", reason: "closed"),
+        ])
+        #expect(store.connections["alice"]?.mapValues(\.connectionID) == ["phone": "c2"])
+        let restarted = try fold([.deviceConnected("alice", device: "phone", connectionID: "c1", epoch: 0), .serverStarted(version: "2")])
+        #expect(restarted.connections.isEmpty)
+        #expect(restarted.epoch == 2)
+        #expect(restarted.applied == 2)
+    }
+
+    @Test func differencesNameTheTableAndKey() throws {
+        let live = try fold([.timerCreated(tea, owner: "alice")])
+        var rebuilt = live
+        rebuilt.timerViews["t9"] = live.timerViews["t1"]
+        rebuilt.sharesByUser["bob"] = ["t1": 1]
+        let diff = live.differences(from: rebuilt)
+        #expect(diff.contains("timer_view[t9]: missing from the live views"))
+        #expect(diff.contains("shares_by_user[bob]: missing from the live views"))
+        #expect(live.differences(from: live).isEmpty)
+    }
+}
+
+@Suite struct FanOutTests {
+    let active = ActiveTimer(owner: "alice", timer: tea, sharedWith: ["bob", "carol"])
+
+    @Test func updatesReachOwnerAndSharedUsers() {
+        #expect(FanOut.audience(of: .timerUpdated(tea), timerAfter: active) == ["alice", "bob", "carol"])
+    }
+
+    @Test func aRemovedUserLearnsOfTheRemoval() {
+        var after = active
+        after.sharedWith.remove("bob")
+        #expect(FanOut.audience(of: .timerUnshared("t1", user: "bob"), timerAfter: after) == ["alice", "carol", "bob"])
+    }
+
+    @Test func aStopReachesEveryoneItWasSharedWith() {
+        #expect(FanOut.audience(of: .timerStopped("t1", owner: "alice", sharedWith: ["bob", "carol"]), timerAfter: nil) == ["alice", "bob", "carol"])
+    }
+
+    @Test func deviceEventsConcernNobodyElse() {
+        #expect(FanOut.audience(of: .deviceConnected("alice", device: "d", connectionID: "c", epoch: 0), timerAfter: nil).isEmpty)
+        #expect(FanOut.audience(of: .serverStarted(version: "1"), timerAfter: nil).isEmpty)
+    }
+
+    @Test func everyLiveDeviceButTheOriginOnceEach() {
+        let live: [UserID: [DeviceID]] = ["alice": ["alice-phone", "alice-tablet"], "bob": ["bob-phone", "bob-phone"], "carol": []]
+        let deliveries = FanOut.deliveries(audience: ["alice", "bob", "carol", "bob"], origin: alice) { live[$0] ?? [] }
+        #expect(deliveries == [
+            Delivery(user: "alice", device: "alice-tablet"),
+            Delivery(user: "bob", device: "bob-phone"),
+        ])
+    }
+
+    @Test func theSameDeviceNameOfAnotherUserIsNotTheOrigin() {
+        let deliveries = FanOut.deliveries(audience: ["alice", "bob"], origin: Actor(userID: "alice", deviceID: "phone")) { _ in ["phone"] }
+        #expect(deliveries == [Delivery(user: "bob", device: "phone")])
+    }
+}

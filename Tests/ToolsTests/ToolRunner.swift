@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// Runs one of the package's built executables and captures what it printed.
+struct ToolRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    func json() throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8))
+    }
+}
+
+enum Tools {
+    /// The directory `swift build`/`swift test` put the executables in: beside the test bundle.
+    static let binDirectory: URL = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: bundle.appendingPathComponent("bubble-inspect").path) { return bundle }
+        return Bundle.main.bundleURL
+    }()
+
+    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ToolRun {
+        let process = Process()
+        process.executableURL = binDirectory.appendingPathComponent(tool)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ToolRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+final class TemporaryDirectory {
+    let path: String
+
+    init(_ label: String = "tools") {
+        path = NSTemporaryDirectory() + "bubble-\(label)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}

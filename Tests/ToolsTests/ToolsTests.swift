@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import BubbleCore
+
+/// The built executables on a temporary data directory, as a user would run them.
+@Suite struct ToolsTests {
+    let dir = TemporaryDirectory()
+    var data: String { dir.path + "/data" }
+
+    /// Runs the demo; returns how many events it appended.
+    @discardableResult
+    func demo() throws -> Int {
+        let run = try Tools.run("bubble-timer", ["demo", "--data", data, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return (try run.json() as? [String: Any])?["appended"] as? Int ?? -1
+    }
+
+    @Test func demoWritesARealisticLogThroughTheRules() throws {
+        let run = try Tools.run("bubble-timer", ["demo", "--data", data, "--json"])
+        #expect(run.status == 0)
+        let out = try #require(try run.json() as? [String: Any])
+        #expect(out["appended"] as? Int == 22)
+        #expect((out["rejected"] as? [String])?.count == 2)
+        #expect((out["timers"] as? [String: String])?["tea"] == "tea")
+    }
+
+    @Test func historyListsEveryEventOfATimerWithDiffs() throws {
+        try demo()
+        let run = try Tools.run("bubble-inspect", ["history", "tea", "--data", data, "--json"])
+        #expect(run.status == 0)
+        let events = try #require(try run.json() as? [[String: Any]])
+        #expect(events.map { $0["type"] as? String } == ["timer_created", "timer_shared", "timer_updated", "timer_updated", "timer_stopped"])
+        #expect(events.map { $0["user"] as? String } == ["alice", "alice", "bob", "alice", "alice"])
+        let pause = try #require(events[2]["changes"] as? [[String: Any]])
+        #expect(pause.contains { $0["field"] as? String == "remainingDuration" && $0["new"] as? String == "PT1M59.5S" })
+
+        let human = try Tools.run("bubble-inspect", ["history", "tea", "--data", data])
+        #expect(human.stdout.contains("SEQ"))
+        #expect(human.stdout.contains("timer_stopped"))
+        #expect(!human.stdout.contains("\u{1B}["), "no colour when not on a TTY")
+    }
+
+    @Test func atShowsATimerAsOfASeq() throws {
+        try demo()
+        let run = try Tools.run("bubble-inspect", ["at", "tea", "10", "--data", data, "--json"])
+        let out = try #require(try run.json() as? [String: Any])
+        #expect(out["status"] as? String == "paused")
+        #expect(out["sharedWith"] as? [String] == ["bob"])
+        #expect((out["timer"] as? [String: Any])?["remainingDuration"] as? String == "PT1M59.5S")
+        let stopped = try #require(try Tools.run("bubble-inspect", ["at", "tea", "22", "--data", data, "--json"]).json() as? [String: Any])
+        #expect(stopped["status"] as? String == "stopped")
+        let bad = try Tools.run("bubble-inspect", ["at", "tea", "yesterday", "--data", data])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("neither a seq nor an ISO-8601 time"))
+    }
+
+    @Test func userShowsTimersDevicesAndHistory() throws {
+        try demo()
+        let out = try #require(try Tools.run("bubble-inspect", ["user", "alice", "--data", data, "--json"]).json() as? [String: Any])
+        #expect((out["owned"] as? [[String: Any]])?.map { $0["id"] as? String } == ["pasta"])
+        #expect((out["shared"] as? [[String: Any]])?.map { $0["id"] as? String } == ["workout"])
+        #expect((out["devices"] as? [[String: Any]])?.map { $0["connectionId"] as? String } == ["c1", "c6"])
+        #expect((out["deviceHistory"] as? [Any])?.count == 3)
+    }
+
+    @Test func statsCountByType() throws {
+        try demo()
+        let out = try #require(try Tools.run("bubble-inspect", ["stats", "--data", data, "--json"]).json() as? [String: Any])
+        #expect(out["events"] as? Int == 22)
+        #expect(out["lastSeq"] as? Int == 22)
+        #expect((out["byType"] as? [String: Int])?["timer_created"] == 3)
+        #expect((out["fileBytes"] as? Int ?? 0) > 0)
+    }
+
+    @Test func tailPrintsTheLastEventsAndFollowsNewOnes() throws {
+        try demo()
+        let run = try Tools.run("bubble-inspect", ["tail", "-n", "2", "--data", data, "--json"])
+        let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.map { $0?["seq"] as? Int } == [21, 22])
+
+        // Follow while another process appends: the tail sees the new events.
+        let follower = Process()
+        follower.executableURL = Tools.binDirectory.appendingPathComponent("bubble-inspect")
+        follower.arguments = ["tail", "-f", "-n", "0", "--seconds", "4", "--data", data, "--json"]
+        let pipe = Pipe()
+        follower.standardOutput = pipe
+        try follower.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        let appended = try demo()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        follower.waitUntilExit()
+        let seqs = output.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }
+        #expect(appended > 0)
+        #expect(seqs == (23..<(23 + appended)).map { $0 })
+    }
+
+    @Test func verifyPassesOnAGoodLogAndNamesTheSeqOfDamage() throws {
+        try demo()
+        let good = try Tools.run("bubble-inspect", ["verify", "--data", data, "--json"])
+        #expect(good.status == 0)
+        #expect((try good.json() as? [String: Any])?["ok"] as? Bool == true)
+
+        let path = data + "/data.mdb"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let marker = Array("fcm-alice-phone-token".utf8)
+        for at in 0...(bytes.count - marker.count) where bytes[at] == marker[0] && bytes[at..<(at + marker.count)].elementsEqual(marker) {
+            bytes[at + 4] ^= 0x20
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let bad = try Tools.run("bubble-inspect", ["verify", "--data", data])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("seq 7: log record 7 is corrupt: checksum mismatch"))
+        let history = try Tools.run("bubble-inspect", ["user", "alice", "--data", data])
+        #expect(history.status == 2)
+        #expect(history.stderr.contains("record 7 is corrupt"))
+    }
+
+    @Test func replayVerifyRebuildAndTimeTravel() throws {
+        try demo()
+        let verify = try Tools.run("bubble-replay", ["--verify", "--data", data, "--json"])
+        #expect(verify.status == 0)
+        #expect((try verify.json() as? [String: Any])?["consistent"] as? Bool == true)
+
+        let rebuild = try Tools.run("bubble-replay", ["--data", data, "--json"])
+        #expect(rebuild.status == 0)
+        #expect((try rebuild.json() as? [String: Any])?["events"] as? Int == 22)
+
+        let past = dir.path + "/at-10"
+        let travel = try Tools.run("bubble-replay", ["--until", "10", "--into", past, "--data", data])
+        #expect(travel.status == 0, "\(travel.stderr)")
+        let then = try #require(try Tools.run("bubble-inspect", ["stats", "--data", past, "--json"]).json() as? [String: Any])
+        #expect(then["lastSeq"] as? Int == 10)
+        #expect(try Tools.run("bubble-inspect", ["verify", "--data", past]).status == 0)
+        let tea = try #require(try Tools.run("bubble-inspect", ["user", "bob", "--data", past, "--json"]).json() as? [String: Any])
+        #expect((tea["shared"] as? [[String: Any]])?.map { $0["id"] as? String } == ["tea"])
+    }
+
+    @Test func replayRefusesWhileAServerHoldsTheDirectory() throws {
+        try demo()
+        let holder = try WriterLock(directory: data)
+        defer { holder.release() }
+        let run = try Tools.run("bubble-replay", ["--data", data])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("held for writing by another process"))
+        // Verify only reads, so it still works.
+        #expect(try Tools.run("bubble-replay", ["--verify", "--data", data]).status == 0)
+    }
+
+    @Test func toolsExplainThemselvesAndMissingData() throws {
+        for tool in ["bubble-timer", "bubble-replay", "bubble-inspect"] {
+            let help = try Tools.run(tool, ["--help"])
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("USAGE"))
+        }
+        let missing = try Tools.run("bubble-inspect", ["stats", "--data", dir.path + "/nothing"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no event log at"))
+        let untilWithoutInto = try Tools.run("bubble-replay", ["--until", "3", "--data", data])
+        #expect(untilWithoutInto.status != 0)
+        #expect(untilWithoutInto.stderr.contains("--until needs --into"))
+    }
+}
