@@ -73,7 +73,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["BubbleCore", "LMDB", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BubbleCore", "LMDB", "EventLog", "TimerDomain", "Projections", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/Benchmarks",
             swiftSettings: strictSettings
         ),
