@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 for the log's hash chain (BoringSSL, SHA-NI where the CPU has it); jwt-kit needs it too.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Debian's liblmdb-dev; the only C we link.
@@ -34,7 +36,11 @@ let package = Package(
         // Pure domain: commands, decide, events, evolve. No I/O imports.
         .target(name: "TimerDomain", swiftSettings: strictSettings),
         // The append-only log: record format, checksums, hash chain, key layout.
-        .target(name: "EventLog", dependencies: ["LMDB", "TimerDomain"], swiftSettings: strictSettings),
+        .target(
+            name: "EventLog",
+            dependencies: ["LMDB", "TimerDomain", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         // Read models folded from the log, and the pure fan-out projector.
         .target(
             name: "Projections",

@@ -26,7 +26,7 @@ public struct EventEnvelope: Equatable, Sendable {
 public struct LogHead: Equatable, Sendable {
     public var seq: UInt64
     public var timestamp: Int64
-    public var chain: [UInt8]
+    public var chain: ChainHash
 
-    public static let genesis = LogHead(seq: 0, timestamp: 0, chain: [UInt8](repeating: 0, count: 32))
+    public static let genesis = LogHead(seq: 0, timestamp: 0, chain: .genesis)
 }

@@ -37,7 +37,7 @@ public struct EventLog: Sendable {
             let seq = try r.u64()
             let timestamp = Int64(bitPattern: try r.u64())
             try r.skip(32)
-            return LogHead(seq: seq, timestamp: timestamp, chain: Array(raw[16..<48]))
+            return LogHead(seq: seq, timestamp: timestamp, chain: ChainHash(UnsafeRawBufferPointer(rebasing: raw[16..<48]))!)
         } ?? .genesis
     }
 
@@ -61,9 +61,11 @@ public struct EventLog: Sendable {
                 seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event
             )
             let (record, chain) = RecordCodec.encode(envelope, previousChain: head.chain)
-            let key = BigEndianKey.encode(envelope.seq)
-            try txn.put(log.events, key: key, value: record, flags: .append)
-            try txn.put(log.streams, key: Array(envelope.stream.description.utf8), value: key)
+            let stream = envelope.stream.key
+            try withUnsafeBytes(of: envelope.seq.bigEndian) { key in
+                try record.withUnsafeBytes { try txn.put(log.events, key: key, value: $0, flags: .append) }
+                try stream.withUnsafeBytes { try txn.put(log.streams, key: $0, value: key) }
+            }
             head = LogHead(seq: envelope.seq, timestamp: envelope.timestamp, chain: chain)
             return envelope
         }
@@ -72,7 +74,7 @@ public struct EventLog: Sendable {
             var w = ByteWriter(capacity: 48)
             w.u64(head.seq)
             w.u64(UInt64(bitPattern: head.timestamp))
-            w.bytes += head.chain
+            head.chain.withBytes { w.bytes.append(contentsOf: $0) }
             try txn.put(log.meta, key: EventLog.headKey, value: w.bytes)
         }
     }
@@ -98,7 +100,7 @@ public struct EventLog: Sendable {
         _ stream: StreamID, from seq: UInt64 = 0, _ txn: ReadTransaction,
         _ body: (UInt64) throws -> Bool
     ) throws {
-        try txn.scanDuplicates(streams, key: Array(stream.description.utf8), from: seq > 0 ? BigEndianKey.encode(seq) : nil) { raw in
+        try txn.scanDuplicates(streams, key: stream.key, from: seq > 0 ? BigEndianKey.encode(seq) : nil) { raw in
             guard let seq = BigEndianKey.decode(raw) else { return true }
             return try body(seq)
         }
@@ -118,7 +120,7 @@ public struct EventLog: Sendable {
 
     /// Number of events in one stream.
     public func count(of stream: StreamID, _ txn: ReadTransaction) throws -> Int {
-        try txn.duplicateCount(streams, key: Array(stream.description.utf8))
+        try txn.duplicateCount(streams, key: stream.key)
     }
 }
 

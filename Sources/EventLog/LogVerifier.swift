@@ -42,7 +42,7 @@ extension EventLog {
             do {
                 let envelope = try RecordCodec.decode(value, seq: seq)
                 var indexed = false
-                try txn.scanDuplicates(streams, key: Array(envelope.stream.description.utf8), from: Array(key)) { found in
+                try txn.scanDuplicates(streams, key: envelope.stream.key, from: Array(key)) { found in
                     indexed = BigEndianKey.decode(found) == seq
                     return false
                 }

@@ -13,28 +13,24 @@ public enum RecordCodec {
     public static let currentVersion: UInt8 = 1
     static let headerSize = 1 + 4 + 32
 
-    /// Encodes `envelope` after `previousChain`; returns the record and the new chain value.
-    public static func encode(_ envelope: EventEnvelope, previousChain: [UInt8]) -> (record: [UInt8], chain: [UInt8]) {
-        var body = ByteWriter(capacity: 192)
-        body.u64(envelope.seq)
-        body.u64(UInt64(bitPattern: envelope.timestamp))
-        body.string(envelope.actor.userID)
-        body.string(envelope.actor.deviceID)
-        body.optionalString(envelope.commandID)
-        EventCodec.encode(envelope.event, into: &body)
-
-        let chain = previousChain.withUnsafeBytes { prev in
-            body.bytes.withUnsafeBytes { SHA256.hash(prev, $0) }
-        }
-        var record = [UInt8]()
-        record.reserveCapacity(headerSize + body.bytes.count)
-        record.append(currentVersion)
-        record += [0, 0, 0, 0]
-        record += chain
-        record += body.bytes
-        let crc = record.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[5...])) }
-        withUnsafeBytes(of: crc.littleEndian) { crcBytes in
-            for i in 0..<4 { record[1 + i] = crcBytes[i] }
+    /// Encodes `envelope` after `previousChain`; returns the record and the new chain link.
+    /// One buffer: header space first, body written after it, then hash and checksum filled in.
+    public static func encode(_ envelope: EventEnvelope, previousChain: ChainHash) -> (record: [UInt8], chain: ChainHash) {
+        var w = ByteWriter(capacity: 224)
+        w.bytes.append(contentsOf: repeatElement(0, count: headerSize))
+        w.bytes[0] = currentVersion
+        w.u64(envelope.seq)
+        w.u64(UInt64(bitPattern: envelope.timestamp))
+        w.string(envelope.actor.userID)
+        w.string(envelope.actor.deviceID)
+        w.optionalString(envelope.commandID)
+        EventCodec.encode(envelope.event, into: &w)
+        var record = w.bytes
+        let chain = record.withUnsafeBytes { previousChain.next(body: UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
+        record.withUnsafeMutableBytes { raw in
+            chain.withBytes { raw.baseAddress!.advanced(by: 5).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[5...]))
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: 1, as: UInt32.self)
         }
         return (record, chain)
     }
@@ -50,16 +46,16 @@ public enum RecordCodec {
         return try decodeBody(UnsafeRawBufferPointer(rebasing: record[headerSize...]), seq: seq)
     }
 
-    /// The chain value stored in a record (for verification), without decoding it.
-    public static func storedChain(_ record: UnsafeRawBufferPointer) -> [UInt8]? {
+    /// The chain link stored in a record (for verification), without decoding it.
+    public static func storedChain(_ record: UnsafeRawBufferPointer) -> ChainHash? {
         guard record.count > headerSize else { return nil }
-        return Array(record[5..<headerSize])
+        return ChainHash(UnsafeRawBufferPointer(rebasing: record[5..<headerSize]))
     }
 
-    /// The chain value a record should carry after `previousChain`.
-    public static func expectedChain(_ record: UnsafeRawBufferPointer, previousChain: [UInt8]) -> [UInt8]? {
+    /// The chain link a record should carry after `previousChain`.
+    public static func expectedChain(_ record: UnsafeRawBufferPointer, previousChain: ChainHash) -> ChainHash? {
         guard record.count > headerSize else { return nil }
-        return previousChain.withUnsafeBytes { SHA256.hash($0, UnsafeRawBufferPointer(rebasing: record[headerSize...])) }
+        return previousChain.next(body: UnsafeRawBufferPointer(rebasing: record[headerSize...]))
     }
 
     static func decodeBody(_ body: UnsafeRawBufferPointer, seq: UInt64) throws(LogError) -> EventEnvelope {

@@ -62,6 +62,14 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
+    /// Stores bytes the caller already holds, without copying them into arrays first (the
+    /// log's hot path).
+    public func put(_ db: Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, flags: PutFlags = []) throws(LMDBError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_put(try handle, db.dbi, &k, &v, flags.rawValue), "put(\(db.name ?? "main"))")
+    }
+
     /// Removes `key` (every value of it in duplicate-sorted databases). Returns whether it existed.
     @discardableResult
     public func delete(_ db: Database, key: [UInt8]) throws(LMDBError) -> Bool {

@@ -62,6 +62,15 @@ public enum StreamID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `description` as UTF-8 bytes, built without string interpolation (hot path).
+    public var key: [UInt8] {
+        switch self {
+        case .timer(let id): Array("timer:".utf8) + id.utf8
+        case .user(let id): Array("user:".utf8) + id.utf8
+        case .server: Array("server".utf8)
+        }
+    }
+
     public init?(parsing text: String) {
         if text == "server" { self = .server }
         else if text.hasPrefix("timer:") { self = .timer(String(text.dropFirst(6))) }

@@ -17,21 +17,13 @@ import Testing
         #expect(ab == CRC32C.checksum(whole))
     }
 
-    @Test(arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-        (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
-    ])
-    func sha256Vectors(input: String, digest: String) {
-        let bytes = Array(input.utf8)
-        #expect(hex(bytes.withUnsafeBytes { SHA256.hash($0) }) == digest)
-        // Split across update calls at an awkward boundary.
-        var hasher = SHA256()
-        let cut = min(bytes.count, 61)
-        hasher.update(Array(bytes[..<cut]))
-        hasher.update(Array(bytes[cut...]))
-        #expect(hex(hasher.finalize()) == digest)
+    @Test func chainLinksAreSHA256OfThePreviousLinkAndTheBody() {
+        // Reference digests from Python's hashlib: sha256(b"\0" * 32 + b"abc"), then chained with "def".
+        let first = Array("abc".utf8).withUnsafeBytes { ChainHash.genesis.next(body: $0) }
+        #expect(first.description == "365aa7d8f7f9402c4b9434502b4cc89ddb09fe50d7cd95b493b834c62d5a5370")
+        let second = Array("def".utf8).withUnsafeBytes { first.next(body: $0) }
+        #expect(second.description == "532f0131db1635cb105c9753e41e7908599aa4dd144658c92e50b60113ad993a")
+        #expect(second.bytes.withUnsafeBytes { ChainHash($0) } == second)
     }
 }
 

@@ -20,7 +20,7 @@ let everyEvent: [Event] = [
     func everyEventRoundTrips(event: Event) throws {
         let envelope = EventEnvelope(seq: 42, timestamp: 1_755_007_387_500, actor: Actor(userID: "alice", deviceID: "phone"), commandID: "req-1", event: event)
         let (record, chain) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)
-        #expect(chain.count == 32)
+        #expect(chain != ChainHash.genesis)
         let decoded = try record.withUnsafeBytes { try RecordCodec.decode($0, seq: 42) }
         #expect(decoded == envelope)
     }
