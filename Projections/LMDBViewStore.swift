@@ -21,27 +21,30 @@ public struct LMDBViewStore: ViewStore {
         try txn.get(tables.timerState, key: Array(id.utf8)) { try RowCodec.timerState($0) } ?? .unknown
     }
 
-    public mutating func setTimerState(_ id: TimerID, _ state: TimerState) throws {
-        if state == .unknown { try txn.delete(tables.timerState, key: Array(id.utf8)) }
-        else { try txn.put(tables.timerState, key: Array(id.utf8), value: RowCodec.encode(state)) }
-    }
-
     public func userState(_ id: UserID) throws -> UserState {
         try txn.get(tables.userState, key: Array(id.utf8)) { try RowCodec.userState($0) } ?? .initial
-    }
-
-    public mutating func setUserState(_ id: UserID, _ state: UserState) throws {
-        if state == .initial { try txn.delete(tables.userState, key: Array(id.utf8)) }
-        else { try txn.put(tables.userState, key: Array(id.utf8), value: RowCodec.encode(state)) }
     }
 
     public func timerView(_ id: TimerID) throws -> TimerViewRow? {
         try txn.get(tables.timerView, key: Array(id.utf8)) { try RowCodec.timerView($0) }
     }
 
-    public mutating func setTimerView(_ id: TimerID, _ row: TimerViewRow?) throws {
-        if let row { try txn.put(tables.timerView, key: Array(id.utf8), value: RowCodec.encode(row)) }
-        else { try txn.delete(tables.timerView, key: Array(id.utf8)) }
+    public mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws {
+        let key = Array(id.utf8)
+        var state = try timerState(id)
+        var row = try timerView(id)
+        body(&state, &row)
+        if state == .unknown { try txn.delete(tables.timerState, key: key) }
+        else { try txn.put(tables.timerState, key: key, value: RowCodec.encode(state)) }
+        if let row { try txn.put(tables.timerView, key: key, value: RowCodec.encode(row)) }
+        else { try txn.delete(tables.timerView, key: key) }
+    }
+
+    public mutating func updateUser(_ id: UserID, _ body: (inout UserState) -> Void) throws {
+        var state = try userState(id)
+        body(&state)
+        if state == .initial { try txn.delete(tables.userState, key: Array(id.utf8)) }
+        else { try txn.put(tables.userState, key: Array(id.utf8), value: RowCodec.encode(state)) }
     }
 
     public mutating func apply(_ change: ShareChange) throws {

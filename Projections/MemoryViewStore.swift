@@ -17,17 +17,18 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public init() {}
 
     public func timerState(_ id: TimerID) -> TimerState { timerStates[id] ?? .unknown }
-    public mutating func setTimerState(_ id: TimerID, _ state: TimerState) {
-        timerStates[id] = state == .unknown ? nil : state
-    }
-
     public func userState(_ id: UserID) -> UserState { userStates[id] ?? .initial }
-    public mutating func setUserState(_ id: UserID, _ state: UserState) {
-        userStates[id] = state == .initial ? nil : state
+
+    public mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) {
+        // Both mutated where they lie in the dictionaries: no copies of rows or sets.
+        body(&timerStates[id, default: .unknown], &timerViews[id])
+        if case .unknown = timerStates[id] { timerStates[id] = nil }
     }
 
-    public func timerView(_ id: TimerID) -> TimerViewRow? { timerViews[id] }
-    public mutating func setTimerView(_ id: TimerID, _ row: TimerViewRow?) { timerViews[id] = row }
+    public mutating func updateUser(_ id: UserID, _ body: (inout UserState) -> Void) {
+        body(&userStates[id, default: .initial])
+        if userStates[id] == .initial { userStates[id] = nil }
+    }
 
     public mutating func apply(_ change: ShareChange) {
         switch change {

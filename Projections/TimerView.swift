@@ -32,39 +32,42 @@ public struct TimerViewRow: Equatable, Sendable {
 /// The timer view as a fold: `apply(row, event) -> row`.
 public enum TimerView {
     public static func apply(_ row: TimerViewRow?, _ e: EventEnvelope) -> TimerViewRow? {
+        var next = row
+        apply(e, to: &next)
+        return next
+    }
+
+    /// The same fold in place (replay's hot path).
+    public static func apply(_ e: EventEnvelope, to row: inout TimerViewRow?) {
         switch e.event {
         case .timerCreated(let timer, let owner):
-            return TimerViewRow(
+            row = TimerViewRow(
                 timer: timer, owner: owner, sharedWith: [], createdSeq: e.seq, lastSeq: e.seq,
                 createdAt: e.timestamp, updatedAt: e.timestamp, updatedBy: e.actor
             )
         case .timerUpdated(let timer):
-            guard var row else { return nil }
-            row.timer = timer
-            return touched(row, e)
+            touch(&row, e) { $0.timer = timer }
         case .timerShared(_, let user):
-            guard var row else { return nil }
-            if !row.sharedWith.contains(user) {
-                row.sharedWith.append(user)
-                row.sharedWith.sort()
+            touch(&row, e) { r in
+                if !r.sharedWith.contains(user) {
+                    r.sharedWith.append(user)
+                    r.sharedWith.sort()
+                }
             }
-            return touched(row, e)
         case .timerUnshared(_, let user):
-            guard var row else { return nil }
-            row.sharedWith.removeAll { $0 == user }
-            return touched(row, e)
+            touch(&row, e) { $0.sharedWith.removeAll { $0 == user } }
         case .timerStopped:
-            return nil
+            row = nil
         default:
-            return row
+            break
         }
     }
 
-    private static func touched(_ row: TimerViewRow, _ e: EventEnvelope) -> TimerViewRow {
-        var row = row
-        row.lastSeq = e.seq
-        row.updatedAt = e.timestamp
-        row.updatedBy = e.actor
-        return row
+    private static func touch(_ row: inout TimerViewRow?, _ e: EventEnvelope, _ change: (inout TimerViewRow) -> Void) {
+        guard row != nil else { return }
+        change(&row!)
+        row!.lastSeq = e.seq
+        row!.updatedAt = e.timestamp
+        row!.updatedBy = e.actor
     }
 }

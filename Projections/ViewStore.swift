@@ -4,15 +4,15 @@ public import TimerDomain
 /// (live, in the append's write transaction) and the in-memory one (replay, verify, time
 /// travel), so replay cannot drift from live.
 public protocol ViewStore {
-    // Decider state: the fold of each stream with `evolve`.
+    /// Decider state of one timer: the fold of its stream with `evolve`.
     func timerState(_ id: TimerID) throws -> TimerState
-    mutating func setTimerState(_ id: TimerID, _ state: TimerState) throws
     func userState(_ id: UserID) throws -> UserState
-    mutating func setUserState(_ id: UserID, _ state: UserState) throws
 
-    // Read models.
-    func timerView(_ id: TimerID) throws -> TimerViewRow?
-    mutating func setTimerView(_ id: TimerID, _ row: TimerViewRow?) throws
+    /// Changes one timer's decider state and view row together, in place where the store can.
+    mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws
+    mutating func updateUser(_ id: UserID, _ body: (inout UserState) -> Void) throws
+
+    // Indexes.
     mutating func apply(_ change: ShareChange) throws
     mutating func apply(_ change: OwnershipChange) throws
     mutating func apply(_ change: ConnectionChange) throws

@@ -9,23 +9,36 @@ public enum TimerState: Equatable, Sendable {
 
     /// Applies one event of this timer's stream. Total: pairs that cannot happen leave the state as is.
     public static func evolve(_ state: TimerState, _ event: Event) -> TimerState {
-        switch (state, event) {
-        case (.unknown, .timerCreated(let timer, let owner)), (.stopped, .timerCreated(let timer, let owner)):
-            return .active(ActiveTimer(owner: owner, timer: timer, sharedWith: []))
-        case (.active(var active), .timerUpdated(let timer)):
-            active.timer = timer
-            return .active(active)
-        case (.active(var active), .timerShared(_, let user)):
-            active.sharedWith.insert(user)
-            return .active(active)
-        case (.active(var active), .timerUnshared(_, let user)):
-            active.sharedWith.remove(user)
-            return .active(active)
-        case (.active(let active), .timerStopped):
-            return .stopped(owner: active.owner)
+        var next = state
+        next.apply(event)
+        return next
+    }
+
+    /// `evolve` in place: replay folds millions of events, and mutating the payload where it
+    /// lies avoids copying the shared-with set on every share.
+    public mutating func apply(_ event: Event) {
+        switch event {
+        case .timerCreated(let timer, let owner):
+            if case .active = self { return }
+            self = .active(ActiveTimer(owner: owner, timer: timer, sharedWith: []))
+        case .timerUpdated(let timer):
+            modifyActive { $0.timer = timer }
+        case .timerShared(_, let user):
+            modifyActive { $0.sharedWith.insert(user) }
+        case .timerUnshared(_, let user):
+            modifyActive { $0.sharedWith.remove(user) }
+        case .timerStopped:
+            if case .active(let active) = self { self = .stopped(owner: active.owner) }
         default:
-            return state
+            break
         }
+    }
+
+    private mutating func modifyActive(_ body: (inout ActiveTimer) -> Void) {
+        guard case .active(var active) = self else { return }
+        self = .unknown  // drop the enum's reference so `active` is uniquely held
+        body(&active)
+        self = .active(active)
     }
 
     public var active: ActiveTimer? {
@@ -75,18 +88,23 @@ public struct UserState: Equatable, Sendable {
 
     public static func evolve(_ state: UserState, _ event: Event) -> UserState {
         var next = state
+        next.apply(event)
+        return next
+    }
+
+    /// `evolve` in place.
+    public mutating func apply(_ event: Event) {
         switch event {
         case .deviceConnected(_, let device, let connection, let epoch):
-            next.connections[device] = Connection(connectionID: connection, epoch: epoch)
+            connections[device] = Connection(connectionID: connection, epoch: epoch)
         case .deviceDisconnected(_, let device, let connection, _):
-            if next.connections[device]?.connectionID == connection { next.connections[device] = nil }
+            if connections[device]?.connectionID == connection { connections[device] = nil }
         case .pushTokenRegistered(_, let device, let token):
-            next.pushTokens[device] = token
+            pushTokens[device] = token
         case .pushTokenRemoved(_, let device):
-            next.pushTokens[device] = nil
+            pushTokens[device] = nil
         default:
             break
         }
-        return next
     }
 }
