@@ -79,7 +79,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["BubbleCore", "LMDB", "EventLog", "TimerDomain", "Projections", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BubbleCore", "LMDB", "EventLog", "TimerDomain", "Projections", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Tools/Benchmarks",
             swiftSettings: strictSettings
         ),

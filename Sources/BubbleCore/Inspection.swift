@@ -129,7 +129,7 @@ public struct Inspector: Sendable {
             }
             return LogStatistics(
                 countsByType: counts, first: first, last: last, fileBytes: DataDirectory.fileSize(directory),
-                liveTimers: try txn.statistics(views.timerView).entries, streams: try txn.statistics(log.streams).entries
+                liveTimers: try txn.statistics(views.timerView).entries, streams: try txn.statistics(log.streamHeads).entries
             )
         }
     }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import TimerDomain
 public import LMDB
 public import EventLog
 public import Projections
@@ -96,22 +97,18 @@ public enum Replay {
         try source.read { from in
             try destination.write { to in
                 var head = LogHead.genesis
+                var streams: [StreamID: StreamHead] = [:]
+                // Records are copied byte for byte, so their checksums and chain links carry over.
                 try from.scan(log.events) { key, value in
                     guard let seq = BigEndianKey.decode(key), seq <= store.applied else { return false }
                     try to.put(targetLog.events, key: Array(key), value: Array(value), flags: .append)
-                    head.chain = RecordCodec.storedChain(value) ?? head.chain
-                    head.seq = seq
+                    let envelope = try RecordCodec.decode(value, seq: seq)
+                    streams[envelope.stream] = StreamHead(lastSeq: seq, count: (streams[envelope.stream]?.count ?? 0) + 1)
+                    head = LogHead(seq: seq, timestamp: envelope.timestamp, chain: RecordCodec.storedChain(value) ?? head.chain)
                     return true
                 }
-                try from.scan(log.streams) { key, value in
-                    if let seq = BigEndianKey.decode(value), seq <= store.applied {
-                        try to.put(targetLog.streams, key: Array(key), value: Array(value))
-                    }
-                    return true
-                }
-                head.timestamp = try log.envelope(at: head.seq, from)?.timestamp ?? 0
                 var appender = try EventLog.Appender(log: targetLog, txn: to)
-                appender.restore(head)
+                appender.restore(head, streams: streams)
                 try appender.finish(to)
                 try targetViews.replaceAll(with: store, to)
             }

@@ -28,6 +28,11 @@ public struct ChainHash: Equatable, Sendable, CustomStringConvertible {
         return hasher.finalize().withUnsafeBytes { ChainHash($0)! }
     }
 
+    /// The link over bytes that already hold `previous link ‖ body` contiguously (one hash call).
+    static func link(_ previousAndBody: UnsafeRawBufferPointer) -> ChainHash {
+        SHA256.hash(data: previousAndBody).withUnsafeBytes { ChainHash($0)! }
+    }
+
     /// Calls `body` with the 32 bytes as stored.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withUnsafeBytes(of: words, body)

@@ -10,13 +10,17 @@ public struct EventEnvelope: Equatable, Sendable {
     /// The client's own id for the command (`requestId`), when it sent one.
     public var commandID: String?
     public var event: Event
+    /// Seq of the previous event of the same stream (0 for its first): the back-pointer
+    /// chain that makes a stream's history an index walk, not a log scan.
+    public var previousInStream: UInt64
 
-    public init(seq: UInt64, timestamp: Int64, actor: Actor, commandID: String?, event: Event) {
+    public init(seq: UInt64, timestamp: Int64, actor: Actor, commandID: String?, event: Event, previousInStream: UInt64 = 0) {
         self.seq = seq
         self.timestamp = timestamp
         self.actor = actor
         self.commandID = commandID
         self.event = event
+        self.previousInStream = previousInStream
     }
 
     public var stream: StreamID { event.stream }
@@ -27,6 +31,12 @@ public struct LogHead: Equatable, Sendable {
     public var seq: UInt64
     public var timestamp: Int64
     public var chain: ChainHash
+
+    public init(seq: UInt64, timestamp: Int64, chain: ChainHash) {
+        self.seq = seq
+        self.timestamp = timestamp
+        self.chain = chain
+    }
 
     public static let genesis = LogHead(seq: 0, timestamp: 0, chain: .genesis)
 }

@@ -4,13 +4,15 @@ public import TimerDomain
 /// The append-only event log inside an LMDB environment (key layout in docs/file-format.md):
 ///
 /// - `events`: seq (u64 big-endian) → record (``RecordCodec``), appended with `MDB_APPEND`;
-/// - `streams`: stream id (UTF-8) → seqs (duplicate-sorted, fixed 8-byte big-endian), so one
-///   timer's history is a range scan;
-/// - `log_meta`: `format` → u8 version, `head` → seq, timestamp, chain of the last record.
+/// - `stream_heads`: stream id (UTF-8) → last seq and event count of that stream. Each record
+///   carries the previous seq of its stream, so a stream's history is a walk down that chain
+///   from its head: no log scan, and an append dirties one small, dense table instead of a
+///   page per stream;
+/// - `log_meta`: `format` → u8 version, `head` → seq, timestamp, chain link of the last record.
 public struct EventLog: Sendable {
     public static let formatVersion = 1
     public let events: Database
-    public let streams: Database
+    public let streamHeads: Database
     public let meta: Database
 
     static let formatKey = Array("format".utf8)
@@ -19,7 +21,7 @@ public struct EventLog: Sendable {
     /// Opens (creating when writable) the log's databases and checks the format version.
     public init(environment: Environment) throws {
         events = try environment.openDatabase("events")
-        streams = try environment.openDatabase("streams", flags: [.duplicateSort, .duplicateFixed])
+        streamHeads = try environment.openDatabase("stream_heads")
         meta = try environment.openDatabase("log_meta")
         let found = try environment.read { txn in try txn.get(meta, key: Self.formatKey) { $0.first.map(Int.init) } } ?? nil
         if let found, found > Self.formatVersion {
@@ -41,11 +43,19 @@ public struct EventLog: Sendable {
         } ?? .genesis
     }
 
+    /// The last seq and event count of one stream; `nil` for a stream with no events.
+    public func streamHead(_ stream: StreamID, _ txn: ReadTransaction) throws -> StreamHead? {
+        try txn.get(streamHeads, key: stream.key) { StreamHead(decoding: $0) } ?? nil
+    }
+
     /// Appends events in one write transaction. Create one per transaction, `append` each
-    /// event, then `finish()` to record the new head.
+    /// event, then `finish()` to record the new log head and stream heads.
     public struct Appender {
         let log: EventLog
         public private(set) var head: LogHead
+        /// Stream heads changed in this transaction, written once each by `finish()`.
+        private var pendingStreams: [[UInt8]: StreamHead] = [:]
+        private var scratch = ByteWriter(capacity: 512)
 
         public init(log: EventLog, txn: WriteTransaction) throws {
             self.log = log
@@ -57,20 +67,31 @@ public struct EventLog: Sendable {
         public mutating func append(
             _ event: Event, actor: Actor, commandID: String?, now: Int64, txn: WriteTransaction
         ) throws -> EventEnvelope {
+            let streamKey = event.stream.key
+            let streamHead = try pendingStreams[streamKey] ?? txn.get(log.streamHeads, key: streamKey) { StreamHead(decoding: $0) } ?? nil
             let envelope = EventEnvelope(
-                seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event
+                seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event,
+                previousInStream: streamHead?.lastSeq ?? 0
             )
-            let (record, chain) = RecordCodec.encode(envelope, previousChain: head.chain)
-            let stream = envelope.stream.key
+            let chain = RecordCodec.encode(envelope, previousChain: head.chain, into: &scratch)
             try withUnsafeBytes(of: envelope.seq.bigEndian) { key in
-                try record.withUnsafeBytes { try txn.put(log.events, key: key, value: $0, flags: .append) }
-                try stream.withUnsafeBytes { try txn.put(log.streams, key: $0, value: key) }
+                try scratch.bytes.withUnsafeBytes { try txn.put(log.events, key: key, value: $0, flags: .append) }
             }
+            pendingStreams[streamKey] = StreamHead(lastSeq: envelope.seq, count: (streamHead?.count ?? 0) + 1)
             head = LogHead(seq: envelope.seq, timestamp: envelope.timestamp, chain: chain)
             return envelope
         }
 
+        /// Continues after a head copied from elsewhere (time travel writes a log prefix verbatim).
+        public mutating func restore(_ head: LogHead, streams: [StreamID: StreamHead]) {
+            self.head = head
+            for (stream, h) in streams { pendingStreams[stream.key] = h }
+        }
+
         public func finish(_ txn: WriteTransaction) throws {
+            for (key, streamHead) in pendingStreams {
+                try txn.put(log.streamHeads, key: key, value: streamHead.encoded)
+            }
             var w = ByteWriter(capacity: 48)
             w.u64(head.seq)
             w.u64(UInt64(bitPattern: head.timestamp))
@@ -85,46 +106,68 @@ public struct EventLog: Sendable {
     }
 
     /// Visits events in order from `seq` (inclusive) until `body` returns `false`.
-    public func scan(
-        from seq: UInt64 = 1, _ txn: ReadTransaction,
-        _ body: (EventEnvelope) throws -> Bool
-    ) throws {
+    public func scan(from seq: UInt64 = 1, _ txn: ReadTransaction, _ body: (EventEnvelope) throws -> Bool) throws {
         try txn.scan(events, from: BigEndianKey.encode(seq)) { key, value in
             guard let seq = BigEndianKey.decode(key) else { throw LogError.corrupt(seq: 0, reason: "log key of \(key.count) bytes") }
             return try body(try RecordCodec.decode(value, seq: seq))
         }
     }
 
-    /// Visits the seqs of one stream in order, from `seq` (inclusive).
-    public func streamSeqs(
-        _ stream: StreamID, from seq: UInt64 = 0, _ txn: ReadTransaction,
-        _ body: (UInt64) throws -> Bool
-    ) throws {
-        try txn.scanDuplicates(streams, key: stream.key, from: seq > 0 ? BigEndianKey.encode(seq) : nil) { raw in
-            guard let seq = BigEndianKey.decode(raw) else { return true }
-            return try body(seq)
+    /// The seqs of one stream at or after `seq`, oldest first: a walk down the back-pointers
+    /// from the stream's head that stops as soon as it passes `seq`.
+    public func streamSeqs(_ stream: StreamID, from seq: UInt64 = 0, _ txn: ReadTransaction) throws -> [UInt64] {
+        guard let streamHead = try streamHead(stream, txn) else { return [] }
+        var seqs: [UInt64] = []
+        seqs.reserveCapacity(Int(min(streamHead.count, 1 << 20)))
+        var next = streamHead.lastSeq
+        while next != 0, next >= seq {
+            seqs.append(next)
+            let current = next
+            guard let previous = try txn.get(events, key: BigEndianKey.encode(current), { RecordCodec.previousInStream($0) }) ?? nil else {
+                throw LogError.corrupt(seq: current, reason: "the chain of \(stream) names seq \(current), which is not in the log")
+            }
+            guard previous < current else { throw LogError.corrupt(seq: current, reason: "the chain of \(stream) does not go backwards") }
+            next = previous
         }
+        return seqs.reversed()
     }
 
-    /// Every event of one stream, in order.
-    public func history(
-        of stream: StreamID, _ txn: ReadTransaction, _ body: (EventEnvelope) throws -> Bool
-    ) throws {
-        try streamSeqs(stream, txn) { seq in
+    /// Every event of one stream, in order, until `body` returns `false`.
+    public func history(of stream: StreamID, from seq: UInt64 = 0, _ txn: ReadTransaction, _ body: (EventEnvelope) throws -> Bool) throws {
+        for seq in try streamSeqs(stream, from: seq, txn) {
             guard let envelope = try envelope(at: seq, txn) else {
-                throw LogError.corrupt(seq: seq, reason: "the stream index names seq \(seq), which is not in the log")
+                throw LogError.corrupt(seq: seq, reason: "the chain of \(stream) names seq \(seq), which is not in the log")
             }
-            return try body(envelope)
+            guard try body(envelope) else { return }
         }
     }
 
     /// Number of events in one stream.
     public func count(of stream: StreamID, _ txn: ReadTransaction) throws -> Int {
-        try txn.duplicateCount(streams, key: stream.key)
+        Int(try streamHead(stream, txn)?.count ?? 0)
     }
 }
 
-extension EventLog.Appender {
-    /// Continues after a head copied from elsewhere (time travel writes a log prefix verbatim).
-    public mutating func restore(_ head: LogHead) { self.head = head }
+/// Where a stream ends: its last seq and how many events it has.
+public struct StreamHead: Equatable, Sendable {
+    public var lastSeq: UInt64
+    public var count: UInt64
+
+    public init(lastSeq: UInt64, count: UInt64) {
+        self.lastSeq = lastSeq
+        self.count = count
+    }
+
+    init?(decoding raw: UnsafeRawBufferPointer) {
+        guard raw.count == 16 else { return nil }
+        lastSeq = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        count = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+    }
+
+    var encoded: [UInt8] {
+        var w = ByteWriter(capacity: 16)
+        w.u64(lastSeq)
+        w.u64(count)
+        return w.bytes
+    }
 }

@@ -17,15 +17,16 @@ public struct LogVerification: Sendable {
 }
 
 extension EventLog {
-    /// Checks every record: checksum, decoding, seq continuity, the hash chain and the head,
-    /// and that the stream index lists each record. Reports problems instead of trapping.
+    /// Checks every record: checksum, decoding, seq continuity, the hash chain, each record's
+    /// back-pointer to the previous event of its stream, the stream heads and the log head.
+    /// Reports problems instead of trapping.
     public func verify(
-        _ txn: ReadTransaction, maxProblems: Int = 100,
-        progress: (UInt64) -> Void = { _ in }
+        _ txn: ReadTransaction, maxProblems: Int = 100, progress: (UInt64) -> Void = { _ in }
     ) throws -> LogVerification {
         var result = LogVerification()
         var chain = LogHead.genesis.chain
         var expectedSeq: UInt64 = 1
+        var streams: [[UInt8]: StreamHead] = [:]
         func report(_ seq: UInt64, _ problem: String) -> Bool {
             result.problems.append(LogProblem(seq: seq, problem: problem))
             return result.problems.count < maxProblems
@@ -41,12 +42,12 @@ extension EventLog {
             if seq % 65_536 == 0 { progress(seq) }
             do {
                 let envelope = try RecordCodec.decode(value, seq: seq)
-                var indexed = false
-                try txn.scanDuplicates(streams, key: envelope.stream.key, from: Array(key)) { found in
-                    indexed = BigEndianKey.decode(found) == seq
-                    return false
+                let streamKey = envelope.stream.key
+                let previous = streams[streamKey]
+                if envelope.previousInStream != (previous?.lastSeq ?? 0) {
+                    guard report(seq, "points back to seq \(envelope.previousInStream) of \(envelope.stream), but its previous event is \(previous?.lastSeq ?? 0)") else { return false }
                 }
-                if !indexed { guard report(seq, "the stream index of \(envelope.stream) lacks this record") else { return false } }
+                streams[streamKey] = StreamHead(lastSeq: seq, count: (previous?.count ?? 0) + 1)
             } catch let error as LogError {
                 guard report(seq, "\(error)") else { return false }
             }
@@ -63,6 +64,18 @@ extension EventLog {
             _ = report(head.seq, "the log head says the last record is \(head.seq) but the log ends at \(result.lastSeq) (truncated)")
         } else if head.chain != chain {
             _ = report(head.seq, "the log head's chain value does not match the last record")
+        }
+        var stored: [[UInt8]: StreamHead] = [:]
+        try txn.scan(streamHeads) { key, value in
+            stored[Array(key)] = StreamHead(decoding: value)
+            return true
+        }
+        for (key, expected) in streams where stored[key] != expected && result.problems.count < maxProblems {
+            let name = String(decoding: key, as: UTF8.self)
+            _ = report(expected.lastSeq, "the head of \(name) says \(stored[key].map { "seq \($0.lastSeq), \($0.count) events" } ?? "nothing") but the log has seq \(expected.lastSeq), \(expected.count) events")
+        }
+        for key in stored.keys where streams[key] == nil && result.problems.count < maxProblems {
+            _ = report(stored[key]?.lastSeq ?? 0, "a head for \(String(decoding: key, as: UTF8.self)) names events that are not in the log")
         }
         return result
     }

@@ -5,8 +5,8 @@ internal import TimerDomain
 ///     u8   record version (1)
 ///     u32  CRC-32C (little-endian) of every byte after this field
 ///     [32] chain = SHA-256(previous chain ‖ body)
-///     body = u64 seq, i64 timestamp ms, str actor user, str actor device, opt-str command id,
-///            u8 event tag, tag-specific payload
+///     body = u64 seq, u64 previous seq of the same stream, i64 timestamp ms, str actor user,
+///            str actor device, opt-str command id, u8 event tag, tag-specific payload
 ///
 /// Strings are a LEB128 length and UTF-8 bytes; optional strings a 0/1 flag first.
 public enum RecordCodec {
@@ -14,25 +14,34 @@ public enum RecordCodec {
     static let headerSize = 1 + 4 + 32
 
     /// Encodes `envelope` after `previousChain`; returns the record and the new chain link.
-    /// One buffer: header space first, body written after it, then hash and checksum filled in.
     public static func encode(_ envelope: EventEnvelope, previousChain: ChainHash) -> (record: [UInt8], chain: ChainHash) {
         var w = ByteWriter(capacity: 224)
-        w.bytes.append(contentsOf: repeatElement(0, count: headerSize))
-        w.bytes[0] = currentVersion
+        let chain = encode(envelope, previousChain: previousChain, into: &w)
+        return (w.bytes, chain)
+    }
+
+    /// Encodes into `w` (cleared first, capacity kept: the appender reuses one buffer).
+    /// The previous link is written where the new one goes, so that the link is one SHA-256
+    /// over contiguous bytes; then it is overwritten with the result and the CRC filled in.
+    public static func encode(_ envelope: EventEnvelope, previousChain: ChainHash, into w: inout ByteWriter) -> ChainHash {
+        w.bytes.removeAll(keepingCapacity: true)
+        w.u8(currentVersion)
+        w.u32(0)
+        previousChain.withBytes { w.bytes.append(contentsOf: $0) }
         w.u64(envelope.seq)
+        w.u64(envelope.previousInStream)
         w.u64(UInt64(bitPattern: envelope.timestamp))
         w.string(envelope.actor.userID)
         w.string(envelope.actor.deviceID)
         w.optionalString(envelope.commandID)
         EventCodec.encode(envelope.event, into: &w)
-        var record = w.bytes
-        let chain = record.withUnsafeBytes { previousChain.next(body: UnsafeRawBufferPointer(rebasing: $0[headerSize...])) }
-        record.withUnsafeMutableBytes { raw in
+        return w.bytes.withUnsafeMutableBytes { raw in
+            let chain = ChainHash.link(UnsafeRawBufferPointer(rebasing: raw[5...]))
             chain.withBytes { raw.baseAddress!.advanced(by: 5).copyMemory(from: $0.baseAddress!, byteCount: 32) }
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[5...]))
             raw.storeBytes(of: crc.littleEndian, toByteOffset: 1, as: UInt32.self)
+            return chain
         }
-        return (record, chain)
     }
 
     /// Decodes a record stored under `seq`, checking its checksum and that it names the same seq.
@@ -52,6 +61,13 @@ public enum RecordCodec {
         return ChainHash(UnsafeRawBufferPointer(rebasing: record[5..<headerSize]))
     }
 
+    /// The previous seq of the record's stream, read without decoding the record (history
+    /// walks follow these); checked by the record's CRC on full decode and by `verify`.
+    public static func previousInStream(_ record: UnsafeRawBufferPointer) -> UInt64? {
+        guard record.count >= headerSize + 16 else { return nil }
+        return UInt64(littleEndian: record.loadUnaligned(fromByteOffset: headerSize + 8, as: UInt64.self))
+    }
+
     /// The chain link a record should carry after `previousChain`.
     public static func expectedChain(_ record: UnsafeRawBufferPointer, previousChain: ChainHash) -> ChainHash? {
         guard record.count > headerSize else { return nil }
@@ -63,12 +79,14 @@ public enum RecordCodec {
         do throws(DecodeFailure) {
             let storedSeq = try r.u64()
             guard storedSeq == seq else { throw .malformed("record says seq \(storedSeq) but is stored under \(seq) (moved or reordered)") }
+            let previous = try r.u64()
+            guard previous < seq else { throw .malformed("previous seq of the stream \(previous) is not before \(seq)") }
             let timestamp = Int64(bitPattern: try r.u64())
             let actor = Actor(userID: try r.string(), deviceID: try r.string())
             let commandID = try r.optionalString()
             let event = try EventCodec.decode(&r)
             guard r.isAtEnd else { throw .malformed("\(body.count - r.offset) unexpected bytes after the event") }
-            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event)
+            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event, previousInStream: previous)
         } catch {
             switch error {
             case .truncated: throw .corrupt(seq: seq, reason: "record is truncated")

@@ -42,9 +42,10 @@ import TimerDomain
         var timerSeqs: [UInt64] = []
         try env.read { txn in try log.history(of: .timer("t1"), txn) { timerSeqs.append($0.seq); return true } }
         #expect(timerSeqs == [1, 2, 3, 4, 5])
-        var fromThree: [UInt64] = []
-        try env.read { txn in try log.streamSeqs(.timer("t1"), from: 3, txn) { fromThree.append($0); return true } }
-        #expect(fromThree == [3, 4, 5])
+        #expect(try env.read { try log.streamSeqs(.timer("t1"), from: 3, $0) } == [3, 4, 5])
+        #expect(try env.read { try log.streamSeqs(.user("alice"), $0) } == [6, 7, 8, 9])
+        #expect(try env.read { try log.envelope(at: 9, $0)?.previousInStream } == 8)
+        #expect(try env.read { try log.envelope(at: 6, $0)?.previousInStream } == 0)
         #expect(try env.read { try log.count(of: .user("alice"), $0) } == 4)
         #expect(try env.read { try log.count(of: .timer("none"), $0) } == 0)
     }

@@ -28,6 +28,10 @@ struct BenchCommand: ParsableCommand {
                 progress(results.last!)
             }
         }
+        if only.contains("encode") {
+            results += EncodeBench.run() + EncodeParts.run()
+            progress(results.last!)
+        }
         if only.contains("command") {
             results += try CommandPathBench.run(scratch: scratch)
             progress(results.last!)

@@ -16,7 +16,7 @@ struct Stats: ParsableCommand {
         if options.json {
             var out: [String: Any] = [
                 "events": s.countsByType.values.reduce(0, +), "byType": s.countsByType,
-                "fileBytes": s.fileBytes, "liveTimers": s.liveTimers, "streamIndexEntries": s.streams,
+                "fileBytes": s.fileBytes, "liveTimers": s.liveTimers, "streams": s.streams,
             ]
             if let f = s.first { out["firstSeq"] = f.seq; out["firstTime"] = ISO8601.format(milliseconds: f.timestamp) }
             if let l = s.last { out["lastSeq"] = l.seq; out["lastTime"] = ISO8601.format(milliseconds: l.timestamp) }
@@ -32,7 +32,7 @@ struct Stats: ParsableCommand {
         facts.add("first", s.first.map { "seq \($0.seq) at \(ISO8601.format(milliseconds: $0.timestamp))" } ?? "—")
         facts.add("last", s.last.map { "seq \($0.seq) at \(ISO8601.format(milliseconds: $0.timestamp))" } ?? "—")
         facts.add("live timers", String(s.liveTimers))
-        facts.add("stream index entries", String(s.streams))
+        facts.add("streams (timers, users, server)", String(s.streams))
         facts.add("data.mdb", Format.bytes(s.fileBytes))
         print(facts.render())
     }
