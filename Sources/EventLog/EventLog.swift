@@ -54,7 +54,7 @@ public struct EventLog: Sendable {
         let log: EventLog
         public private(set) var head: LogHead
         /// Stream heads changed in this transaction, written once each by `finish()`.
-        private var pendingStreams: [[UInt8]: StreamHead] = [:]
+        private var pendingStreams: [StreamID: StreamHead] = [:]
         private var scratch = ByteWriter(capacity: 512)
 
         public init(log: EventLog, txn: WriteTransaction) throws {
@@ -67,8 +67,8 @@ public struct EventLog: Sendable {
         public mutating func append(
             _ event: Event, actor: Actor, commandID: String?, now: Int64, txn: WriteTransaction
         ) throws -> EventEnvelope {
-            let streamKey = event.stream.key
-            let streamHead = try pendingStreams[streamKey] ?? txn.get(log.streamHeads, key: streamKey) { StreamHead(decoding: $0) } ?? nil
+            let stream = event.stream
+            let streamHead = try pendingStreams[stream] ?? txn.get(log.streamHeads, key: stream.key) { StreamHead(decoding: $0) } ?? nil
             let envelope = EventEnvelope(
                 seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event,
                 previousInStream: streamHead?.lastSeq ?? 0
@@ -77,7 +77,7 @@ public struct EventLog: Sendable {
             try withUnsafeBytes(of: envelope.seq.bigEndian) { key in
                 try scratch.bytes.withUnsafeBytes { try txn.put(log.events, key: key, value: $0, flags: .append) }
             }
-            pendingStreams[streamKey] = StreamHead(lastSeq: envelope.seq, count: (streamHead?.count ?? 0) + 1)
+            pendingStreams[stream] = StreamHead(lastSeq: envelope.seq, count: (streamHead?.count ?? 0) + 1)
             head = LogHead(seq: envelope.seq, timestamp: envelope.timestamp, chain: chain)
             return envelope
         }
@@ -85,12 +85,12 @@ public struct EventLog: Sendable {
         /// Continues after a head copied from elsewhere (time travel writes a log prefix verbatim).
         public mutating func restore(_ head: LogHead, streams: [StreamID: StreamHead]) {
             self.head = head
-            for (stream, h) in streams { pendingStreams[stream.key] = h }
+            for (stream, h) in streams { pendingStreams[stream] = h }
         }
 
         public func finish(_ txn: WriteTransaction) throws {
-            for (key, streamHead) in pendingStreams {
-                try txn.put(log.streamHeads, key: key, value: streamHead.encoded)
+            for (stream, streamHead) in pendingStreams {
+                try txn.put(log.streamHeads, key: stream.key, value: streamHead.encoded)
             }
             var w = ByteWriter(capacity: 48)
             w.u64(head.seq)

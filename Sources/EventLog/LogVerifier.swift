@@ -26,7 +26,7 @@ extension EventLog {
         var result = LogVerification()
         var chain = LogHead.genesis.chain
         var expectedSeq: UInt64 = 1
-        var streams: [[UInt8]: StreamHead] = [:]
+        var streams: [StreamID: StreamHead] = [:]
         func report(_ seq: UInt64, _ problem: String) -> Bool {
             result.problems.append(LogProblem(seq: seq, problem: problem))
             return result.problems.count < maxProblems
@@ -42,12 +42,11 @@ extension EventLog {
             if seq % 65_536 == 0 { progress(seq) }
             do {
                 let envelope = try RecordCodec.decode(value, seq: seq)
-                let streamKey = envelope.stream.key
-                let previous = streams[streamKey]
+                let previous = streams[envelope.stream]
                 if envelope.previousInStream != (previous?.lastSeq ?? 0) {
                     guard report(seq, "points back to seq \(envelope.previousInStream) of \(envelope.stream), but its previous event is \(previous?.lastSeq ?? 0)") else { return false }
                 }
-                streams[streamKey] = StreamHead(lastSeq: seq, count: (previous?.count ?? 0) + 1)
+                streams[envelope.stream] = StreamHead(lastSeq: seq, count: (previous?.count ?? 0) + 1)
             } catch let error as LogError {
                 guard report(seq, "\(error)") else { return false }
             }
@@ -65,17 +64,17 @@ extension EventLog {
         } else if head.chain != chain {
             _ = report(head.seq, "the log head's chain value does not match the last record")
         }
-        var stored: [[UInt8]: StreamHead] = [:]
+        var stored: [StreamID: StreamHead] = [:]
         try txn.scan(streamHeads) { key, value in
-            stored[Array(key)] = StreamHead(decoding: value)
+            if let stream = StreamID(parsing: String(decoding: key, as: UTF8.self)) { stored[stream] = StreamHead(decoding: value) }
+            else { _ = report(0, "unreadable stream head key \(String(decoding: key, as: UTF8.self))") }
             return true
         }
         for (key, expected) in streams where stored[key] != expected && result.problems.count < maxProblems {
-            let name = String(decoding: key, as: UTF8.self)
-            _ = report(expected.lastSeq, "the head of \(name) says \(stored[key].map { "seq \($0.lastSeq), \($0.count) events" } ?? "nothing") but the log has seq \(expected.lastSeq), \(expected.count) events")
+            _ = report(expected.lastSeq, "the head of \(key) says \(stored[key].map { "seq \($0.lastSeq), \($0.count) events" } ?? "nothing") but the log has seq \(expected.lastSeq), \(expected.count) events")
         }
         for key in stored.keys where streams[key] == nil && result.problems.count < maxProblems {
-            _ = report(stored[key]?.lastSeq ?? 0, "a head for \(String(decoding: key, as: UTF8.self)) names events that are not in the log")
+            _ = report(stored[key]?.lastSeq ?? 0, "a head for \(key) names events that are not in the log")
         }
         return result
     }
