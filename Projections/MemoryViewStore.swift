@@ -3,9 +3,14 @@ public import TimerDomain
 /// Every view held in dictionaries: what replay folds into before writing out, and what
 /// `--verify` compares with the live views.
 public struct MemoryViewStore: ViewStore, Equatable, Sendable {
-    public var timerStates: [TimerID: TimerState] = [:]
+    /// A timer's decider state and view row side by side, so a fold step hashes its id once.
+    public struct TimerEntry: Equatable, Sendable {
+        public var state: TimerState = .unknown
+        public var view: TimerViewRow?
+    }
+
+    public var timers: [TimerID: TimerEntry] = [:]
     public var userStates: [UserID: UserState] = [:]
-    public var timerViews: [TimerID: TimerViewRow] = [:]
     /// user → timer → seq it was shared at.
     public var sharesByUser: [UserID: [TimerID: UInt64]] = [:]
     /// owner → timer → seq it was created at.
@@ -16,13 +21,22 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
 
     public init() {}
 
-    public func timerState(_ id: TimerID) -> TimerState { timerStates[id] ?? .unknown }
+    /// Decider state by timer (stopped timers included).
+    public var timerStates: [TimerID: TimerState] { timers.mapValues(\.state) }
+    /// View rows by timer (live timers only).
+    public var timerViews: [TimerID: TimerViewRow] { timers.compactMapValues(\.view) }
+
+    public func timerState(_ id: TimerID) -> TimerState { timers[id]?.state ?? .unknown }
     public func userState(_ id: UserID) -> UserState { userStates[id] ?? .initial }
 
     public mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) {
-        // Both mutated where they lie in the dictionaries: no copies of rows or sets.
-        body(&timerStates[id, default: .unknown], &timerViews[id])
-        if case .unknown = timerStates[id] { timerStates[id] = nil }
+        // Mutated where it lies in the dictionary: one hash, no copies of rows or sets.
+        var forgotten = false
+        modify(&timers[id, default: TimerEntry()]) { entry in
+            body(&entry.state, &entry.view)
+            if case .unknown = entry.state { forgotten = entry.view == nil }
+        }
+        if forgotten { timers[id] = nil }
     }
 
     public mutating func updateUser(_ id: UserID, _ body: (inout UserState) -> Void) {
@@ -58,6 +72,8 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         self.applied = applied
         self.epoch = epoch
     }
+
+    private func modify<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
 
     private static func remove<V>(_ map: inout [String: [String: V]], _ a: String, _ b: String) {
         map[a]?[b] = nil

@@ -33,7 +33,7 @@ extension ViewTables {
         var store = MemoryViewStore()
         var problems: [String] = []
         try txn.scan(timerState) { k, v in
-            store.timerStates[String(decoding: k, as: UTF8.self)] = try RowCodec.timerState(v)
+            store.timers[String(decoding: k, as: UTF8.self), default: .init()].state = try RowCodec.timerState(v)
             return true
         }
         try txn.scan(userState) { k, v in
@@ -41,7 +41,7 @@ extension ViewTables {
             return true
         }
         try txn.scan(timerView) { k, v in
-            store.timerViews[String(decoding: k, as: UTF8.self)] = try RowCodec.timerView(v)
+            store.timers[String(decoding: k, as: UTF8.self), default: .init()].view = try RowCodec.timerView(v)
             return true
         }
         try txn.scan(sharesByUser) { k, v in

@@ -30,16 +30,22 @@ public enum Replay {
     ) throws -> MemoryViewStore {
         try environment.read { txn in
             let total = try log.head(txn).seq
-            var store = MemoryViewStore()
-            try log.scan(txn) { e in
-                if let bound, !bound.includes(e) { return false }
-                try Projector.apply(e, to: &store)
-                if e.seq & 0xFFFF == 0 { progress(e.seq, total) }
-                return true
-            }
+            let store = try foldAll(log: log, txn: txn, until: bound, total: total, progress: progress)
             progress(store.applied, total)
             return store
         }
+    }
+
+    /// The fold itself: `Projector.apply` over every event, decoding on a second thread.
+    static func foldAll(
+        log: EventLog, txn: ReadTransaction, until bound: ReplayBound?, total: UInt64, progress: ReplayProgress
+    ) throws -> MemoryViewStore {
+        var store = MemoryViewStore()
+        try PipelinedScan.run(log: log, txn: txn, until: bound) { e in
+            try Projector.apply(e, to: &store)
+            if e.seq & 0xFFFF == 0 { progress(e.seq, total) }
+        }
+        return store
     }
 
     /// Rebuilds every view of the store's directory in place. Takes the writer lock first, so
@@ -64,12 +70,7 @@ public enum Replay {
         // One snapshot for both sides, so a running server cannot make them differ.
         return try environment.read { txn in
             let total = try log.head(txn).seq
-            var rebuilt = MemoryViewStore()
-            try log.scan(txn) { e in
-                try Projector.apply(e, to: &rebuilt)
-                if e.seq & 0xFFFF == 0 { progress(e.seq, total) }
-                return true
-            }
+            let rebuilt = try foldAll(log: log, txn: txn, until: nil, total: total, progress: progress)
             progress(rebuilt.applied, total)
             let folded = monotonicSeconds()
             let (live, problems) = try views.loadAll(txn)

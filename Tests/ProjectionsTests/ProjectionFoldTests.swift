@@ -65,10 +65,11 @@ func fold(_ events: [Event]) throws -> MemoryViewStore {
     @Test func differencesNameTheTableAndKey() throws {
         let live = try fold([.timerCreated(tea, owner: "alice")])
         var rebuilt = live
-        rebuilt.timerViews["t9"] = live.timerViews["t1"]
+        rebuilt.timers["t9"] = live.timers["t1"]
         rebuilt.sharesByUser["bob"] = ["t1": 1]
         let diff = live.differences(from: rebuilt)
         #expect(diff.contains("timer_view[t9]: missing from the live views"))
+        #expect(diff.contains("timer_state[t9]: missing from the live views"))
         #expect(diff.contains("shares_by_user[bob]: missing from the live views"))
         #expect(live.differences(from: live).isEmpty)
     }
