@@ -1,3 +1,4 @@
+internal import Foundation
 public import LMDB
 internal import TimerDomain
 internal import EventLog
@@ -8,11 +9,11 @@ extension ViewTables {
     public func replaceAll(with store: MemoryViewStore, _ txn: WriteTransaction) throws {
         for db in all { try txn.clear(db) }
         func sorted<V>(_ map: [String: V]) -> [(key: [UInt8], value: V)] {
-            map.map { (Array($0.key.utf8), $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            map.map { (Array($0.key.utf8), $0.value) }.sorted { bytewiseLess($0.key, $1.key) }
         }
         func pairs<V>(_ map: [String: [String: V]]) -> [(key: [UInt8], value: V)] {
             map.flatMap { a, inner in inner.map { (CompositeKey.make(a, $0.key), $0.value) } }
-                .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                .sorted { bytewiseLess($0.key, $1.key) }
         }
         for (k, v) in sorted(store.timerStates) { try txn.put(timerState, key: k, value: RowCodec.encode(v), flags: .append) }
         for (k, v) in sorted(store.userStates) { try txn.put(userState, key: k, value: RowCodec.encode(v), flags: .append) }
@@ -69,5 +70,16 @@ extension ViewTables {
         store.applied = try appliedSeq(txn)
         store.epoch = try serverEpoch(txn)
         return (store, problems)
+    }
+}
+
+/// LMDB's key order (`memcmp`, shorter first on a tie), which `MDB_APPEND` requires.
+func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    a.withUnsafeBufferPointer { x in
+        b.withUnsafeBufferPointer { y in
+            let n = min(x.count, y.count)
+            let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+            return c != 0 ? c < 0 : x.count < y.count
+        }
     }
 }
