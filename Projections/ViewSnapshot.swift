@@ -8,16 +8,16 @@ extension ViewTables {
     /// `MDB_APPEND` (replay's output step).
     public func replaceAll(with store: MemoryViewStore, _ txn: WriteTransaction) throws {
         for db in all { try txn.clear(db) }
-        func sorted<V>(_ map: [String: V]) -> [(key: [UInt8], value: V)] {
-            map.map { (Array($0.key.utf8), $0.value) }.sorted { bytewiseLess($0.key, $1.key) }
+        func single<V>(_ map: [String: V]) -> [(key: [UInt8], value: V)] {
+            lmdbOrdered(map.map { (order: ($0.key, ""), value: $0.value) }) { Array($0.0.utf8) }
         }
         func pairs<V>(_ map: [String: [String: V]]) -> [(key: [UInt8], value: V)] {
-            map.flatMap { a, inner in inner.map { (CompositeKey.make(a, $0.key), $0.value) } }
-                .sorted { bytewiseLess($0.key, $1.key) }
+            lmdbOrdered(map.flatMap { a, inner in inner.map { (order: (a, $0.key), value: $0.value) } }) { CompositeKey.make($0.0, $0.1) }
         }
-        for (k, v) in sorted(store.timerStates) { try txn.put(timerState, key: k, value: RowCodec.encode(v), flags: .append) }
-        for (k, v) in sorted(store.userStates) { try txn.put(userState, key: k, value: RowCodec.encode(v), flags: .append) }
-        for (k, v) in sorted(store.timerViews) { try txn.put(timerView, key: k, value: RowCodec.encode(v), flags: .append) }
+        let timers = single(store.timers)
+        for (k, v) in timers { try txn.put(timerState, key: k, value: RowCodec.encode(v.state), flags: .append) }
+        for (k, v) in timers { if let row = v.view { try txn.put(timerView, key: k, value: RowCodec.encode(row), flags: .append) } }
+        for (k, v) in single(store.userStates) { try txn.put(userState, key: k, value: RowCodec.encode(v), flags: .append) }
         for (k, v) in pairs(store.sharesByUser) { try txn.put(sharesByUser, key: k, value: BigEndianKey.encode(v), flags: .append) }
         var byTimer: [String: [String: UInt64]] = [:]
         for (user, timers) in store.sharesByUser { for (timer, seq) in timers { byTimer[timer, default: [:]][user] = seq } }
@@ -73,6 +73,36 @@ extension ViewTables {
     }
 }
 
+/// Rows in LMDB's key order (`memcmp`), which `MDB_APPEND` requires. The keys are packed
+/// into one buffer and an index array is sorted against it, so comparing costs a `memcmp`
+/// and no reference counting.
+func lmdbOrdered<V>(_ items: [(order: (String, String), value: V)], key: ((String, String)) -> [UInt8]) -> [(key: [UInt8], value: V)] {
+    var blob: [UInt8] = []
+    var offsets: [Int] = []
+    var lengths: [Int] = []
+    offsets.reserveCapacity(items.count)
+    lengths.reserveCapacity(items.count)
+    for item in items {
+        let k = key(item.order)
+        offsets.append(blob.count)
+        lengths.append(k.count)
+        blob += k
+    }
+    let order: [Int] = blob.withUnsafeBufferPointer { b in
+        offsets.withUnsafeBufferPointer { off in
+            lengths.withUnsafeBufferPointer { len in
+                guard let base = b.baseAddress else { return Array(items.indices) }
+                return items.indices.sorted { i, j in
+                    let n = min(len[i], len[j])
+                    let c = n == 0 ? 0 : memcmp(base + off[i], base + off[j], n)
+                    return c != 0 ? c < 0 : len[i] < len[j]
+                }
+            }
+        }
+    }
+    return order.map { i in (key: Array(blob[offsets[i]..<(offsets[i] + lengths[i])]), value: items[i].value) }
+}
+
 /// LMDB's key order (`memcmp`, shorter first on a tie), which `MDB_APPEND` requires.
 func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     a.withUnsafeBufferPointer { x in
@@ -83,3 +113,4 @@ func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         }
     }
 }
+

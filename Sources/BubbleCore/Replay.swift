@@ -58,10 +58,6 @@ public enum Replay {
         let store = try fold(environment: environment, log: log, progress: progress)
         let folded = monotonicSeconds()
         try environment.write { txn in try views.replaceAll(with: store, txn) }
-        if ProcessInfo.processInfo.environment["BUBBLE_TRACE"] != nil {
-            let s = store
-            print("timers \(s.timers.count) users \(s.userStates.count) shares \(s.sharesByUser.values.map(\.count).reduce(0, +)) owned \(s.ownedByUser.values.map(\.count).reduce(0, +)) conns \(s.connections.values.map(\.count).reduce(0, +))")
-        }
         return ReplayReport(
             events: store.applied, foldSeconds: folded - started, writeSeconds: monotonicSeconds() - folded, differences: []
         )

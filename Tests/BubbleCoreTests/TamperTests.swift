@@ -105,3 +105,26 @@ import EventLog
         #expect(views.isEmpty)
     }
 }
+
+extension TamperTests {
+    @Test func aDamagedStreamHeadIsReported() throws {
+        _ = try copiedLog()
+        try withRawLog { txn, log in try txn.delete(log.streamHeads, key: StreamID.timer("t1").key) }
+        let result = try verifyCopy()
+        #expect(result.problems.contains { $0.problem.contains("the head of timer:t1 says nothing") })
+    }
+
+    @Test func aForgedBackPointerIsReported() throws {
+        _ = try copiedLog()
+        try withRawLog { txn, log in
+            // Re-encode seq 8 (timer t2) pointing at the wrong previous event, chain and CRC recomputed.
+            var forged = try #require(try log.envelope(at: 8, txn))
+            forged.previousInStream = 1
+            let previous = try #require(try txn.get(log.events, key: BigEndianKey.encode(7)) { RecordCodec.storedChain($0) } ?? nil)
+            try txn.put(log.events, key: BigEndianKey.encode(8), value: RecordCodec.encode(forged, previousChain: previous).record)
+        }
+        let result = try verifyCopy()
+        #expect(result.problems.first?.seq == 8)
+        #expect(result.problems.first?.problem.contains("points back to seq 1") == true)
+    }
+}
