@@ -8,22 +8,29 @@ extension ViewTables {
     /// `MDB_APPEND` (replay's output step).
     public func replaceAll(with store: MemoryViewStore, _ txn: WriteTransaction) throws {
         for db in all { try txn.clear(db) }
-        func single<V>(_ map: [String: V]) -> [(key: [UInt8], value: V)] {
-            lmdbOrdered(map.map { (order: ($0.key, ""), value: $0.value) }) { Array($0.0.utf8) }
+        // Keys are sorted on their own and rows looked up by key while writing, so rows are
+        // never copied into intermediate arrays.
+        for id in lmdbOrdered(store.timers.keys) {
+            let entry = store.timers[id]!
+            let key = Array(id.utf8)
+            try txn.put(timerState, key: key, value: RowCodec.encode(entry.state), flags: .append)
+            if let row = entry.view { try txn.put(timerView, key: key, value: RowCodec.encode(row), flags: .append) }
         }
-        func pairs<V>(_ map: [String: [String: V]]) -> [(key: [UInt8], value: V)] {
-            lmdbOrdered(map.flatMap { a, inner in inner.map { (order: (a, $0.key), value: $0.value) } }) { CompositeKey.make($0.0, $0.1) }
+        for id in lmdbOrdered(store.userStates.keys) {
+            try txn.put(userState, key: Array(id.utf8), value: RowCodec.encode(store.userStates[id]!), flags: .append)
         }
-        let timers = single(store.timers)
-        for (k, v) in timers { try txn.put(timerState, key: k, value: RowCodec.encode(v.state), flags: .append) }
-        for (k, v) in timers { if let row = v.view { try txn.put(timerView, key: k, value: RowCodec.encode(row), flags: .append) } }
-        for (k, v) in single(store.userStates) { try txn.put(userState, key: k, value: RowCodec.encode(v), flags: .append) }
-        for (k, v) in pairs(store.sharesByUser) { try txn.put(sharesByUser, key: k, value: BigEndianKey.encode(v), flags: .append) }
+        func pairs<V>(_ map: [String: [String: V]], into db: Database, _ encode: (V) -> [UInt8]) throws {
+            for a in lmdbOrdered(map.keys) {
+                let inner = map[a]!
+                for b in lmdbOrdered(inner.keys) { try txn.put(db, key: CompositeKey.make(a, b), value: encode(inner[b]!), flags: .append) }
+            }
+        }
+        try pairs(store.sharesByUser, into: sharesByUser, BigEndianKey.encode)
         var byTimer: [String: [String: UInt64]] = [:]
         for (user, timers) in store.sharesByUser { for (timer, seq) in timers { byTimer[timer, default: [:]][user] = seq } }
-        for (k, v) in pairs(byTimer) { try txn.put(sharesByTimer, key: k, value: BigEndianKey.encode(v), flags: .append) }
-        for (k, v) in pairs(store.ownedByUser) { try txn.put(ownedTimers, key: k, value: BigEndianKey.encode(v), flags: .append) }
-        for (k, v) in pairs(store.connections) { try txn.put(connections, key: k, value: RowCodec.encode(v), flags: .append) }
+        try pairs(byTimer, into: sharesByTimer, BigEndianKey.encode)
+        try pairs(store.ownedByUser, into: ownedTimers, BigEndianKey.encode)
+        try pairs(store.connections, into: connections, RowCodec.encode)
         try txn.put(meta, key: Self.appliedKey, value: BigEndianKey.encode(store.applied))
         try txn.put(meta, key: Self.epochKey, value: BigEndianKey.encode(store.epoch))
     }
@@ -73,26 +80,28 @@ extension ViewTables {
     }
 }
 
-/// Rows in LMDB's key order (`memcmp`), which `MDB_APPEND` requires. The keys are packed
-/// into one buffer and an index array is sorted against it, so comparing costs a `memcmp`
-/// and no reference counting.
-func lmdbOrdered<V>(_ items: [(order: (String, String), value: V)], key: ((String, String)) -> [UInt8]) -> [(key: [UInt8], value: V)] {
+/// Ids in LMDB's key order (`memcmp` of their UTF-8), which `MDB_APPEND` requires. The
+/// bytes are packed into one buffer and an index array sorted against it, so a comparison
+/// costs a `memcmp` and no reference counting. Composite keys `a NUL b` sort as (a, b) with
+/// both parts in this order, because ids contain no NUL.
+func lmdbOrdered(_ ids: some Collection<String>) -> [String] {
+    let ids = Array(ids)
     var blob: [UInt8] = []
     var offsets: [Int] = []
     var lengths: [Int] = []
-    offsets.reserveCapacity(items.count)
-    lengths.reserveCapacity(items.count)
-    for item in items {
-        let k = key(item.order)
+    offsets.reserveCapacity(ids.count)
+    lengths.reserveCapacity(ids.count)
+    for id in ids {
         offsets.append(blob.count)
-        lengths.append(k.count)
-        blob += k
+        let before = blob.count
+        blob.append(contentsOf: id.utf8)
+        lengths.append(blob.count - before)
     }
     let order: [Int] = blob.withUnsafeBufferPointer { b in
         offsets.withUnsafeBufferPointer { off in
             lengths.withUnsafeBufferPointer { len in
-                guard let base = b.baseAddress else { return Array(items.indices) }
-                return items.indices.sorted { i, j in
+                guard let base = b.baseAddress else { return Array(ids.indices) }
+                return ids.indices.sorted { i, j in
                     let n = min(len[i], len[j])
                     let c = n == 0 ? 0 : memcmp(base + off[i], base + off[j], n)
                     return c != 0 ? c < 0 : len[i] < len[j]
@@ -100,17 +109,5 @@ func lmdbOrdered<V>(_ items: [(order: (String, String), value: V)], key: ((Strin
             }
         }
     }
-    return order.map { i in (key: Array(blob[offsets[i]..<(offsets[i] + lengths[i])]), value: items[i].value) }
+    return order.map { ids[$0] }
 }
-
-/// LMDB's key order (`memcmp`, shorter first on a tie), which `MDB_APPEND` requires.
-func bytewiseLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    a.withUnsafeBufferPointer { x in
-        b.withUnsafeBufferPointer { y in
-            let n = min(x.count, y.count)
-            let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-            return c != 0 ? c < 0 : x.count < y.count
-        }
-    }
-}
-

@@ -111,3 +111,12 @@ func fold(_ events: [Event]) throws -> MemoryViewStore {
         #expect(deliveries == [Delivery(user: "bob", device: "phone")])
     }
 }
+
+@Suite struct KeyOrderTests {
+    @Test func idsSortInLMDBByteOrderEvenWhenNotASCII() {
+        let ids = ["b", "ab", "a", "é", "e\u{301}", "z", "abc", "Z", "日本", "ab\u{7F}"]
+        let expected = ids.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        #expect(lmdbOrdered(ids) == expected)
+        #expect(lmdbOrdered([String]()).isEmpty)
+    }
+}
