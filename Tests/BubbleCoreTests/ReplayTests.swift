@@ -121,3 +121,15 @@ import Projections
         #expect(history[4].changes == [FieldChange(field: "sharedWith", old: "bob,carol", new: "bob")])
     }
 }
+
+extension ReplayTests {
+    @Test func rebuildKeepsNonASCIIIdsInLMDBOrder() throws {
+        let store = try EventStore(directory: dir.path)
+        for id in ["zeta", "é", "e\u{301}", "日本", "Z", "ab"] {
+            try store.timer(.update(snapshot(id), shareWith: ["bob", "ü"]), Actor(userID: "ö-\(id)", deviceID: "d"))
+        }
+        store.close()
+        _ = try Replay.rebuild(directory: dir.path)
+        #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
+    }
+}
