@@ -40,14 +40,16 @@ struct Demo: ParsableCommand {
             print("Wrote \(outcome.appended) events to \(data) (log now ends at seq \(outcome.lastSeq)).")
             print("Commands the rules refused (nothing appended for them):")
             for line in outcome.rejected { print("  - \(line)") }
+            // Name the tools by the path this binary was run from, so the hints work as typed.
+            let bin = CommandLine.arguments[0].contains("/") ? String(CommandLine.arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")) + "/" : ""
             print("""
 
             Try:
-              bubble-inspect history \(outcome.timers["tea"]!) --data \(data)
-              bubble-inspect at \(outcome.timers["tea"]!) 9 --data \(data)
-              bubble-inspect user alice --data \(data)
-              bubble-replay --verify --data \(data)
-              bubble-replay --until 10 --into ./data-at-10 --data \(data)
+              \(bin)bubble-inspect history \(outcome.timers["tea"]!) --data \(data)
+              \(bin)bubble-inspect at \(outcome.timers["tea"]!) 9 --data \(data)
+              \(bin)bubble-inspect user alice --data \(data)
+              \(bin)bubble-replay --verify --data \(data)
+              \(bin)bubble-replay --until 10 --into ./data-at-10 --data \(data)
             """)
         } catch {
             Terminal.error("\(error)")
