@@ -41,6 +41,8 @@ public enum Replay {
         log: EventLog, txn: ReadTransaction, until bound: ReplayBound?, total: UInt64, progress: ReplayProgress
     ) throws -> MemoryViewStore {
         var store = MemoryViewStore()
+        // Growing a large dictionary rehashes it repeatedly; a rough guess avoids most of that.
+        store.timers.reserveCapacity(Int(min(total / 16, 1 << 20)))
         try PipelinedScan.run(log: log, txn: txn, until: bound) { e in
             try Projector.apply(e, to: &store)
             if e.seq & 0xFFFF == 0 { progress(e.seq, total) }
