@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         if only.contains("encode") {
-            results += EncodeBench.run() + EncodeParts.run()
+            results += EncodeBench.run() + EncodeParts.run() + (try FormatBench.run())
             progress(results.last!)
         }
         if only.contains("command") {
