@@ -83,14 +83,15 @@ let package = Package(
             path: "Tools/Benchmarks",
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "LMDBTests", dependencies: ["LMDB"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
         .testTarget(name: "TimerDomainTests", dependencies: ["TimerDomain"]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "TimerDomain", "EventLog"]),
-        .testTarget(name: "BubbleCoreTests", dependencies: ["BubbleCore", "Projections", "TimerDomain", "EventLog", "LMDB"]),
+        .testTarget(name: "BubbleCoreTests", dependencies: ["BubbleCore", "Projections", "TimerDomain", "EventLog", "LMDB", "TestSupport"]),
         .testTarget(
             name: "ToolsTests",
-            dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector"]
+            dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector", "TestSupport"]
         ),
     ]
 )

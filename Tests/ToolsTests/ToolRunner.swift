@@ -37,14 +37,3 @@ enum Tools {
         return ToolRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
-
-final class TemporaryDirectory {
-    let path: String
-
-    init(_ label: String = "tools") {
-        path = NSTemporaryDirectory() + "bubble-\(label)-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}

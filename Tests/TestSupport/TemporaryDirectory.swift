@@ -1,10 +1,10 @@
 import Foundation
 
-/// A fresh directory under /tmp, removed when the test releases it.
-final class TemporaryDirectory {
-    let path: String
+/// A fresh directory under the system temporary directory, removed when released.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
 
-    init(_ label: String = "lmdb") {
+    public init(_ label: String = "test") {
         path = NSTemporaryDirectory() + "bubble-\(label)-\(UUID().uuidString)"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
