@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// Upcoming features we opt into everywhere: explicit `any`, imports that say what they leak.
@@ -22,6 +22,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // SHA-256 for the log's hash chain (BoringSSL, SHA-NI where the CPU has it); jwt-kit needs it too.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // Debian's liblmdb-dev; the only C we link.
@@ -54,9 +61,31 @@ let package = Package(
             dependencies: ["LMDB", "TimerDomain", "EventLog", "Projections"],
             swiftSettings: strictSettings
         ),
+        // The real-time server: frames and requests → commands; committed events → frames.
+        .target(
+            name: "BubbleServer",
+            dependencies: [
+                "BubbleCore", "TimerDomain", "EventLog", "Projections", "LMDB",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "BubbleTimer",
-            dependencies: ["BubbleCore", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BubbleCore", "BubbleServer", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -89,6 +118,19 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "TimerDomain", "EventLog"]),
         .testTarget(name: "BubbleCoreTests", dependencies: ["BubbleCore", "Projections", "TimerDomain", "EventLog", "LMDB", "TestSupport"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "BubbleServer", "BubbleCore", "TimerDomain", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ToolsTests",
             dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector", "TestSupport"]

@@ -1,11 +1,15 @@
 public import TimerDomain
 public import EventLog
+public import Projections
 
 /// An event after its batch committed durably, with the users it concerns (for fan-out).
 public struct CommittedEvent: Equatable, Sendable {
     public var envelope: EventEnvelope
     /// From ``FanOut/audience(of:timerAfter:)``, computed in the write transaction.
     public var audience: [UserID]
+    /// The timer's view row right after this event (nil for non-timer events and once
+    /// stopped), so fan-out renders frames without reading the store.
+    public var timerAfter: TimerViewRow?
 
     public var seq: UInt64 { envelope.seq }
     public var event: Event { envelope.event }

@@ -96,7 +96,7 @@ public final class EventStore: Sendable {
                     for event in events {
                         let envelope = try appender.append(event, actor: request.actor, commandID: request.commandID, now: now, txn: txn)
                         try Projector.apply(envelope, to: &store)
-                        appended.append(CommittedEvent(envelope: envelope, audience: try audience(of: event, store: store)))
+                        appended.append(try Self.committedEvent(envelope, store: store))
                     }
                     committed += appended
                     results.append(.success(CommandResult(events: appended)))
@@ -124,9 +124,10 @@ public final class EventStore: Sendable {
         }
     }
 
-    private static func audience(of event: Event, store: LMDBViewStore) throws -> [UserID] {
-        guard case .timer(let id) = event.stream else { return [] }
-        return FanOut.audience(of: event, timerAfter: try store.timerState(id).active)
+    private static func committedEvent(_ envelope: EventEnvelope, store: LMDBViewStore) throws -> CommittedEvent {
+        guard case .timer(let id) = envelope.stream else { return CommittedEvent(envelope: envelope, audience: [], timerAfter: nil) }
+        let audience = FanOut.audience(of: envelope.event, timerAfter: try store.timerState(id).active)
+        return CommittedEvent(envelope: envelope, audience: audience, timerAfter: try store.timerView(id))
     }
 
     /// Folds events the views have not seen (a log written by a build without views, or one

@@ -2,15 +2,15 @@ import ArgumentParser
 import BubbleCore
 import ToolSupport
 
-/// The main program. Until the server lands, `demo` writes a realistic scenario through the
-/// real command path so that replay and the inspector have something to show.
+/// The main program: `serve` (the default), `token` to mint a dev token, and `demo`, which
+/// writes a realistic scenario through the real command path for the tools to show.
 @main
-struct BubbleTimer: ParsableCommand {
+struct BubbleTimer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bubble-timer",
         abstract: "Bubble Timer server: event-sourced countdown timers shared across devices.",
-        subcommands: [Demo.self],
-        defaultSubcommand: Demo.self
+        subcommands: [Serve.self, Token.self, Demo.self],
+        defaultSubcommand: Serve.self
     )
 }
 

@@ -1,0 +1,34 @@
+internal import BubbleCore
+internal import Projections
+internal import EventLog
+internal import Foundation
+public import Hummingbird
+internal import HTTPTypes
+public import TimerDomain
+
+/// Who is on the other end of a request or socket, established once at the edge.
+public struct Identity: Sendable {
+    public var actor: Actor
+    public var dialect: Dialect
+    /// Seed dialect resume point (`?since=`).
+    public var since: UInt64?
+}
+
+/// Where a request carries its token and device: `Authorization: Bearer <jwt>`, a raw
+/// `Authorization: <jwt>` (the Android app's socket), or `?token=` (seed 001); `DeviceId`
+/// header or `?deviceId=`.
+enum Credentials {
+    static let deviceIDHeader = HTTPField.Name("DeviceId")!
+
+    static func token(_ request: Request) -> String? {
+        if let header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
+            if header.lowercased().hasPrefix("bearer ") { return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            return header
+        }
+        return request.uri.queryParameters["token"].map(String.init)
+    }
+
+    static func deviceID(_ request: Request) -> String? {
+        (request.headers[deviceIDHeader] ?? request.uri.queryParameters["deviceId"].map(String.init)).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

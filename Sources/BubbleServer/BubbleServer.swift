@@ -1,0 +1,94 @@
+internal import Projections
+internal import EventLog
+public import Hummingbird
+internal import HummingbirdWebSocket
+public import Logging
+public import NIOCore
+public import ServiceLifecycle
+internal import BubbleCore
+internal import TimerDomain
+internal import Foundation
+
+/// The real-time server: REST and WebSocket on one port, over one event store.
+///
+/// Frames and requests become commands; the store appends them durably (group commit) and
+/// hands every committed batch to the fan-out dispatcher, which queues frames on the live
+/// sockets concerned. Run it as a service (`run()`); SIGTERM/SIGINT shut it down gracefully.
+public struct BubbleServer: Sendable {
+    let state: ServerState
+    public let configuration: ServerConfiguration
+
+    /// Opens the store (taking the data directory's writer lock) and records a server-start
+    /// marker, which retires the connections the previous process left in the views.
+    public init(configuration: ServerConfiguration) async throws {
+        var storeOptions = StoreOptions()
+        storeOptions.limits = configuration.limits
+        let store = try EventStore(directory: configuration.dataDirectory, options: storeOptions)
+        var auth = configuration.auth
+        if auth.hmacSecret == nil, auth.jwksJSON == nil {
+            auth.hmacSecret = try DevSecret.loadOrCreate(directory: configuration.dataDirectory)
+        }
+        let verifier = try await TokenVerifier(auth)
+        state = ServerState(configuration: configuration, store: store, verifier: verifier)
+        self.configuration = configuration
+        _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
+        store.onCommit { [dispatcher = state.dispatcher] in dispatcher.enqueue($0) }
+    }
+
+    /// The verifier in use (the `token` command and tests mint dev tokens with it).
+    public var tokens: TokenVerifier { state.verifier }
+
+    /// The Hummingbird application, for `run()` or HummingbirdTesting.
+    public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router(context: BubbleRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        router.get("/health") { _, _ in
+            let head = try state.store.read { try state.store.log.head($0).seq }
+            return jsonResponse(["status": "ok", "seq": head, "connections": state.hub.count, "version": configuration.version])
+        }
+        let api = router.group().add(middleware: AuthMiddleware(server: state))
+        TimerRoutes(server: state).register(on: api)
+        DeviceTokenRoutes(server: state).register(on: api)
+
+        let wsRouter = Router(context: BubbleRequestContext.self)
+        wsRouter.middlewares.add(ErrorMiddleware())
+        wsRouter.middlewares.add(AuthMiddleware(server: state))
+        for path in ["/ws", "/"] {
+            wsRouter.ws(RouterPath(path)) { _, _ in .upgrade([:]) } onUpgrade: { [state] inbound, outbound, context in
+                guard let identity = context.requestContext.identity else { return }
+                await SocketSession(server: state, identity: identity, logger: context.logger).run(inbound: inbound, outbound: outbound)
+            }
+        }
+        let ws = WebSocketServerConfiguration(
+            maxFrameSize: configuration.maxFrameBytes,
+            autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
+            closeTimeout: .seconds(5)
+        )
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: ws)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bubble-timer"),
+            services: [Lifecycle(state: state)],
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+}
+
+/// Runs the fan-out dispatcher beside the HTTP server; on shutdown closes every socket with
+/// 1001 ("going away"), records the disconnects, finishes the last commit and closes LMDB.
+struct Lifecycle: Service {
+    let state: ServerState
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await state.dispatcher.run()
+        } onGracefulShutdown: {
+            for connection in state.hub.all() { connection.close(code: 1001, reason: "server shutting down") }
+            state.dispatcher.finish()
+        }
+        // Sessions record their disconnects as their sockets close; give them a moment.
+        for _ in 0..<50 where state.hub.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+        state.store.close()
+    }
+}

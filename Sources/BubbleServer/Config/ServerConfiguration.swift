@@ -1,0 +1,29 @@
+internal import Hummingbird
+internal import Foundation
+internal import BubbleCore
+internal import Projections
+internal import EventLog
+public import TimerDomain
+
+/// Everything the server can be told; docs/configuration.md lists each setting with its
+/// flag and environment variable.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    public var auth = AuthConfiguration()
+    public var limits = Limits()
+    /// Largest WebSocket frame or REST body, bytes (oversize: close 1009 / 413).
+    public var maxFrameBytes = 64 * 1024
+    /// Messages a connection may send per second (sustained) and in a burst.
+    public var messagesPerSecond = 20.0
+    public var messageBurst = 60.0
+    public var maxConnectionsPerUser = 20
+    /// Frames queued for one connection before it is closed as a slow consumer.
+    public var outboundQueueLimit = 1024
+    /// Seconds between server pings; a socket that stops answering is closed.
+    public var pingInterval = 30.0
+    public var version = "0.1.0"
+
+    public init() {}
+}

@@ -1,0 +1,68 @@
+internal import Projections
+internal import EventLog
+public import Hummingbird
+public import TimerDomain
+internal import BubbleCore
+internal import Foundation
+
+/// Every failure a client can see, with its HTTP status and its stable `code`, decided here
+/// and only here. REST answers `{"error": message, "code": code}` with the status; WebSocket
+/// answers `{"type":"error","requestId":…,"code":…,"message":…}` and keeps the connection.
+public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    public static func badRequest(_ code: String, _ message: String) -> ServerError { .init(.badRequest, code: code, message) }
+    public static func unauthorized(_ message: String) -> ServerError { .init(.unauthorized, code: "unauthorized", message) }
+    public static func tooLarge(_ limit: Int) -> ServerError {
+        .init(.contentTooLarge, code: "too_large", "the body is larger than the limit of \(limit) bytes")
+    }
+    public static let rateLimited = ServerError(.tooManyRequests, code: "rate_limited", "too many messages; slow down")
+    public static let unavailable = ServerError(.serviceUnavailable, code: "unavailable", "the server is shutting down")
+
+    /// The one mapping from domain rejections to statuses.
+    public static func from(_ rejection: Rejection) -> ServerError {
+        switch rejection {
+        case .notFound: .init(.notFound, code: rejection.code, rejection.description)
+        case .forbidden: .init(.forbidden, code: rejection.code, rejection.description)
+        case .invalid: .init(.badRequest, code: rejection.code, rejection.description)
+        case .timerStopped: .init(.conflict, code: rejection.code, rejection.description)
+        case .tooManyShares: .init(.conflict, code: rejection.code, rejection.description)
+        }
+    }
+
+    /// Any error thrown while serving, as the client should see it. Storage failures are
+    /// 500 with no internals; the log line keeps the detail.
+    public static func from(_ error: any Error) -> ServerError {
+        switch error {
+        case let e as ServerError: e
+        case let r as Rejection: from(r)
+        case StoreError.closed: unavailable
+        case let e as HTTPError where e.status == .contentTooLarge: .init(.contentTooLarge, code: "too_large", "the body is too large")
+        default: .init(.internalServerError, code: "internal", "internal error; the command was not applied")
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONSerialization.data(withJSONObject: ["error": message, "code": code], options: [.sortedKeys])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The WebSocket error frame.
+    func frame(requestID: String?) -> [String: Any] {
+        var frame: [String: Any] = ["type": "error", "code": code, "message": message, "error": message]
+        if let requestID { frame["requestId"] = requestID }
+        return frame
+    }
+}

@@ -1,0 +1,39 @@
+internal import Foundation
+internal import BubbleCore
+internal import Projections
+internal import EventLog
+internal import Hummingbird
+internal import TimerDomain
+
+/// Authenticates every REST call (except the routes registered outside it) and records the
+/// caller. A missing, expired or bad token is a 401 with a JSON body.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = BubbleRequestContext
+    let server: ServerState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.identity = try await authenticate(request, server: server)
+        return try await next(request, context)
+    }
+}
+
+/// The one authentication path, for REST and for the WebSocket handshake.
+func authenticate(_ request: Request, server: ServerState) async throws(ServerError) -> Identity {
+    guard let token = Credentials.token(request) else {
+        throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
+    }
+    let user = try await server.verifier.user(fromToken: token)
+    let device = Credentials.deviceID(request) ?? "unknown"
+    guard device.utf8.count <= server.configuration.limits.maxIDLength, !device.utf8.contains(0) else {
+        throw .badRequest("invalid", "DeviceId is too long")
+    }
+    let userAgent = request.headers[.userAgent] ?? ""
+    let dialect: Dialect = switch request.uri.queryParameters["dialect"].map(String.init) {
+    case "android": .android
+    case "seed": .seed
+    default: userAgent.contains("BubbleTimer-Android") ? .android : .seed
+    }
+    let since = request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
+    return Identity(actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since)
+}

@@ -1,0 +1,26 @@
+internal import Foundation
+internal import Projections
+internal import EventLog
+internal import Hummingbird
+internal import TimerDomain
+internal import BubbleCore
+
+/// Push tokens (FCM) per device, as the deployed app registers them.
+struct DeviceTokenRoutes {
+    let server: ServerState
+
+    func register(on router: RouterGroup<BubbleRequestContext>) {
+        router.post("/device-tokens") { request, context in
+            let body = try await request.jsonObject(limit: server.configuration.maxFrameBytes)
+            let device = try body.string("deviceId", in: "")
+            let token = try body.string("fcmToken", in: "")
+            _ = try await server.store.execute(CommandRequest(.device(.registerPushToken(device: device, token: token)), actor: try context.actor))
+            return jsonResponse(["result": "registered"])
+        }
+        router.delete("/device-tokens/:deviceId") { _, context in
+            let device = try context.parameters.require("deviceId")
+            _ = try await server.store.execute(CommandRequest(.device(.removePushToken(device: device)), actor: try context.actor))
+            return jsonResponse(["result": "removed"])
+        }
+    }
+}

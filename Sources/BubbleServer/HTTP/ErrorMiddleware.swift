@@ -1,0 +1,30 @@
+internal import Foundation
+internal import BubbleCore
+internal import TimerDomain
+internal import Projections
+internal import EventLog
+internal import Hummingbird
+internal import Logging
+
+/// Turns every error into the JSON body clients read (`{"error", "code"}`) with its status;
+/// anything unexpected is a logged 500 that reveals nothing.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = BubbleRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let failure: ServerError
+            if let http = error as? HTTPError {
+                failure = http.status == .notFound
+                    ? ServerError(.notFound, code: "no_route", "no such route: \(request.method) \(request.uri.path)")
+                    : ServerError(http.status, code: "http_\(http.status.code)", http.body ?? http.status.reasonPhrase)
+            } else {
+                failure = ServerError.from(error)
+            }
+            if failure.status == .internalServerError { context.logger.error("request failed", metadata: ["error": "\(error)"]) }
+            return try failure.response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+internal import Foundation
+internal import Hummingbird
+internal import TimerDomain
+internal import BubbleCore
+internal import EventLog
+internal import Projections
+
+/// REST over timers: the seed routes and the deployed Android routes, each one command.
+struct TimerRoutes {
+    let server: ServerState
+
+    func register(on router: RouterGroup<BubbleRequestContext>) {
+        router.get("/timers") { _, context in try self.ownTimers(context) }
+        router.get("/timers/shared") { _, context in try self.sharedTimers(context) }
+        router.post("/timers/shared") { request, context in try await self.share(request, context) }
+        router.delete("/timers/shared") { request, context in try await self.leave(request, context) }
+        router.get("/timers/:id") { _, context in try self.timer(context) }
+        router.post("/timers/:id") { request, context in try await self.update(request, context) }
+        router.delete("/timers/:id") { _, context in try await self.stop(context) }
+        router.post("/timers/:id/shares") { request, context in try await self.addShare(request, context) }
+        router.delete("/timers/:id/shares/:userId") { _, context in try await self.removeShare(context) }
+    }
+
+    private var limit: Int { server.configuration.maxFrameBytes }
+
+    private func run(_ command: TimerCommand, _ context: BubbleRequestContext, id: String? = nil) async throws -> CommandResult {
+        try await server.store.execute(CommandRequest(.timer(command), actor: try context.actor, commandID: id))
+    }
+
+    private func ownTimers(_ context: BubbleRequestContext) throws -> Response {
+        let user = try context.actor.userID
+        let rows = try server.store.read { txn in try server.store.views.timersOwned(by: user, txn).compactMap { try server.store.views.timer($0, txn) } }
+        return jsonResponse(rows.map { TimerJSON.object($0, endKey: .rest) })
+    }
+
+    /// The deployed shape: `{id, userId, name, totalDuration, remainingDuration?, endTime?}`.
+    private func sharedTimers(_ context: BubbleRequestContext) throws -> Response {
+        let user = try context.actor.userID
+        let rows = try server.store.read { txn in try server.store.views.timersShared(with: user, txn).compactMap { try server.store.views.timer($0, txn) } }
+        return jsonResponse(rows.map { row -> [String: Any] in
+            var out: [String: Any] = ["id": row.timer.id, "userId": row.owner, "name": row.timer.name, "totalDuration": row.timer.totalDuration]
+            if let r = row.timer.remainingDuration { out["remainingDuration"] = r }
+            if let e = row.timer.end { out["endTime"] = e }
+            return out
+        })
+    }
+
+    private func timer(_ context: BubbleRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        let user = try context.actor.userID
+        guard let row = try server.store.read({ txn in try server.store.views.timer(id, txn) }),
+              row.owner == user || row.sharedWith.contains(user) else { throw ServerError.from(Rejection.notFound(id)) }
+        return jsonResponse(TimerJSON.object(row, endKey: .rest))
+    }
+
+    private func update(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        var body = try await request.jsonObject(limit: limit)
+        if let bodyID = body["id"] as? String, bodyID != id {
+            throw ServerError.badRequest("invalid", "the body's id '\(bodyID)' differs from the path's '\(id)'")
+        }
+        body["id"] = id
+        let timer = try TimerJSON.snapshot(body, context: "")
+        let result = try await run(.update(timer, shareWith: try body.strings("shareWith", in: "")), context, id: request.headers[.init("X-Request-Id")!])
+        return try respondWithTimer(id, result)
+    }
+
+    private func stop(_ context: BubbleRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let result = try await run(.stop(id), context)
+        return jsonResponse(["result": "stopped", "timerId": id, "changed": !result.events.isEmpty, "seq": result.seq ?? 0])
+    }
+
+    private func addShare(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body = try await request.jsonObject(limit: limit)
+        let user = try body.optionalString("userId", in: "") ?? body.string("sharedWithUser", in: "")
+        let result = try await run(.share(id, with: user), context)
+        return try respondWithTimer(id, result)
+    }
+
+    private func removeShare(_ context: BubbleRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let user = try context.parameters.require("userId")
+        let result = try await run(.unshare(id, user: user), context)
+        return jsonResponse(["result": "removed", "timerId": id, "userId": user, "changed": !result.events.isEmpty, "seq": result.seq ?? 0])
+    }
+
+    /// The deployed share flow: creates the timer if unknown, then invites every listed user
+    /// but the caller, reporting who could and could not be added.
+    private func share(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
+        let body = try await request.jsonObject(limit: limit)
+        let timerID = try body.string("timerId", in: "")
+        let users = try body.strings("userIds", in: "")
+        let caller = try context.actor.userID
+        if let timerObject = body["timer"] as? [String: Any] {
+            var timerObject = timerObject
+            timerObject["id"] = timerID
+            _ = try await run(.update(try TimerJSON.snapshot(timerObject, context: "timer.")), context)
+        }
+        var success: [String] = [], failed: [String] = []
+        for user in users where user != caller {
+            do {
+                _ = try await run(.share(timerID, with: user), context)
+                success.append(user)
+            } catch is Rejection {
+                failed.append(user)
+            }
+        }
+        return jsonResponse(["result": "shared", "success": success, "failed": failed])
+    }
+
+    /// The deployed "reject" flow: the caller leaves a share (`?timerId=` or JSON body).
+    private func leave(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
+        var timerID = request.uri.queryParameters["timerId"].map(String.init)
+        if timerID == nil { timerID = try (try await request.optionalJSONObject(limit: limit))?.string("timerId", in: "") }
+        guard let timerID else { throw ServerError.badRequest("missing_field", "timerId is required (query or JSON body)") }
+        _ = try await run(.unshare(timerID, user: try context.actor.userID), context)
+        return jsonResponse(["result": "rejected", "timerId": timerID])
+    }
+
+    private func respondWithTimer(_ id: String, _ result: CommandResult) throws -> Response {
+        let row = try server.store.read { txn in try server.store.views.timer(id, txn) }
+        var out: [String: Any] = ["changed": !result.events.isEmpty, "seq": result.seq ?? 0]
+        if let row { out["timer"] = TimerJSON.object(row, endKey: .rest) }
+        return jsonResponse(out)
+    }
+}
+
+extension BubbleRequestContext {
+    /// The authenticated caller; every route behind `AuthMiddleware` has one.
+    var actor: Actor {
+        get throws {
+            guard let identity else { throw ServerError.unauthorized("not authenticated") }
+            return identity.actor
+        }
+    }
+}

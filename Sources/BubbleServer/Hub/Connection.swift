@@ -1,0 +1,56 @@
+internal import Hummingbird
+internal import BubbleCore
+internal import Projections
+internal import EventLog
+internal import Foundation
+public import TimerDomain
+
+/// One live socket's outbound side: a bounded queue drained by the socket's writer task.
+/// Producers never wait: a queue over its bound marks the connection a slow consumer and it
+/// is closed, so one stalled client never delays anyone else.
+final class Connection: @unchecked Sendable {
+    let id: String
+    let actor: Actor
+    private let lock = NSLock()
+    private var currentDialect: Dialect
+    private let continuation: AsyncStream<String>.Continuation
+    let frames: AsyncStream<String>
+    private(set) var closeReason: (code: UInt16, reason: String)?
+
+    init(actor: Actor, dialect: Dialect, queueLimit: Int) {
+        id = String(UUID().uuidString.prefix(8)).lowercased()
+        self.actor = actor
+        currentDialect = dialect
+        (frames, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
+    }
+
+    var dialect: Dialect {
+        get { lock.withLock { currentDialect } }
+        set { lock.withLock { currentDialect = newValue } }
+    }
+
+    /// Queues a frame; `false` when the connection is closing or its queue is full.
+    @discardableResult
+    func send(_ frame: [String: Any]) -> Bool { send(text: JSON.text(frame)) }
+
+    @discardableResult
+    func send(text: String) -> Bool {
+        switch continuation.yield(text) {
+        case .enqueued: return true
+        case .dropped:
+            close(code: 1013, reason: "slow consumer: outbound queue full")
+            return false
+        case .terminated: return false
+        @unknown default: return false
+        }
+    }
+
+    /// Asks the writer task to close the socket with this code once queued frames are out.
+    func close(code: UInt16, reason: String) {
+        lock.withLock { if closeReason == nil { closeReason = (code, reason) } }
+        continuation.finish()
+    }
+
+    /// Ends the outbound queue without a close request (the socket is already gone).
+    func finish() { continuation.finish() }
+}

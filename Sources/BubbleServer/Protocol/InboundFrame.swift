@@ -1,0 +1,94 @@
+internal import Hummingbird
+internal import BubbleCore
+internal import Projections
+internal import EventLog
+internal import Foundation
+internal import TimerDomain
+
+/// One parsed client frame.
+enum InboundMessage {
+    /// A command to run; the sender gets a result or an error frame (seed dialect).
+    case command(Command, requestID: String?)
+    /// Several commands from one frame (an old Android client's `activeTimerList`).
+    case commands([Command])
+    case ping(timestamp: Any?, requestID: String?)
+    case ack
+}
+
+/// Parses frames of either dialect into messages; every failure is a `ServerError` naming
+/// the problem, and nothing is appended for it.
+enum InboundFrame {
+    static func parse(_ bytes: some Collection<UInt8>) throws(ServerError) -> (Dialect, InboundMessage) {
+        let frame = try JSON.object(bytes)
+        if frame["action"] as? String == "sendmessage" {
+            let data = try frame.object("data", in: "")
+            return (.android, try android(data))
+        }
+        return (.seed, try seed(frame))
+    }
+
+    static func requestID(of bytes: some Collection<UInt8>) -> String? {
+        (try? JSON.object(bytes))?["requestId"] as? String
+    }
+
+    private static func seed(_ f: [String: Any]) throws(ServerError) -> InboundMessage {
+        let requestID = f["requestId"] as? String
+        guard let type = f["type"] else { throw .badRequest("missing_field", "type is required") }
+        guard let type = type as? String else { throw .badRequest("wrong_type", "type must be a string") }
+        switch type {
+        case "timer":
+            let action = try f.string("action", in: "")
+            switch action {
+            case "update":
+                let timer = try TimerJSON.snapshot(try f.object("timer", in: ""))
+                return .command(.timer(.update(timer, shareWith: try f.strings("shareWith", in: ""))), requestID: requestID)
+            case "stop":
+                return .command(.timer(.stop(try f.string("timerId", in: ""))), requestID: requestID)
+            default:
+                throw .badRequest("unknown_action", "unknown timer action '\(action)' (expected update or stop)")
+            }
+        case "share":
+            let action = try f.string("action", in: "")
+            let timerID = try f.string("timerId", in: "")
+            let user = try f.string("sharedWithUser", in: "")
+            switch action {
+            case "add": return .command(.timer(.share(timerID, with: user)), requestID: requestID)
+            case "remove": return .command(.timer(.unshare(timerID, user: user)), requestID: requestID)
+            default: throw .badRequest("unknown_action", "unknown share action '\(action)' (expected add or remove)")
+            }
+        case "ping":
+            return .ping(timestamp: f["timestamp"], requestID: requestID)
+        case "ack":
+            return .ack
+        default:
+            throw .badRequest("unknown_type", "unknown message type '\(type)' (expected timer, share, ping or ack)")
+        }
+    }
+
+    private static func android(_ d: [String: Any]) throws(ServerError) -> InboundMessage {
+        let type = try d.string("type", in: "data.")
+        switch type {
+        case "ping":
+            return .ping(timestamp: d["timestamp"], requestID: nil)
+        case "updateTimer":
+            let timer = try TimerJSON.snapshot(try d.object("timer", in: "data."), context: "data.timer.")
+            return .command(.timer(.update(timer, shareWith: try d.strings("shareWith", in: "data."))), requestID: nil)
+        case "stopTimer":
+            let id = try d.optionalString("timerId", in: "data.") ?? ((d["timer"] as? [String: Any])?["id"] as? String)
+            guard let id else { throw .badRequest("missing_field", "data.timerId is required") }
+            return .command(.timer(.stop(id)), requestID: nil)
+        case "acknowledge":
+            return .ack
+        case "activeTimerList":
+            guard let list = d["timerList"] as? [Any] else { throw .badRequest("missing_field", "data.timerList must be an array") }
+            var commands: [Command] = []
+            for (i, item) in list.enumerated() {
+                guard let object = item as? [String: Any] else { throw .badRequest("wrong_type", "data.timerList[\(i)] must be an object") }
+                commands.append(.timer(.update(try TimerJSON.snapshot(object, context: "data.timerList[\(i)]."))))
+            }
+            return .commands(commands)
+        default:
+            throw .badRequest("unknown_type", "unknown data.type '\(type)' (expected ping, updateTimer, stopTimer, acknowledge or activeTimerList)")
+        }
+    }
+}

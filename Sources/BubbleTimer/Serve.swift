@@ -1,0 +1,91 @@
+import ArgumentParser
+import BubbleServer
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import ToolSupport
+import TimerDomain
+
+/// `bubble-timer serve`: the server on its embedded default (LMDB under ./data, a dev
+/// signing secret generated there). Every flag also reads an environment variable
+/// (docs/configuration.md), the flag winning.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Bubble Timer server (REST + WebSocket on one port).")
+
+    @Option(help: "Address to listen on [BUBBLE_HOST].") var host = env("BUBBLE_HOST") ?? "127.0.0.1"
+    @Option(help: "Port [BUBBLE_PORT].") var port = Int(env("BUBBLE_PORT") ?? "") ?? 8080
+    @Option(help: "Data directory [BUBBLE_DATA].") var data = env("BUBBLE_DATA") ?? defaultDataDirectory
+    @Option(help: "HS256 secret; default: a dev secret kept in the data directory [BUBBLE_JWT_SECRET].") var jwtSecret = env("BUBBLE_JWT_SECRET")
+    @Option(help: "JWKS file with RS256/ES256 public keys, e.g. Cognito's [BUBBLE_JWKS_FILE].") var jwksFile = env("BUBBLE_JWKS_FILE")
+    @Option(help: "Claim naming the user: sub, cognito:username, … [BUBBLE_USER_CLAIM].") var userClaim = env("BUBBLE_USER_CLAIM") ?? "sub"
+    @Option(help: "Required iss [BUBBLE_JWT_ISSUER].") var jwtIssuer = env("BUBBLE_JWT_ISSUER")
+    @Option(help: "Required aud or client_id [BUBBLE_JWT_AUDIENCE].") var jwtAudience = env("BUBBLE_JWT_AUDIENCE")
+    @Option(help: "Required token_use, id or access [BUBBLE_JWT_TOKEN_USE].") var jwtTokenUse = env("BUBBLE_JWT_TOKEN_USE")
+    @Option(help: "Largest frame or body in bytes [BUBBLE_MAX_FRAME_BYTES].") var maxFrameBytes = Int(env("BUBBLE_MAX_FRAME_BYTES") ?? "") ?? 65_536
+    @Option(help: "Messages per second per connection [BUBBLE_RATE].") var rate = Double(env("BUBBLE_RATE") ?? "") ?? 20
+    @Option(help: "Message burst per connection [BUBBLE_BURST].") var burst = Double(env("BUBBLE_BURST") ?? "") ?? 60
+    @Option(help: "Connections per user [BUBBLE_MAX_CONNECTIONS_PER_USER].") var maxConnectionsPerUser = Int(env("BUBBLE_MAX_CONNECTIONS_PER_USER") ?? "") ?? 20
+    @Option(help: "Frames queued per connection before it is closed as slow [BUBBLE_OUTBOUND_QUEUE].") var outboundQueue = Int(env("BUBBLE_OUTBOUND_QUEUE") ?? "") ?? 1024
+    @Option(help: "Users a timer may be shared with [BUBBLE_MAX_SHARES].") var maxShares = Int(env("BUBBLE_MAX_SHARES") ?? "") ?? 100
+    @Option(help: "Seconds between WebSocket pings [BUBBLE_PING_INTERVAL].") var pingInterval = Double(env("BUBBLE_PING_INTERVAL") ?? "") ?? 30
+    @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
+
+    func run() async throws {
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.dataDirectory = data
+        config.auth.hmacSecret = jwtSecret
+        if let jwksFile { config.auth.jwksJSON = try String(contentsOfFile: jwksFile, encoding: .utf8) }
+        config.auth.userClaim = userClaim
+        config.auth.issuer = jwtIssuer
+        config.auth.audience = jwtAudience
+        config.auth.tokenUse = jwtTokenUse
+        config.maxFrameBytes = maxFrameBytes
+        config.messagesPerSecond = rate
+        config.messageBurst = burst
+        config.maxConnectionsPerUser = maxConnectionsPerUser
+        config.outboundQueueLimit = outboundQueue
+        config.limits.maxSharesPerTimer = maxShares
+        config.pingInterval = pingInterval
+
+        var logger = Logger(label: "bubble-timer")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let server: BubbleServer
+        do { server = try await BubbleServer(configuration: config) } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
+        if jwtSecret == nil, jwksFile == nil {
+            logger.notice("using the dev signing secret in \(data)/dev-jwt-secret; mint a token with: bubble-timer token <userId> --data \(data)")
+        }
+        let log = logger
+        let app = server.application(logger: logger) { channel in
+            log.notice("listening on http://\(host):\(channel.localAddress?.port ?? port) (WebSocket: ws://\(host):\(channel.localAddress?.port ?? port)/ws)")
+        }
+        try await app.runService()
+    }
+}
+
+/// `bubble-timer token alice`: an HS256 token for a user, signed with the configured or dev secret.
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Mint a dev token for a user id (HS256, the server's secret).")
+
+    @Argument(help: "User id.") var userId: String
+    @Option(help: "Data directory holding the dev secret [BUBBLE_DATA].") var data = env("BUBBLE_DATA") ?? defaultDataDirectory
+    @Option(help: "HS256 secret instead of the dev one [BUBBLE_JWT_SECRET].") var jwtSecret = env("BUBBLE_JWT_SECRET")
+    @Option(help: "Claim naming the user [BUBBLE_USER_CLAIM].") var userClaim = env("BUBBLE_USER_CLAIM") ?? "sub"
+    @Option(help: "Lifetime in hours.") var hours = 24.0 * 30
+
+    func run() async throws {
+        var auth = AuthConfiguration()
+        auth.hmacSecret = try jwtSecret ?? DevSecret.loadOrCreate(directory: data)
+        auth.userClaim = userClaim
+        print(try await TokenVerifier(auth).mint(user: userId, lifetime: hours * 3600))
+    }
+}
+
+func env(_ name: String) -> String? {
+    ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+}

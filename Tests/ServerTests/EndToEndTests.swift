@@ -1,0 +1,209 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import HummingbirdWSClient
+import Testing
+import TestSupport
+@testable import BubbleServer
+
+/// Real sockets and real LMDB: alice on two devices, bob on one, in both dialects.
+@Suite(.serialized) struct EndToEndTests {
+    @Test func seedDialectUpdateShareUnshareStop() async throws {
+        try await Harness.run { h in
+            let phone = try await h.socket("alice", device: "phone")
+            let tablet = try await h.socket("alice", device: "tablet")
+            let bob = try await h.socket("bob", device: "bob-phone")
+
+            phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "r1"])
+            let result = try await phone.next { $0["type"] as? String == "result" }
+            #expect(result["requestId"] as? String == "r1")
+            let seq = try #require(result["seq"] as? Int)
+            let update = try await tablet.next(isTimerFrame("t1"))
+            #expect(update["action"] as? String == "update")
+            #expect(update["seq"] as? Int == seq)
+            #expect(update["messageId"] as? String == String(seq))
+            #expect(update["serverTime"] is Int)
+            #expect((update["timer"] as? [String: Any])?["timerEnd"] as? String == "2025-08-12T14:03")
+            try await phone.expectNone(isTimerFrame("t1"))
+            try await bob.expectNone(within: 0, isTimerFrame("t1"))
+
+            phone.send(["type": "share", "action": "add", "timerId": "t1", "sharedWithUser": "bob", "requestId": "r2"])
+            _ = try await phone.next { $0["requestId"] as? String == "r2" }
+            let invite = try await bob.next(isTimerFrame("t1"))
+            #expect(invite["type"] as? String == "share")
+            #expect((invite["timer"] as? [String: Any])?["name"] as? String == "Tea")
+            #expect(try await tablet.next(isTimerFrame("t1"))["action"] as? String == "add")
+
+            var paused = teaTimer()
+            paused["timerEnd"] = nil
+            paused["remainingDuration"] = "PT-3.2S"
+            tablet.send(["type": "timer", "action": "update", "timer": paused])
+            let bobUpdate = try await bob.next(isTimerFrame("t1"))
+            #expect((bobUpdate["timer"] as? [String: Any])?["remainingDuration"] as? String == "PT-3.2S")
+            _ = try await phone.next(isTimerFrame("t1"))
+            try await tablet.expectNone(isTimerFrame("t1"))
+
+            phone.send(["type": "share", "action": "remove", "timerId": "t1", "sharedWithUser": "bob"])
+            let removal = try await bob.next(isTimerFrame("t1"))
+            #expect(removal["action"] as? String == "remove")
+            phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "r3"])
+            _ = try await phone.next { $0["requestId"] as? String == "r3" }
+            _ = try await tablet.next(isTimerFrame("t1"))
+            try await bob.expectNone(isTimerFrame("t1"))
+
+            tablet.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "s1"])
+            let stopped = try await tablet.next { $0["requestId"] as? String == "s1" }
+            #expect(stopped["changed"] as? Bool == true)
+            let stop = try await phone.next(isTimerFrame("t1"))
+            #expect(stop["action"] as? String == "stop")
+            tablet.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "s2"])
+            let again = try await tablet.next { $0["requestId"] as? String == "s2" }
+            #expect(again["type"] as? String == "result")
+            #expect(again["changed"] as? Bool == false)
+            try await phone.expectNone(isTimerFrame("t1"))
+
+            for s in [phone, tablet, bob] { await s.close() }
+        }
+    }
+
+    @Test func androidDialectRelaysTheClientsOwnStrings() async throws {
+        try await Harness.run { h in
+            let phone = try await h.socket("alice", device: "phone", android: true)
+            let tablet = try await h.socket("alice", device: "tablet", android: true)
+            let bob = try await h.socket("bob", device: "bob-phone", android: true)
+            let androidTimer: [String: Any] = [
+                "id": "a1", "userId": "mallory", "name": "Pasta", "totalDuration": "PT4M59.123S",
+                "timerEnd": "2025-08-12T14:03:07.123456789", "sharedWith": ["alice", "bob"], "tags": [],
+            ]
+            phone.send(["action": "sendmessage", "data": ["type": "updateTimer", "reason": "start", "shareWith": ["alice", "bob"], "timer": androidTimer]])
+            let got = try await bob.next(isTimerFrame("a1"))
+            #expect(got["type"] as? String == "updateTimer")
+            let t = try #require(got["timer"] as? [String: Any])
+            #expect(t["userId"] as? String == "alice")
+            #expect(t["totalDuration"] as? String == "PT4M59.123S")
+            #expect(t["timerEnd"] as? String == "2025-08-12T14:03:07.123456789")
+            #expect(t["remainingDuration"] == nil)
+            #expect(t["sharedWith"] as? [String] == ["alice", "bob"])
+            _ = try await tablet.next { ($0["timer"] as? [String: Any])?["id"] as? String == "a1" }
+            try await phone.expectNone(isTimerFrame("a1"))
+
+            phone.send(["action": "sendmessage", "data": ["type": "ping", "timestamp": 1234, "direct": true]])
+            #expect(try await phone.next { $0["type"] as? String == "pong" }["timestamp"] as? Int == 1234)
+            #expect(try await tablet.next { $0["type"] as? String == "pong" }["timestamp"] as? Int == 1234)
+
+            bob.send(["action": "sendmessage", "data": ["type": "stopTimer", "timerId": "a1", "shareWith": ["alice"], "timer": androidTimer]])
+            bob.send(["action": "sendmessage", "data": ["type": "stopTimer", "timerId": "a1", "shareWith": ["alice"], "timer": androidTimer]])
+            #expect(try await phone.next(isTimerFrame("a1"))["type"] as? String == "stopTimer")
+            _ = try await tablet.next(isTimerFrame("a1"))
+            try await phone.expectNone(isTimerFrame("a1"))
+            bob.send(["action": "sendmessage", "data": ["type": "acknowledge", "messageId": ""]])
+            try await bob.expectNone { $0["type"] as? String == "error" }
+            for s in [phone, tablet, bob] { await s.close() }
+        }
+    }
+
+    @Test func reconnectingGetsTheCurrentStateInItsDialect() async throws {
+        try await Harness.run { h in
+            let phone = try await h.socket("alice", device: "phone")
+            phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
+            _ = try await phone.next { $0["requestId"] as? String == "r1" }
+            let bob = try await h.socket("bob", device: "bob-phone", android: true)
+            await bob.close()
+            var headers = HTTPFields()
+            headers[.authorization] = try await h.token("bob")
+            headers[.userAgent] = "BubbleTimer-Android/1.0"
+            let again = TestSocket()
+            try await again.connect(url: "ws://127.0.0.1:\(h.port)/ws", headers: headers)
+            let list = try await again.next { $0["type"] as? String == "activeTimerList" }
+            #expect((list["timerList"] as? [[String: Any]])?.map { $0["id"] as? String } == ["t1"])
+            let seed = try await h.socket("bob", device: "web")
+            _ = seed
+            await again.close()
+            await phone.close()
+        }
+    }
+
+    @Test func rulesAreEnforcedWithErrorFramesAndStatuses() async throws {
+        try await Harness.run { h in
+            let alice = try await h.socket("alice", device: "phone")
+            alice.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
+            _ = try await alice.next { $0["requestId"] as? String == "r1" }
+
+            let bob = try await h.socket("bob", device: "bob-phone")
+            bob.send(["type": "share", "action": "add", "timerId": "t1", "sharedWithUser": "carol", "requestId": "b1"])
+            let refused = try await bob.next { $0["requestId"] as? String == "b1" }
+            #expect(refused["type"] as? String == "error")
+            #expect(refused["code"] as? String == "forbidden")
+
+            let carol = try await h.socket("carol", device: "laptop")
+            carol.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "c1"])
+            #expect(try await carol.next { $0["requestId"] as? String == "c1" }["code"] as? String == "not_found")
+            #expect(try await h.rest(.get, "/timers/t1", as: "carol").status == .notFound)
+            #expect(try await h.rest(.get, "/timers/t1", as: "bob").status == .ok)
+            #expect(try await h.rest(.post, "/timers/t1/shares", as: "bob", body: #"{"userId":"carol"}"#).status == .forbidden)
+
+            // Malformed, unknown and incomplete frames: an error frame each, nothing appended, connection kept.
+            let before = try await h.rest(.get, "/timers/t1", as: "alice").json as? [String: Any]
+            carol.sendRaw("{not json")
+            #expect(try await carol.next { $0["type"] as? String == "error" }["code"] as? String == "malformed_json")
+            carol.send(["type": "teleport", "requestId": "u1"])
+            #expect(try await carol.next { $0["requestId"] as? String == "u1" }["code"] as? String == "unknown_type")
+            carol.send(["type": "timer", "action": "update", "timer": ["id": "x"], "requestId": "m1"])
+            let missing = try await carol.next { $0["requestId"] as? String == "m1" }
+            #expect(missing["code"] as? String == "missing_field")
+            #expect((missing["message"] as? String)?.contains("timer.name") == true)
+            carol.send(["type": "ping", "timestamp": 5, "requestId": "p1"])
+            #expect(try await carol.next { $0["requestId"] as? String == "p1" }["type"] as? String == "pong")
+            let after = try await h.rest(.get, "/timers/t1", as: "alice").json as? [String: Any]
+            #expect(NSDictionary(dictionary: before ?? [:]).isEqual(to: after ?? [:]))
+            for s in [alice, bob, carol] { await s.close() }
+        }
+    }
+
+    @Test func badTokensAreRefusedAtTheHandshakeAndOnREST() async throws {
+        try await Harness.run { h in
+            for auth in ["Bearer nonsense", "", "Bearer \(try await Self.foreignToken())"] {
+                var headers = HTTPFields()
+                if !auth.isEmpty { headers[.authorization] = auth }
+                await #expect(throws: WebSocketClientError.self) {
+                    try await WebSocketClient.connect(url: .init("ws://127.0.0.1:\(h.port)/ws"), configuration: .init(additionalHeaders: headers), logger: .init(label: "t")) { _, _, _ in }
+                }
+            }
+            let response = try await h.client.execute(uri: "/timers", method: .get, headers: [.authorization: "Bearer nonsense"]) { $0 }
+            #expect(response.status == .unauthorized)
+            #expect(String(buffer: response.body).contains("\"error\""))
+            #expect(try await h.client.execute(uri: "/health", method: .get) { $0.status } == .ok)
+            // ?token= on the socket URL (seed 001) works.
+            let token = try await h.token("alice")
+            let socket = TestSocket()
+            try await socket.connect(url: "ws://127.0.0.1:\(h.port)/ws?token=\(token)&deviceId=web", headers: [:])
+            _ = try await socket.next { $0["type"] as? String == "snapshot" }
+            await socket.close()
+        }
+    }
+
+    @Test func stateSurvivesARestartOnTheSameDirectory() async throws {
+        let directory = TemporaryDirectory("restart")
+        try await Harness.run(directory: directory) { h in
+            let phone = try await h.socket("alice", device: "phone")
+            phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
+            _ = try await phone.next { $0["requestId"] as? String == "r1" }
+            await phone.close()
+        }
+        try await Harness.run(directory: directory) { h in
+            let shared = try await h.rest(.get, "/timers/shared", as: "bob")
+            #expect((shared.json as? [[String: Any]])?.map { $0["id"] as? String } == ["t1"])
+            let bob = try await h.socket("bob", device: "bob-phone", android: true)
+            await bob.close()
+        }
+    }
+
+    /// A token signed with a key the server does not trust.
+    static func foreignToken() async throws -> String {
+        var auth = AuthConfiguration()
+        auth.hmacSecret = "someone-elses-secret-someone-elses-secret-42"
+        return try await TokenVerifier(auth).mint(user: "alice")
+    }
+}
+
+func teaTimer() -> [String: Any] { ["id": "t1", "name": "Tea", "totalDuration": "PT3M", "timerEnd": "2025-08-12T14:03"] }

@@ -1,0 +1,149 @@
+import NIOWebSocket
+import HTTPTypes
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import Testing
+import TestSupport
+@testable import BubbleServer
+
+/// A live server on a free port over a temporary data directory, with real sockets.
+struct Harness {
+    let port: Int
+    let server: BubbleServer
+    let client: any TestClientProtocol
+
+    static func run(
+        directory: TemporaryDirectory = TemporaryDirectory("server"), configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (Harness) async throws -> Void
+    ) async throws {
+        var config = ServerConfiguration()
+        config.dataDirectory = directory.path
+        config.port = 0
+        config.auth.hmacSecret = "test-secret-test-secret-test-secret-0123"
+        configure(&config)
+        let server = try await BubbleServer(configuration: config)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        try await server.application(logger: logger).test(.live) { client in
+            try await body(Harness(port: client.port!, server: server, client: client))
+        }
+    }
+
+    func token(_ user: String) async throws -> String { try await server.tokens.mint(user: user) }
+
+    /// Opens a socket as `user` on `device`; waits for the initial state frame.
+    func socket(_ user: String, device: String, android: Bool = false, query: String = "") async throws -> TestSocket {
+        var headers = HTTPFields()
+        let token = try await token(user)
+        headers[.authorization] = android ? token : "Bearer \(token)"
+        headers[HTTPField.Name("DeviceId")!] = device
+        if android { headers[.userAgent] = "BubbleTimer-Android/1.0" }
+        let socket = TestSocket()
+        try await socket.connect(url: "ws://127.0.0.1:\(port)/ws\(query)", headers: headers)
+        _ = try await socket.next { $0["type"] as? String == (android ? "activeTimerList" : "snapshot") }
+        return socket
+    }
+
+    func rest(_ method: HTTPRequest.Method, _ path: String, as user: String, body: String? = nil) async throws -> (status: HTTPResponse.Status, json: Any?) {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(try await token(user))"
+        return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
+            (response.status, try? JSONSerialization.jsonObject(with: Data(buffer: response.body)))
+        }
+    }
+}
+
+/// A real WebSocket client whose received frames are collected for assertions.
+final class TestSocket: @unchecked Sendable {
+    private let lock = NSLock()
+    private var frames: [String] = []
+    private var closed = false
+    private var outgoing: AsyncStream<String>.Continuation!
+    private var task: Task<Void, any Error>?
+    private(set) var closeCode: Int?
+
+    func connect(url: String, headers: HTTPFields) async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+        outgoing = continuation
+        let ready = AsyncStream.makeStream(of: Result<Void, any Error>.self)
+        task = Task {
+            do {
+                let close = try await WebSocketClient.connect(
+                    url: .init(url), configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers), logger: Logger(label: "test-client")
+                ) { inbound, outbound, _ in
+                    ready.continuation.yield(.success(()))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await text in stream { try await outbound.write(.text(text)) }
+                            try await outbound.close(.normalClosure, reason: nil)
+                        }
+                        group.addTask {
+                            for try await message in inbound.messages(maxSize: 1 << 20) {
+                                if case .text(let text) = message { self.lock.withLock { self.frames.append(text) } }
+                            }
+                        }
+                        try await group.next()
+                        group.cancelAll()
+                    }
+                }
+                self.lock.withLock { self.closeCode = close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) } }
+            } catch {
+                ready.continuation.yield(.failure(error))
+            }
+            self.lock.withLock { self.closed = true }
+            ready.continuation.finish()
+        }
+        for await result in ready.stream {
+            try result.get()
+            return
+        }
+        throw CancellationError()
+    }
+
+    func send(_ object: [String: Any]) {
+        outgoing.yield(String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+    }
+
+    func sendRaw(_ text: String) { outgoing.yield(text) }
+
+    func close() async {
+        outgoing.finish()
+        _ = try? await task?.value
+    }
+
+    var isClosed: Bool { lock.withLock { closed } }
+
+    /// The first received frame matching `match`, removed from the buffer; fails after `timeout`.
+    func next(timeout: Double = 5, sourceLocation: SourceLocation = #_sourceLocation, _ match: @escaping ([String: Any]) -> Bool = { _ in true }) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let found: [String: Any]? = lock.withLock {
+                for (i, text) in frames.enumerated() {
+                    if let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], match(object) {
+                        frames.remove(at: i)
+                        return object
+                    }
+                }
+                return nil
+            }
+            if let found { return found }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("no matching frame within \(timeout)s; received: \(lock.withLock { frames })", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
+    /// Asserts that no frame matching `match` arrives within `within` seconds.
+    func expectNone(within: Double = 0.4, sourceLocation: SourceLocation = #_sourceLocation, _ match: @escaping ([String: Any]) -> Bool) async throws {
+        try await Task.sleep(for: .milliseconds(Int(within * 1000)))
+        let hits = lock.withLock { frames.filter { ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]).map(match) ?? false } }
+        #expect(hits.isEmpty, "unexpected frames: \(hits)", sourceLocation: sourceLocation)
+    }
+}
+
+func isTimerFrame(_ id: String) -> ([String: Any]) -> Bool {
+    { f in ((f["timer"] as? [String: Any])?["id"] as? String) == id || f["timerId"] as? String == id }
+}
