@@ -11,6 +11,12 @@ public struct CommittedEvent: Equatable, Sendable {
     /// stopped), so fan-out renders frames without reading the store.
     public var timerAfter: TimerViewRow?
 
+    public init(envelope: EventEnvelope, audience: [UserID], timerAfter: TimerViewRow?) {
+        self.envelope = envelope
+        self.audience = audience
+        self.timerAfter = timerAfter
+    }
+
     public var seq: UInt64 { envelope.seq }
     public var event: Event { envelope.event }
 }

@@ -94,7 +94,15 @@ public final class EventStore: Sendable {
                     let events = try decide(request, store: store, limits: options.limits)
                     var appended: [CommittedEvent] = []
                     for event in events {
-                        let envelope = try appender.append(event, actor: request.actor, commandID: request.commandID, now: now, txn: txn)
+                        // Who is told is decided from the state after the event, before it is
+                        // written, so the record itself says who was concerned.
+                        var audience: [UserID] = []
+                        if case .timer(let id) = event.stream {
+                            audience = FanOut.audience(of: event, timerAfter: TimerState.evolve(try store.timerState(id), event).active)
+                        }
+                        let envelope = try appender.append(
+                            event, actor: request.actor, commandID: request.commandID, audience: audience, now: now, txn: txn
+                        )
                         try Projector.apply(envelope, to: &store)
                         appended.append(try Self.committedEvent(envelope, store: store))
                     }
@@ -126,8 +134,7 @@ public final class EventStore: Sendable {
 
     private static func committedEvent(_ envelope: EventEnvelope, store: LMDBViewStore) throws -> CommittedEvent {
         guard case .timer(let id) = envelope.stream else { return CommittedEvent(envelope: envelope, audience: [], timerAfter: nil) }
-        let audience = FanOut.audience(of: envelope.event, timerAfter: try store.timerState(id).active)
-        return CommittedEvent(envelope: envelope, audience: audience, timerAfter: try store.timerView(id))
+        return CommittedEvent(envelope: envelope, audience: envelope.audience, timerAfter: try store.timerView(id))
     }
 
     /// Folds events the views have not seen (a log written by a build without views, or one

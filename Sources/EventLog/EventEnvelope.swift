@@ -13,14 +13,21 @@ public struct EventEnvelope: Equatable, Sendable {
     /// Seq of the previous event of the same stream (0 for its first): the back-pointer
     /// chain that makes a stream's history an index walk, not a log scan.
     public var previousInStream: UInt64
+    /// The users the event concerned when it committed (owner first, then shared users, then
+    /// a user just removed): who was told. Resume after reconnect reads it.
+    public var audience: [UserID]
 
-    public init(seq: UInt64, timestamp: Int64, actor: Actor, commandID: String?, event: Event, previousInStream: UInt64 = 0) {
+    public init(
+        seq: UInt64, timestamp: Int64, actor: Actor, commandID: String?, event: Event,
+        previousInStream: UInt64 = 0, audience: [UserID] = []
+    ) {
         self.seq = seq
         self.timestamp = timestamp
         self.actor = actor
         self.commandID = commandID
         self.event = event
         self.previousInStream = previousInStream
+        self.audience = audience
     }
 
     public var stream: StreamID { event.stream }

@@ -65,13 +65,13 @@ public struct EventLog: Sendable {
         /// Writes one event after the current head. `now` is clamped so that time never runs
         /// backwards along the log (time-travel queries rely on it).
         public mutating func append(
-            _ event: Event, actor: Actor, commandID: String?, now: Int64, txn: WriteTransaction
+            _ event: Event, actor: Actor, commandID: String?, audience: [UserID] = [], now: Int64, txn: WriteTransaction
         ) throws -> EventEnvelope {
             let stream = event.stream
             let streamHead = try pendingStreams[stream] ?? txn.get(log.streamHeads, key: stream.key) { StreamHead(decoding: $0) } ?? nil
             let envelope = EventEnvelope(
                 seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event,
-                previousInStream: streamHead?.lastSeq ?? 0
+                previousInStream: streamHead?.lastSeq ?? 0, audience: audience
             )
             let chain = RecordCodec.encode(envelope, previousChain: head.chain, into: &scratch)
             try withUnsafeBytes(of: envelope.seq.bigEndian) { key in

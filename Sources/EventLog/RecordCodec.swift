@@ -6,7 +6,7 @@ internal import TimerDomain
 ///     u32  CRC-32C (little-endian) of every byte after this field
 ///     [32] chain = SHA-256(previous chain ‖ body)
 ///     body = u64 seq, u64 previous seq of the same stream, i64 timestamp ms, str actor user,
-///            str actor device, opt-str command id, u8 event tag, tag-specific payload
+///            str actor device, opt-str command id, strs audience, u8 event tag, payload
 ///
 /// Strings are a LEB128 length and UTF-8 bytes; optional strings a 0/1 flag first.
 public enum RecordCodec {
@@ -34,6 +34,7 @@ public enum RecordCodec {
         w.string(envelope.actor.userID)
         w.string(envelope.actor.deviceID)
         w.optionalString(envelope.commandID)
+        w.strings(envelope.audience)
         EventCodec.encode(envelope.event, into: &w)
         return w.bytes.withUnsafeMutableBytes { raw in
             let chain = ChainHash.link(UnsafeRawBufferPointer(rebasing: raw[5...]))
@@ -84,9 +85,10 @@ public enum RecordCodec {
             let timestamp = Int64(bitPattern: try r.u64())
             let actor = Actor(userID: try r.string(), deviceID: try r.string())
             let commandID = try r.optionalString()
+            let audience = try r.strings()
             let event = try EventCodec.decode(&r)
             guard r.isAtEnd else { throw .malformed("\(body.count - r.offset) unexpected bytes after the event") }
-            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event, previousInStream: previous)
+            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event, previousInStream: previous, audience: audience)
         } catch {
             switch error {
             case .truncated: throw .corrupt(seq: seq, reason: "record is truncated")

@@ -207,3 +207,46 @@ import TestSupport
 }
 
 func teaTimer() -> [String: Any] { ["id": "t1", "name": "Tea", "totalDuration": "PT3M", "timerEnd": "2025-08-12T14:03"] }
+
+extension EndToEndTests {
+    @Test func resumeDeliversExactlyTheMissedEventsThenLiveFrames() async throws {
+        try await Harness.run { h in
+            let alice = try await h.socket("alice", device: "phone")
+            alice.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
+            let shared = try #require(try await alice.next { $0["requestId"] as? String == "r1" }["seq"] as? Int)
+
+            // bob is away while three things happen: two that concern him, one that does not.
+            var paused = teaTimer()
+            paused["timerEnd"] = nil
+            paused["remainingDuration"] = "PT1M"
+            alice.send(["type": "timer", "action": "update", "timer": paused, "requestId": "r2"])
+            alice.send(["type": "timer", "action": "update", "timer": ["id": "solo", "name": "Mine", "totalDuration": "PT1M"], "requestId": "r3"])
+            alice.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "r4"])
+            _ = try await alice.next { $0["requestId"] as? String == "r4" }
+
+            let bob = try await h.socket("bob", device: "bob-phone", query: "?since=\(shared)")
+            let first = try await bob.next(isTimerFrame("t1"))
+            #expect(first["action"] as? String == "update")
+            #expect((first["timer"] as? [String: Any])?["remainingDuration"] as? String == "PT1M")
+            let second = try await bob.next(isTimerFrame("t1"))
+            #expect(second["action"] as? String == "stop")
+            #expect((second["seq"] as? Int ?? 0) > (first["seq"] as? Int ?? 0))
+            let done = try await bob.next { $0["type"] as? String == "resumed" }
+            #expect(done["count"] as? Int == 2)
+            try await bob.expectNone(within: 0.1, isTimerFrame("solo"))
+
+            // Then live frames.
+            alice.send(["type": "timer", "action": "update", "timer": ["id": "t2", "name": "Next", "totalDuration": "PT2M"], "shareWith": ["bob"]])
+            _ = try await bob.next(isTimerFrame("t2"))
+
+            // A since ahead of the log cannot be resumed: a snapshot says so.
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(try await h.token("bob"))"
+            let lost = TestSocket()
+            try await lost.connect(url: "ws://127.0.0.1:\(h.port)/ws?since=999999", headers: headers)
+            let snapshot = try #require(try await lost.waitForRawFrame(containing: "\"snapshot\""))
+            #expect(snapshot.contains("\"resumed\":false"))
+            for s in [alice, bob, lost] { await s.close() }
+        }
+    }
+}

@@ -43,7 +43,10 @@ struct Harness {
         if android { headers[.userAgent] = "BubbleTimer-Android/1.0" }
         let socket = TestSocket()
         try await socket.connect(url: "ws://127.0.0.1:\(port)/ws\(query)", headers: headers)
-        _ = try await socket.next { $0["type"] as? String == (android ? "activeTimerList" : "snapshot") }
+        // A resuming client gets missed events and `resumed` instead; the test reads those.
+        if !query.contains("since=") {
+            _ = try await socket.next { $0["type"] as? String == (android ? "activeTimerList" : "snapshot") }
+        }
         return socket
     }
 
@@ -134,6 +137,16 @@ final class TestSocket: @unchecked Sendable {
         }
         Issue.record("no matching frame within \(timeout)s; received: \(lock.withLock { frames })", sourceLocation: sourceLocation)
         throw CancellationError()
+    }
+
+    /// The first raw frame containing `needle`, waiting up to `timeout` seconds.
+    func waitForRawFrame(containing needle: String, timeout: Double = 5) async throws -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let hit = lock.withLock({ frames.first { $0.contains(needle) } }) { return hit }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
     }
 
     /// Asserts that no frame matching `match` arrives within `within` seconds.

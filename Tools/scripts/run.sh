@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds the release binaries and runs the main program on its embedded default (./data).
+# Builds the release binaries and runs the server on its embedded default: LMDB under
+# ./data, a dev signing secret generated there, http://127.0.0.1:8080 (WebSocket at /ws).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source Tools/scripts/bootstrap.sh
 swift build -c release
 bin=.build/release
 data="${BUBBLE_DATA:-./data}"
-"$bin/bubble-timer" demo --data "$data"
-echo
-echo "== bubble-inspect history tea =="
-"$bin/bubble-inspect" history tea --data "$data" || true
+echo "A token for user 'alice' (mint others with: $bin/bubble-timer token <userId> --data $data):"
+"$bin/bubble-timer" token alice --data "$data"
+exec "$bin/bubble-timer" serve --data "$data" "$@"

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var outboundQueueLimit = 1024
     /// Seconds between server pings; a socket that stops answering is closed.
     public var pingInterval = 30.0
+    /// How far back (in events) `?since=` may resume; older gets a snapshot marked `resumed: false`.
+    public var resumeWindow: UInt64 = 100_000
     public var version = "0.1.0"
 
     public init() {}

@@ -16,6 +16,9 @@ final class Connection: @unchecked Sendable {
     private let continuation: AsyncStream<String>.Continuation
     let frames: AsyncStream<String>
     private(set) var closeReason: (code: UInt16, reason: String)?
+    /// Broadcasts held back until the initial state (snapshot or resumed events) is queued,
+    /// so a client never sees a live frame before the state it applies to.
+    private var held: [(seq: UInt64, text: String)]? = []
 
     init(actor: Actor, dialect: Dialect, queueLimit: Int) {
         id = String(UUID().uuidString.prefix(8)).lowercased()
@@ -42,6 +45,36 @@ final class Connection: @unchecked Sendable {
             return false
         case .terminated: return false
         @unknown default: return false
+        }
+    }
+
+    /// Queues a broadcast, or holds it while the initial state is being prepared.
+    func deliver(text: String, seq: UInt64) {
+        let direct: Bool = lock.withLock {
+            guard held != nil else { return true }
+            held!.append((seq, text))
+            return false
+        }
+        if direct { send(text: text) }
+    }
+
+    /// Ends holding: queues the held broadcasts newer than `seq` (the initial state covered
+    /// the rest) and lets later ones through directly.
+    func release(after seq: UInt64) {
+        lock.withLock {
+            for frame in held ?? [] where frame.seq > seq { _ = enqueue(frame.text) }
+            held = nil
+        }
+    }
+
+    private func enqueue(_ text: String) -> Bool {
+        switch continuation.yield(text) {
+        case .enqueued: return true
+        case .dropped:
+            if closeReason == nil { closeReason = (1013, "slow consumer: outbound queue full") }
+            continuation.finish()
+            return false
+        default: return false
         }
     }
 

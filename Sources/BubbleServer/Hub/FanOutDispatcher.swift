@@ -41,7 +41,7 @@ final class FanOutDispatcher: Sendable {
             if rendered[variant] == nil {
                 rendered[variant] = OutboundFrame.broadcast(e, to: d.user, dialect: dialect, timer: e.timerAfter).map(JSON.text)
             }
-            if let text = rendered[variant] ?? nil { connection.send(text: text) }
+            if let text = rendered[variant] ?? nil { connection.deliver(text: text, seq: e.seq) }
         }
     }
 

@@ -75,14 +75,28 @@ struct SocketSession {
         logger.info("disconnected", metadata: ["reason": "\(connection.closeReason?.reason ?? "client closed")"])
     }
 
+    /// Queues what the client needs before live frames: the missed events (resume) or the
+    /// current state, then lets the broadcasts held meanwhile through.
     private func sendInitialState(_ connection: Connection) {
         do {
+            if let since = identity.since, connection.dialect == .seed,
+               let (frames, head) = try Resume.frames(
+                   store: server.store, actor: identity.actor, since: since,
+                   window: server.configuration.resumeWindow, dialect: .seed
+               ) {
+                for frame in frames { connection.send(frame) }
+                connection.send(["type": "resumed", "since": since, "seq": head, "count": frames.count])
+                connection.release(after: head)
+                return
+            }
             let (timers, head) = try server.store.read { txn in
                 (try server.store.views.visibleTimers(for: identity.actor.userID, txn), try server.store.log.head(txn).seq)
             }
             connection.send(OutboundFrame.initialState(timers, seq: head, dialect: connection.dialect, resumeFailed: identity.since != nil))
+            connection.release(after: head)
         } catch {
             logger.error("could not read the initial state", metadata: ["error": "\(error)"])
+            connection.close(code: 1011, reason: "internal error")
         }
     }
 
