@@ -35,6 +35,23 @@ public struct BubbleServer: Sendable {
         store.onCommit { [dispatcher = state.dispatcher] in dispatcher.enqueue($0) }
     }
 
+    /// The reason recorded for a device's last disconnect, if its last connection event is a
+    /// disconnect (tests and the inspector's view of who dropped and why).
+    public func disconnectReason(user: String, device: String) throws -> String? {
+        try state.store.read { txn in
+            var reason: String?
+            try state.store.log.history(of: .user(user), txn) { e in
+                switch e.event {
+                case .deviceConnected(_, let d, _, _) where d == device: reason = nil
+                case .deviceDisconnected(_, let d, _, let r) where d == device: reason = r
+                default: break
+                }
+                return true
+            }
+            return reason
+        }
+    }
+
     /// The verifier in use (the `token` command and tests mint dev tokens with it).
     public var tokens: TokenVerifier { state.verifier }
 

@@ -250,3 +250,60 @@ extension EndToEndTests {
         }
     }
 }
+
+@Suite(.serialized) struct LimitsTests {
+    @Test func aClientThatNeverReadsIsClosedAsSlowWhileOthersKeepReceiving() async throws {
+        try await Harness.run(configure: { c in
+            c.outboundQueueLimit = 8
+            c.messagesPerSecond = 100_000
+            c.messageBurst = 100_000
+        }) { h in
+            let alice = try await h.socket("alice", device: "phone")
+            let tablet = try await h.socket("alice", device: "tablet")
+            let stalled = try StalledClient(port: h.port, token: try await h.token("bob"), device: "stalled-phone")
+            #expect(stalled.handshake.hasPrefix("HTTP/1.1 101"))
+            // ~2.5 KB frames: 3,000 of them outgrow the kernel's socket buffers (4 MB at most here).
+            let name = String(repeating: "n", count: 250)
+            let tags = (0..<32).map { "tag-\($0)-" + String(repeating: "t", count: 50) }
+            var last = 0
+            for i in 0..<3000 {
+                alice.send(["type": "timer", "action": "update", "requestId": "u\(i)", "shareWith": ["bob"],
+                            "timer": ["id": "big", "name": name, "totalDuration": "PT\(i + 1)S", "tags": tags]])
+                last = i
+            }
+            _ = try await alice.next(timeout: 30) { $0["requestId"] as? String == "u\(last)" }
+            // The tablet got the very last update: the stalled socket held nobody up.
+            _ = try await tablet.next(timeout: 10) { ($0["timer"] as? [String: Any])?["totalDuration"] as? String == "PT\(last + 1)S" }
+            // The stalled connection was closed and its disconnect recorded with the reason.
+            let deadline = Date().addingTimeInterval(10)
+            var reason: String?
+            while Date() < deadline, reason == nil {
+                reason = try h.server.disconnectReason(user: "bob", device: "stalled-phone")
+                if reason == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(reason?.contains("slow consumer") == true)
+            for s in [alice, tablet] { await s.close() }
+        }
+    }
+
+    @Test func oversizeFramesCloseWith1009AndRateLimitsAnswerWithErrors() async throws {
+        try await Harness.run(configure: { c in
+            c.maxFrameBytes = 1024
+            c.messagesPerSecond = 1
+            c.messageBurst = 3
+        }) { h in
+            let limited = try await h.socket("alice", device: "phone")
+            for i in 0..<6 { limited.send(["type": "ping", "timestamp": i, "requestId": "p\(i)"]) }
+            _ = try await limited.next { $0["type"] as? String == "error" && $0["code"] as? String == "rate_limited" }
+            let huge = try await h.socket("alice", device: "tablet")
+            huge.sendRaw("{\"type\":\"ping\",\"pad\":\"" + String(repeating: "x", count: 4096) + "\"}")
+            let deadline = Date().addingTimeInterval(5)
+            while !huge.isClosed, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(huge.isClosed)
+            #expect(huge.closeCode == 1009)
+            let big = try await h.rest(.post, "/timers/t1", as: "alice", body: "{\"name\":\"" + String(repeating: "x", count: 4096) + "\",\"totalDuration\":\"PT1M\"}")
+            #expect(big.status == .contentTooLarge)
+            await limited.close()
+        }
+    }
+}

@@ -19,6 +19,9 @@ final class Connection: @unchecked Sendable {
     /// Broadcasts held back until the initial state (snapshot or resumed events) is queued,
     /// so a client never sees a live frame before the state it applies to.
     private var held: [(seq: UInt64, text: String)]? = []
+    /// Cancels the socket's reader and writer: a slow consumer's writer is stuck waiting for
+    /// the peer to read, so asking it to close politely would wait forever.
+    private var abort: (@Sendable () -> Void)?
 
     init(actor: Actor, dialect: Dialect, queueLimit: Int) {
         id = String(UUID().uuidString.prefix(8)).lowercased()
@@ -41,7 +44,7 @@ final class Connection: @unchecked Sendable {
         switch continuation.yield(text) {
         case .enqueued: return true
         case .dropped:
-            close(code: 1013, reason: "slow consumer: outbound queue full")
+            abortSlowConsumer()
             return false
         case .terminated: return false
         @unknown default: return false
@@ -73,9 +76,21 @@ final class Connection: @unchecked Sendable {
         case .dropped:
             if closeReason == nil { closeReason = (1013, "slow consumer: outbound queue full") }
             continuation.finish()
+            if let abort { DispatchQueue.global().async(execute: abort) }
             return false
         default: return false
         }
+    }
+
+    func onAbort(_ handler: @escaping @Sendable () -> Void) { lock.withLock { abort = handler } }
+
+    private func abortSlowConsumer() {
+        let handler: (@Sendable () -> Void)? = lock.withLock {
+            if closeReason == nil { closeReason = (1013, "slow consumer: outbound queue full") }
+            return abort
+        }
+        continuation.finish()
+        handler?()
     }
 
     /// Asks the writer task to close the socket with this code once queued frames are out.

@@ -49,23 +49,32 @@ struct SocketSession {
             try? await outbound.close(.init(codeNumber: Int(reason.code)), reason: reason.reason)
         }
         let sessionLogger = logger
-        var limiter = RateLimiter(rate: config.messagesPerSecond, burst: config.messageBurst)
-        do {
-            for try await message in inbound.messages(maxSize: config.maxFrameBytes) {
-                guard case .text(let text) = message else {
-                    connection.send(ServerError.badRequest("unsupported_frame", "send JSON text frames").frame(requestID: nil))
-                    continue
+        let handler = self
+        let source = UncheckedSendable(inbound)
+        let reader = Task {
+            var limiter = RateLimiter(rate: config.messagesPerSecond, burst: config.messageBurst)
+            do {
+                for try await message in source.value.messages(maxSize: config.maxFrameBytes) {
+                    guard case .text(let text) = message else {
+                        connection.send(ServerError.badRequest("unsupported_frame", "send JSON text frames").frame(requestID: nil))
+                        continue
+                    }
+                    guard limiter.allow() else {
+                        connection.send(ServerError.rateLimited.frame(requestID: InboundFrame.requestID(of: Array(text.utf8))))
+                        continue
+                    }
+                    await handler.handle(text, connection: connection, logger: sessionLogger)
                 }
-                guard limiter.allow() else {
-                    connection.send(ServerError.rateLimited.frame(requestID: InboundFrame.requestID(of: Array(text.utf8))))
-                    continue
-                }
-                await handle(text, connection: connection, logger: sessionLogger)
+            } catch {
+                sessionLogger.debug("socket read ended", metadata: ["error": "\(error)"])
             }
-        } catch {
-            sessionLogger.debug("socket read ended", metadata: ["error": "\(error)"])
+            connection.finish()
         }
-        connection.finish()
+        connection.onAbort {
+            writer.cancel()
+            reader.cancel()
+        }
+        await reader.value
         await writer.value
 
         if server.hub.remove(connection) {
@@ -142,4 +151,10 @@ struct SocketSession {
             }
         }
     }
+}
+
+/// Moves a value that is used by one task at a time into that task.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
