@@ -57,16 +57,7 @@ public struct BubbleServer: Sendable {
 
     /// The Hummingbird application, for `run()` or HummingbirdTesting.
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: BubbleRequestContext.self)
-        router.middlewares.add(ErrorMiddleware())
-        router.get("/health") { _, _ in
-            let head = try state.store.read { try state.store.log.head($0).seq }
-            return jsonResponse(["status": "ok", "seq": head, "connections": state.hub.count, "version": configuration.version])
-        }
-        let api = router.group().add(middleware: AuthMiddleware(server: state))
-        TimerRoutes(server: state).register(on: api)
-        DeviceTokenRoutes(server: state).register(on: api)
-
+        let router = restRouter()
         let wsRouter = Router(context: BubbleRequestContext.self)
         wsRouter.middlewares.add(ErrorMiddleware())
         wsRouter.middlewares.add(AuthMiddleware(server: state))
@@ -76,6 +67,25 @@ public struct BubbleServer: Sendable {
                 await SocketSession(server: state, identity: identity, logger: context.logger).run(inbound: inbound, outbound: outbound)
             }
         }
+        return assemble(router: router, wsRouter: wsRouter, logger: logger, onServerRunning: onServerRunning)
+    }
+
+    /// Every REST route (the OpenAPI test enumerates them).
+    func restRouter() -> Router<BubbleRequestContext> {
+        let router = Router(context: BubbleRequestContext.self)
+        router.middlewares.add(ErrorMiddleware())
+        router.get("/health") { [state, configuration] _, _ in
+            let head = try state.store.read { try state.store.log.head($0).seq }
+            return jsonResponse(["status": "ok", "seq": head, "connections": state.hub.count, "version": configuration.version])
+        }
+        let api = router.group().add(middleware: AuthMiddleware(server: state))
+        TimerRoutes(server: state).register(on: api)
+        DeviceTokenRoutes(server: state).register(on: api)
+        return router
+    }
+
+    /// The rest of the application around the routers.
+    private func assemble(router: Router<BubbleRequestContext>, wsRouter: Router<BubbleRequestContext>, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> some ApplicationProtocol {
         let ws = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxFrameBytes,
             autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
