@@ -10,6 +10,8 @@ public struct CommittedEvent: Equatable, Sendable {
     /// The timer's view row right after this event (nil for non-timer events and once
     /// stopped), so fan-out renders frames without reading the store.
     public var timerAfter: TimerViewRow?
+    /// Monotonic nanoseconds when its batch's commit returned (commit-to-send latency).
+    public var committedAt: UInt64 = 0
 
     public init(envelope: EventEnvelope, audience: [UserID], timerAfter: TimerViewRow?) {
         self.envelope = envelope

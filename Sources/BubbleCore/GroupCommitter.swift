@@ -93,7 +93,10 @@ final class GroupCommitter: @unchecked Sendable {
 
             switch outcome {
             case .success(let done):
-                if !done.committed.isEmpty { handler?(done.committed) }
+                if !done.committed.isEmpty, let handler {
+                    let committedAt = DispatchTime.now().uptimeNanoseconds
+                    handler(done.committed.map { var e = $0; e.committedAt = committedAt; return e })
+                }
                 for (i, item) in batch.enumerated() { item.1(done.results[i]) }
             case .failure(let error):
                 // Nothing of this batch committed; every caller learns it.

@@ -78,6 +78,11 @@ public struct BubbleServer: Sendable {
             let head = try state.store.read { try state.store.log.head($0).seq }
             return jsonResponse(["status": "ok", "seq": head, "connections": state.hub.count, "version": configuration.version])
         }
+        router.get("/metrics") { [state] _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: state.metrics.text())))
+        }
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)
         DeviceTokenRoutes(server: state).register(on: api)

@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Users a timer may be shared with [BUBBLE_MAX_SHARES].") var maxShares = Int(env("BUBBLE_MAX_SHARES") ?? "") ?? 100
     @Option(help: "Seconds between WebSocket pings [BUBBLE_PING_INTERVAL].") var pingInterval = Double(env("BUBBLE_PING_INTERVAL") ?? "") ?? 30
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
+    @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
     func run() async throws {
         var config = ServerConfiguration()
@@ -50,6 +51,14 @@ struct Serve: AsyncParsableCommand {
         config.limits.maxSharesPerTimer = maxShares
         config.pingInterval = pingInterval
 
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
         var logger = Logger(label: "bubble-timer")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let server: BubbleServer

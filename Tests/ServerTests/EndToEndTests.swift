@@ -307,3 +307,27 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests {
+    @Test func metricsCountCommandsLatencyFramesAndAuthFailures() async throws {
+        try await Harness.run { h in
+            let phone = try await h.socket("alice", device: "phone")
+            let tablet = try await h.socket("alice", device: "tablet")
+            phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "r1"])
+            _ = try await phone.next { $0["requestId"] as? String == "r1" }
+            _ = try await tablet.next(isTimerFrame("t1"))
+            phone.send(["type": "timer", "action": "stop", "timerId": "nope", "requestId": "r2"])
+            _ = try await phone.next { $0["requestId"] as? String == "r2" }
+            _ = try await h.client.execute(uri: "/timers", method: .get, headers: [.authorization: "Bearer bad"]) { $0.status }
+            let text = try await h.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(text.contains(#"bubble_commands_total{type="update",outcome="appended"} 1"#) || text.contains(#"bubble_commands_total{outcome="appended",type="update"} 1"#))
+            #expect(text.contains("outcome=\"noop\""))
+            #expect(text.contains("bubble_append_seconds_bucket"))
+            #expect(text.contains("bubble_commit_to_send_seconds_count"))
+            #expect(text.contains("bubble_auth_failures_total 1"))
+            #expect(text.contains("bubble_connections 2"))
+            #expect(!text.contains("bubble_frames_sent_total 0"))
+            for s in [phone, tablet] { await s.close() }
+        }
+    }
+}

@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import Foundation
 internal import BubbleCore
 internal import Projections
@@ -21,9 +22,14 @@ struct AuthMiddleware: RouterMiddleware {
 /// The one authentication path, for REST and for the WebSocket handshake.
 func authenticate(_ request: Request, server: ServerState) async throws(ServerError) -> Identity {
     guard let token = Credentials.token(request) else {
+        server.metrics.authFailures.increment()
         throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
     }
-    let user = try await server.verifier.user(fromToken: token)
+    let user: UserID
+    do { user = try await server.verifier.user(fromToken: token) } catch {
+        server.metrics.authFailures.increment()
+        throw error
+    }
     let device = Credentials.deviceID(request) ?? "unknown"
     guard device.utf8.count <= server.configuration.limits.maxIDLength, !device.utf8.contains(0) else {
         throw .badRequest("invalid", "DeviceId is too long")

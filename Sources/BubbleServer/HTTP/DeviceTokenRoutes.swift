@@ -14,12 +14,12 @@ struct DeviceTokenRoutes {
             let body = try await request.jsonObject(limit: server.configuration.maxFrameBytes)
             let device = try body.string("deviceId", in: "")
             let token = try body.string("fcmToken", in: "")
-            _ = try await server.store.execute(CommandRequest(.device(.registerPushToken(device: device, token: token)), actor: try context.actor))
+            _ = try await server.execute(CommandRequest(.device(.registerPushToken(device: device, token: token)), actor: try context.actor))
             return jsonResponse(["result": "registered"])
         }
         router.delete("/device-tokens/:deviceId") { _, context in
             let device = try context.parameters.require("deviceId")
-            _ = try await server.store.execute(CommandRequest(.device(.removePushToken(device: device)), actor: try context.actor))
+            _ = try await server.execute(CommandRequest(.device(.removePushToken(device: device)), actor: try context.actor))
             return jsonResponse(["result": "removed"])
         }
     }

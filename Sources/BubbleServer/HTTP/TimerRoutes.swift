@@ -24,7 +24,7 @@ struct TimerRoutes {
     private var limit: Int { server.configuration.maxFrameBytes }
 
     private func run(_ command: TimerCommand, _ context: BubbleRequestContext, id: String? = nil) async throws -> CommandResult {
-        try await server.store.execute(CommandRequest(.timer(command), actor: try context.actor, commandID: id))
+        try await server.execute(CommandRequest(.timer(command), actor: try context.actor, commandID: id))
     }
 
     private func ownTimers(_ context: BubbleRequestContext) throws -> Response {

@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import Hummingbird
 internal import EventLog
 internal import Foundation
@@ -10,11 +11,13 @@ internal import Projections
 /// (dialect, recipient variant) and queues it on every live device but the origin.
 final class FanOutDispatcher: Sendable {
     private let hub: ConnectionHub
+    private let metrics: ServerMetrics
     private let continuation: AsyncStream<[CommittedEvent]>.Continuation
     private let batches: AsyncStream<[CommittedEvent]>
 
-    init(hub: ConnectionHub) {
+    init(hub: ConnectionHub, metrics: ServerMetrics) {
         self.hub = hub
+        self.metrics = metrics
         (batches, continuation) = AsyncStream.makeStream(of: [CommittedEvent].self, bufferingPolicy: .unbounded)
     }
 
@@ -42,6 +45,9 @@ final class FanOutDispatcher: Sendable {
                 rendered[variant] = OutboundFrame.broadcast(e, to: d.user, dialect: dialect, timer: e.timerAfter).map(JSON.text)
             }
             if let text = rendered[variant] ?? nil { connection.deliver(text: text, seq: e.seq) }
+        }
+        if !deliveries.isEmpty, e.committedAt > 0 {
+            metrics.commitToSend.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - e.committedAt))
         }
     }
 

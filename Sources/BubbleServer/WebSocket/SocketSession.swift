@@ -1,3 +1,4 @@
+internal import CoreMetrics
 internal import NIOWebSocket
 internal import Projections
 internal import Foundation
@@ -30,9 +31,10 @@ struct SocketSession {
             return
         case .added(let replaced):
             replaced?.close(code: 1000, reason: "replaced by a newer connection of this device")
+            server.connectionsChanged()
         }
         do {
-            _ = try await server.store.execute(CommandRequest(.device(.connect(connectionID: connection.id)), actor: identity.actor))
+            _ = try await server.execute(CommandRequest(.device(.connect(connectionID: connection.id)), actor: identity.actor))
         } catch {
             logger.error("could not record the connection", metadata: ["error": "\(error)"])
         }
@@ -44,6 +46,7 @@ struct SocketSession {
         let writer = Task {
             for await text in connection.frames {
                 do { try await outbound.write(.text(text)) } catch { break }
+                server.metrics.frames.increment()
             }
             let reason = connection.closeReason ?? (1000, "closing")
             try? await outbound.close(.init(codeNumber: Int(reason.code)), reason: reason.reason)
@@ -70,16 +73,19 @@ struct SocketSession {
             }
             connection.finish()
         }
-        connection.onAbort {
+        connection.onAbort { [server] in
+            server.metrics.slowConsumerCloses.increment()
             writer.cancel()
             reader.cancel()
         }
         await reader.value
         await writer.value
 
-        if server.hub.remove(connection) {
+        let wasCurrent = server.hub.remove(connection)
+        server.connectionsChanged()
+        if wasCurrent {
             let reason = connection.closeReason?.reason ?? "client closed"
-            _ = try? await server.store.execute(CommandRequest(.device(.disconnect(connectionID: connection.id, reason: reason)), actor: identity.actor))
+            _ = try? await server.execute(CommandRequest(.device(.disconnect(connectionID: connection.id, reason: reason)), actor: identity.actor))
         }
         logger.info("disconnected", metadata: ["reason": "\(connection.closeReason?.reason ?? "client closed")"])
     }
@@ -133,7 +139,7 @@ struct SocketSession {
             }
         case .command(let command, let requestID):
             do {
-                let result = try await server.store.execute(CommandRequest(command, actor: identity.actor, commandID: requestID))
+                let result = try await server.execute(CommandRequest(command, actor: identity.actor, commandID: requestID))
                 if dialect == .seed {
                     let head = result.seq ?? ((try? server.store.read { try server.store.log.head($0).seq }) ?? 0)
                     connection.send(OutboundFrame.result(requestID: requestID, result, head: head))
@@ -145,7 +151,7 @@ struct SocketSession {
             }
         case .commands(let commands):
             for command in commands {
-                do { _ = try await server.store.execute(CommandRequest(command, actor: identity.actor)) } catch {
+                do { _ = try await server.execute(CommandRequest(command, actor: identity.actor)) } catch {
                     connection.send(ServerError.from(error).frame(requestID: nil))
                 }
             }

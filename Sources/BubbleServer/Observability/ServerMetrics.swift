@@ -1,0 +1,58 @@
+internal import Foundation
+public import CoreMetrics
+public import Prometheus
+internal import TimerDomain
+
+/// The server's metrics, through swift-metrics into its own Prometheus registry (so several
+/// servers in one test process do not share counters). `GET /metrics` prints the registry.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    let connections: CoreMetrics.Gauge
+    let frames: CoreMetrics.Counter
+    let slowConsumerCloses: CoreMetrics.Counter
+    let authFailures: CoreMetrics.Counter
+    let appendLatency: CoreMetrics.Timer
+    let commitToSend: CoreMetrics.Timer
+
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latencyBuckets: [Duration] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .seconds(1),
+        ]
+        factory.defaultDurationHistogramBuckets = latencyBuckets
+        self.factory = factory
+        connections = CoreMetrics.Gauge(label: "bubble_connections", factory: factory)
+        frames = CoreMetrics.Counter(label: "bubble_frames_sent_total", factory: factory)
+        slowConsumerCloses = CoreMetrics.Counter(label: "bubble_slow_consumer_closes_total", factory: factory)
+        authFailures = CoreMetrics.Counter(label: "bubble_auth_failures_total", factory: factory)
+        appendLatency = Self.timer("bubble_append_seconds", factory)
+        commitToSend = Self.timer("bubble_commit_to_send_seconds", factory)
+    }
+
+    private static func timer(_ label: String, _ factory: PrometheusMetricsFactory) -> CoreMetrics.Timer {
+        CoreMetrics.Timer(label: label, dimensions: [], handler: factory.makeTimer(label: label, dimensions: []), factory: factory)
+    }
+
+    /// Counts one command by type and outcome (appended, noop, rejected, error).
+    func command(_ command: Command, outcome: String) {
+        CoreMetrics.Counter(label: "bubble_commands_total", dimensions: [("type", Self.name(of: command)), ("outcome", outcome)], factory: factory).increment()
+    }
+
+    static func name(of command: Command) -> String {
+        switch command {
+        case .timer(.update): "update"
+        case .timer(.stop): "stop"
+        case .timer(.share): "share"
+        case .timer(.unshare): "unshare"
+        case .device(.connect): "connect"
+        case .device(.disconnect): "disconnect"
+        case .device(.registerPushToken): "push_token_register"
+        case .device(.removePushToken): "push_token_remove"
+        case .markServerStarted: "server_started"
+        }
+    }
+
+    public func text() -> String { registry.emitToString() }
+}
