@@ -52,6 +52,15 @@ public struct BubbleServer: Sendable {
         }
     }
 
+    /// The first step of a graceful shutdown: closes every socket with 1001 ("going away")
+    /// and waits (up to `timeout`) for the sessions to record their disconnects. Called before
+    /// the service group's shutdown, which would otherwise close them with 1000.
+    public func closeAllConnections(timeout: Duration = .seconds(3)) async {
+        for connection in state.hub.all() { connection.close(code: 1001, reason: "server shutting down") }
+        let deadline = ContinuousClock.now + timeout
+        while state.hub.count > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
     /// The verifier in use (the `token` command and tests mint dev tokens with it).
     public var tokens: TokenVerifier { state.verifier }
 

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import ToolSupport
 import TimerDomain
 
@@ -73,7 +74,22 @@ struct Serve: AsyncParsableCommand {
         let app = server.application(logger: logger) { channel in
             log.notice("listening on http://\(host):\(channel.localAddress?.port ?? port) (WebSocket: ws://\(host):\(channel.localAddress?.port ?? port)/ws)")
         }
-        try await app.runService()
+        // SIGTERM/SIGINT: sockets first (1001, disconnects recorded), then the services (the
+        // HTTP server stops, the last commit finishes, LMDB closes).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    log.notice("shutting down", metadata: ["signal": "\(signal)"])
+                    await server.closeAllConnections()
+                    await group.triggerGracefulShutdown()
+                    return
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
     }
 }
 

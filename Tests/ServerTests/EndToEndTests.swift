@@ -331,3 +331,27 @@ extension EndToEndTests {
         }
     }
 }
+
+extension LimitsTests {
+    @Test func aNewerConnectionReplacesTheDeviceAndTooManyAreRefused() async throws {
+        try await Harness.run(configure: { $0.maxConnectionsPerUser = 2 }) { h in
+            let first = try await h.socket("alice", device: "phone")
+            let again = try await h.socket("alice", device: "phone")
+            let deadline = Date().addingTimeInterval(5)
+            while !first.isClosed, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(first.closeCode == 1000)
+            let tablet = try await h.socket("alice", device: "tablet")
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(try await h.token("alice"))"
+            headers[HTTPField.Name("DeviceId")!] = "laptop"
+            let third = TestSocket()
+            try await third.connect(url: "ws://127.0.0.1:\(h.port)/ws", headers: headers)
+            while !third.isClosed, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(third.closeCode == 1008)
+            // The replacement still works.
+            again.send(["type": "ping", "timestamp": 1, "requestId": "p"])
+            _ = try await again.next { $0["requestId"] as? String == "p" }
+            for s in [again, tablet] { await s.close() }
+        }
+    }
+}
