@@ -15,7 +15,7 @@ import TestSupport
             let bob = try await h.socket("bob", device: "bob-phone")
 
             phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "r1"])
-            let result = try await phone.next { $0["type"] as? String == "result" }
+            let result = try await phone.next(ofType("result"))
             #expect(result["requestId"] as? String == "r1")
             let seq = try #require(result["seq"] as? Int)
             let update = try await tablet.next(isTimerFrame("t1"))
@@ -28,7 +28,7 @@ import TestSupport
             try await bob.expectNone(within: 0, isTimerFrame("t1"))
 
             phone.send(["type": "share", "action": "add", "timerId": "t1", "sharedWithUser": "bob", "requestId": "r2"])
-            _ = try await phone.next { $0["requestId"] as? String == "r2" }
+            _ = try await phone.next(reply("r2"))
             let invite = try await bob.next(isTimerFrame("t1"))
             #expect(invite["type"] as? String == "share")
             #expect((invite["timer"] as? [String: Any])?["name"] as? String == "Tea")
@@ -47,17 +47,17 @@ import TestSupport
             let removal = try await bob.next(isTimerFrame("t1"))
             #expect(removal["action"] as? String == "remove")
             phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "r3"])
-            _ = try await phone.next { $0["requestId"] as? String == "r3" }
+            _ = try await phone.next(reply("r3"))
             _ = try await tablet.next(isTimerFrame("t1"))
             try await bob.expectNone(isTimerFrame("t1"))
 
             tablet.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "s1"])
-            let stopped = try await tablet.next { $0["requestId"] as? String == "s1" }
+            let stopped = try await tablet.next(reply("s1"))
             #expect(stopped["changed"] as? Bool == true)
             let stop = try await phone.next(isTimerFrame("t1"))
             #expect(stop["action"] as? String == "stop")
             tablet.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "s2"])
-            let again = try await tablet.next { $0["requestId"] as? String == "s2" }
+            let again = try await tablet.next(reply("s2"))
             #expect(again["type"] as? String == "result")
             #expect(again["changed"] as? Bool == false)
             try await phone.expectNone(isTimerFrame("t1"))
@@ -88,8 +88,8 @@ import TestSupport
             try await phone.expectNone(isTimerFrame("a1"))
 
             phone.send(["action": "sendmessage", "data": ["type": "ping", "timestamp": 1234, "direct": true]])
-            #expect(try await phone.next { $0["type"] as? String == "pong" }["timestamp"] as? Int == 1234)
-            #expect(try await tablet.next { $0["type"] as? String == "pong" }["timestamp"] as? Int == 1234)
+            #expect(try await phone.next(ofType("pong"))["timestamp"] as? Int == 1234)
+            #expect(try await tablet.next(ofType("pong"))["timestamp"] as? Int == 1234)
 
             bob.send(["action": "sendmessage", "data": ["type": "stopTimer", "timerId": "a1", "shareWith": ["alice"], "timer": androidTimer]])
             bob.send(["action": "sendmessage", "data": ["type": "stopTimer", "timerId": "a1", "shareWith": ["alice"], "timer": androidTimer]])
@@ -106,7 +106,7 @@ import TestSupport
         try await Harness.run { h in
             let phone = try await h.socket("alice", device: "phone")
             phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
-            _ = try await phone.next { $0["requestId"] as? String == "r1" }
+            _ = try await phone.next(reply("r1"))
             let bob = try await h.socket("bob", device: "bob-phone", android: true)
             await bob.close()
             var headers = HTTPFields()
@@ -114,7 +114,7 @@ import TestSupport
             headers[.userAgent] = "BubbleTimer-Android/1.0"
             let again = TestSocket()
             try await again.connect(url: "ws://127.0.0.1:\(h.port)/ws", headers: headers)
-            let list = try await again.next { $0["type"] as? String == "activeTimerList" }
+            let list = try await again.next(ofType("activeTimerList"))
             #expect((list["timerList"] as? [[String: Any]])?.map { $0["id"] as? String } == ["t1"])
             let seed = try await h.socket("bob", device: "web")
             _ = seed
@@ -127,17 +127,17 @@ import TestSupport
         try await Harness.run { h in
             let alice = try await h.socket("alice", device: "phone")
             alice.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
-            _ = try await alice.next { $0["requestId"] as? String == "r1" }
+            _ = try await alice.next(reply("r1"))
 
             let bob = try await h.socket("bob", device: "bob-phone")
             bob.send(["type": "share", "action": "add", "timerId": "t1", "sharedWithUser": "carol", "requestId": "b1"])
-            let refused = try await bob.next { $0["requestId"] as? String == "b1" }
+            let refused = try await bob.next(reply("b1"))
             #expect(refused["type"] as? String == "error")
             #expect(refused["code"] as? String == "forbidden")
 
             let carol = try await h.socket("carol", device: "laptop")
             carol.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "c1"])
-            #expect(try await carol.next { $0["requestId"] as? String == "c1" }["code"] as? String == "not_found")
+            #expect(try await carol.next(reply("c1"))["code"] as? String == "not_found")
             #expect(try await h.rest(.get, "/timers/t1", as: "carol").status == .notFound)
             #expect(try await h.rest(.get, "/timers/t1", as: "bob").status == .ok)
             #expect(try await h.rest(.post, "/timers/t1/shares", as: "bob", body: #"{"userId":"carol"}"#).status == .forbidden)
@@ -145,15 +145,15 @@ import TestSupport
             // Malformed, unknown and incomplete frames: an error frame each, nothing appended, connection kept.
             let before = try await h.rest(.get, "/timers/t1", as: "alice").json as? [String: Any]
             carol.sendRaw("{not json")
-            #expect(try await carol.next { $0["type"] as? String == "error" }["code"] as? String == "malformed_json")
+            #expect(try await carol.next(ofType("error"))["code"] as? String == "malformed_json")
             carol.send(["type": "teleport", "requestId": "u1"])
-            #expect(try await carol.next { $0["requestId"] as? String == "u1" }["code"] as? String == "unknown_type")
+            #expect(try await carol.next(reply("u1"))["code"] as? String == "unknown_type")
             carol.send(["type": "timer", "action": "update", "timer": ["id": "x"], "requestId": "m1"])
-            let missing = try await carol.next { $0["requestId"] as? String == "m1" }
+            let missing = try await carol.next(reply("m1"))
             #expect(missing["code"] as? String == "missing_field")
             #expect((missing["message"] as? String)?.contains("timer.name") == true)
             carol.send(["type": "ping", "timestamp": 5, "requestId": "p1"])
-            #expect(try await carol.next { $0["requestId"] as? String == "p1" }["type"] as? String == "pong")
+            #expect(try await carol.next(reply("p1"))["type"] as? String == "pong")
             let after = try await h.rest(.get, "/timers/t1", as: "alice").json as? [String: Any]
             #expect(NSDictionary(dictionary: before ?? [:]).isEqual(to: after ?? [:]))
             for s in [alice, bob, carol] { await s.close() }
@@ -177,23 +177,33 @@ import TestSupport
             let token = try await h.token("alice")
             let socket = TestSocket()
             try await socket.connect(url: "ws://127.0.0.1:\(h.port)/ws?token=\(token)&deviceId=web", headers: [:])
-            _ = try await socket.next { $0["type"] as? String == "snapshot" }
+            _ = try await socket.next(ofType("snapshot"))
             await socket.close()
         }
     }
 
     @Test func stateSurvivesARestartOnTheSameDirectory() async throws {
         let directory = TemporaryDirectory("restart")
+        let seqBox = Locked<Int>(0)
         try await Harness.run(directory: directory) { h in
             let phone = try await h.socket("alice", device: "phone")
             phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
-            _ = try await phone.next { $0["requestId"] as? String == "r1" }
+            let seq = try #require(try await phone.next(reply("r1"))["seq"] as? Int)
+            seqBox.set(seq)
+            phone.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "r2"])
+            _ = try await phone.next(reply("r2"))
+            phone.send(["type": "timer", "action": "update", "timer": ["id": "t9", "name": "After", "totalDuration": "PT9M"], "shareWith": ["bob"], "requestId": "r3"])
+            _ = try await phone.next(reply("r3"))
             await phone.close()
         }
         try await Harness.run(directory: directory) { h in
             let shared = try await h.rest(.get, "/timers/shared", as: "bob")
-            #expect((shared.json as? [[String: Any]])?.map { $0["id"] as? String } == ["t1"])
-            let bob = try await h.socket("bob", device: "bob-phone", android: true)
+            #expect((shared.json as? [[String: Any]])?.map { $0["id"] as? String } == ["t9"])
+            // bob last saw the share; after the restart he resumes from the log.
+            let bob = try await h.socket("bob", device: "bob-phone", query: "?since=\(seqBox.get())")
+            #expect(try await bob.next(isTimerFrame("t1"))["action"] as? String == "stop")
+            #expect(try await bob.next(isTimerFrame("t9"))["action"] as? String == "add")
+            #expect(try await bob.next(ofType("resumed"))["count"] as? Int == 2)
             await bob.close()
         }
     }
@@ -213,7 +223,7 @@ extension EndToEndTests {
         try await Harness.run { h in
             let alice = try await h.socket("alice", device: "phone")
             alice.send(["type": "timer", "action": "update", "timer": teaTimer(), "shareWith": ["bob"], "requestId": "r1"])
-            let shared = try #require(try await alice.next { $0["requestId"] as? String == "r1" }["seq"] as? Int)
+            let shared = try #require(try await alice.next(reply("r1"))["seq"] as? Int)
 
             // bob is away while three things happen: two that concern him, one that does not.
             var paused = teaTimer()
@@ -222,7 +232,7 @@ extension EndToEndTests {
             alice.send(["type": "timer", "action": "update", "timer": paused, "requestId": "r2"])
             alice.send(["type": "timer", "action": "update", "timer": ["id": "solo", "name": "Mine", "totalDuration": "PT1M"], "requestId": "r3"])
             alice.send(["type": "timer", "action": "stop", "timerId": "t1", "requestId": "r4"])
-            _ = try await alice.next { $0["requestId"] as? String == "r4" }
+            _ = try await alice.next(reply("r4"))
 
             let bob = try await h.socket("bob", device: "bob-phone", query: "?since=\(shared)")
             let first = try await bob.next(isTimerFrame("t1"))
@@ -231,7 +241,7 @@ extension EndToEndTests {
             let second = try await bob.next(isTimerFrame("t1"))
             #expect(second["action"] as? String == "stop")
             #expect((second["seq"] as? Int ?? 0) > (first["seq"] as? Int ?? 0))
-            let done = try await bob.next { $0["type"] as? String == "resumed" }
+            let done = try await bob.next(ofType("resumed"))
             #expect(done["count"] as? Int == 2)
             try await bob.expectNone(within: 0.1, isTimerFrame("solo"))
 
@@ -271,7 +281,7 @@ extension EndToEndTests {
                             "timer": ["id": "big", "name": name, "totalDuration": "PT\(i + 1)S", "tags": tags]])
                 last = i
             }
-            _ = try await alice.next(timeout: 30) { $0["requestId"] as? String == "u\(last)" }
+            _ = try await alice.next(timeout: 30, reply("u\(last)"))
             // The tablet got the very last update: the stalled socket held nobody up.
             _ = try await tablet.next(timeout: 10) { ($0["timer"] as? [String: Any])?["totalDuration"] as? String == "PT\(last + 1)S" }
             // The stalled connection was closed and its disconnect recorded with the reason.
@@ -314,10 +324,10 @@ extension EndToEndTests {
             let phone = try await h.socket("alice", device: "phone")
             let tablet = try await h.socket("alice", device: "tablet")
             phone.send(["type": "timer", "action": "update", "timer": teaTimer(), "requestId": "r1"])
-            _ = try await phone.next { $0["requestId"] as? String == "r1" }
+            _ = try await phone.next(reply("r1"))
             _ = try await tablet.next(isTimerFrame("t1"))
             phone.send(["type": "timer", "action": "stop", "timerId": "nope", "requestId": "r2"])
-            _ = try await phone.next { $0["requestId"] as? String == "r2" }
+            _ = try await phone.next(reply("r2"))
             _ = try await h.client.execute(uri: "/timers", method: .get, headers: [.authorization: "Bearer bad"]) { $0.status }
             let text = try await h.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
             #expect(text.contains(#"bubble_commands_total{type="update",outcome="appended"} 1"#) || text.contains(#"bubble_commands_total{outcome="appended",type="update"} 1"#))
@@ -350,8 +360,16 @@ extension LimitsTests {
             #expect(third.closeCode == 1008)
             // The replacement still works.
             again.send(["type": "ping", "timestamp": 1, "requestId": "p"])
-            _ = try await again.next { $0["requestId"] as? String == "p" }
+            _ = try await again.next(reply("p"))
             for s in [again, tablet] { await s.close() }
         }
     }
+}
+
+final class Locked<T: Sendable>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func get() -> T { lock.withLock { value } }
+    func set(_ v: T) { lock.withLock { value = v } }
 }

@@ -45,7 +45,7 @@ struct Harness {
         try await socket.connect(url: "ws://127.0.0.1:\(port)/ws\(query)", headers: headers)
         // A resuming client gets missed events and `resumed` instead; the test reads those.
         if !query.contains("since=") {
-            _ = try await socket.next { $0["type"] as? String == (android ? "activeTimerList" : "snapshot") }
+            _ = try await socket.next(ofType(android ? "activeTimerList" : "snapshot"))
         }
         return socket
     }
@@ -159,4 +159,14 @@ final class TestSocket: @unchecked Sendable {
 
 func isTimerFrame(_ id: String) -> ([String: Any]) -> Bool {
     { f in ((f["timer"] as? [String: Any])?["id"] as? String) == id || f["timerId"] as? String == id }
+}
+
+/// Matches the result or error frame answering `requestID`. (Built in a function: closure
+/// literals of the same shape with different string literals were seen to misbehave inline.)
+func reply(_ requestID: String) -> ([String: Any]) -> Bool {
+    { $0["requestId"] as? String == requestID }
+}
+
+func ofType(_ type: String) -> ([String: Any]) -> Bool {
+    { $0["type"] as? String == type }
 }
