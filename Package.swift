@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "bubble-replay", targets: ["Replay"]),
         .executable(name: "bubble-inspect", targets: ["Inspector"]),
         .executable(name: "bubble-bench", targets: ["Benchmarks"]),
+        .executable(name: "bubble-load", targets: ["LoadGen"]),
         .library(name: "BubbleCore", targets: ["BubbleCore"]),
     ],
     dependencies: [
@@ -119,6 +120,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "LoadGen",
+            dependencies: [
+                "BubbleServer", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Tools/LoadGen",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
         .testTarget(name: "TimerDomainTests", dependencies: ["TimerDomain"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain", "TestSupport"]),

@@ -8,14 +8,17 @@ internal import Projections
 internal import EventLog
 internal import BubbleCore
 
-/// What every route and socket shares.
-final class ServerState: Sendable {
+/// What every route and socket shares. The only mutable state, the REST rate buckets, is
+/// guarded by its lock.
+final class ServerState: @unchecked Sendable {
     let configuration: ServerConfiguration
     let store: EventStore
     let hub: ConnectionHub
     let dispatcher: FanOutDispatcher
     let verifier: TokenVerifier
     let metrics = ServerMetrics()
+    private let restLimiterLock = NSLock()
+    private var restLimiters: [UserID: RateLimiter] = [:]
 
     init(configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier) {
         self.configuration = configuration
@@ -36,6 +39,17 @@ final class ServerState: Sendable {
         } catch {
             metrics.command(request.command, outcome: error is Rejection ? "rejected" : "error")
             throw error
+        }
+    }
+
+    /// One token bucket per user for REST calls (sockets have their own per connection).
+    func allowREST(_ user: UserID) -> Bool {
+        restLimiterLock.withLock {
+            if restLimiters.count > 100_000 { restLimiters.removeAll() }  // bound memory; buckets refill anyway
+            var limiter = restLimiters[user] ?? RateLimiter(rate: configuration.messagesPerSecond, burst: configuration.messageBurst)
+            let allowed = limiter.allow()
+            restLimiters[user] = limiter
+            return allowed
         }
     }
 

@@ -373,3 +373,19 @@ final class Locked<T: Sendable>: @unchecked Sendable {
     func get() -> T { lock.withLock { value } }
     func set(_ v: T) { lock.withLock { value = v } }
 }
+
+extension LimitsTests {
+    @Test func restCallsOverTheRateGet429() async throws {
+        try await Harness.run(configure: { c in
+            c.messagesPerSecond = 1
+            c.messageBurst = 2
+        }) { h in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<4 { statuses.append(try await h.rest(.get, "/timers", as: "alice").status) }
+            #expect(statuses.prefix(2).allSatisfy { $0 == .ok })
+            #expect(statuses.last == .tooManyRequests)
+            // Another user has a bucket of their own.
+            #expect(try await h.rest(.get, "/timers", as: "bob").status == .ok)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+internal import Logging
 internal import CoreMetrics
 internal import Foundation
 internal import BubbleCore
@@ -14,7 +15,10 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.identity = try await authenticate(request, server: server)
+        let identity = try await authenticate(request, server: server)
+        guard server.allowREST(identity.actor.userID) else { throw ServerError.rateLimited }
+        context.identity = identity
+        context.logger[metadataKey: "user"] = "\(identity.actor.userID)"
         return try await next(request, context)
     }
 }

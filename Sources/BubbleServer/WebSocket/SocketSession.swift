@@ -117,6 +117,8 @@ struct SocketSession {
 
     func handle(_ text: String, connection: Connection, logger: Logger) async {
         let bytes = Array(text.utf8)
+        var logger = logger
+        if let requestID = InboundFrame.requestID(of: bytes) { logger[metadataKey: "requestId"] = "\(requestID)" }
         let parsed: (Dialect, InboundMessage)
         do { parsed = try InboundFrame.parse(bytes) } catch {
             logger.notice("rejected frame", metadata: ["code": "\(error.code)"])
