@@ -82,6 +82,7 @@ public struct BubbleServer: Sendable {
     /// Every REST route (the OpenAPI test enumerates them).
     func restRouter() -> Router<BubbleRequestContext> {
         let router = Router(context: BubbleRequestContext.self)
+        router.middlewares.add(LogRequestsMiddleware(.info))
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { [state, configuration] _, _ in
             let head = try state.store.read { try state.store.log.head($0).seq }
