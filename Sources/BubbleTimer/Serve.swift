@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections per user [BUBBLE_MAX_CONNECTIONS_PER_USER].") var maxConnectionsPerUser = Int(env("BUBBLE_MAX_CONNECTIONS_PER_USER") ?? "") ?? 20
     @Option(help: "Frames queued per connection before it is closed as slow [BUBBLE_OUTBOUND_QUEUE].") var outboundQueue = Int(env("BUBBLE_OUTBOUND_QUEUE") ?? "") ?? 1024
     @Option(help: "Users a timer may be shared with [BUBBLE_MAX_SHARES].") var maxShares = Int(env("BUBBLE_MAX_SHARES") ?? "") ?? 100
+    @Option(help: "Longest timer, user or device id in bytes [BUBBLE_MAX_ID_LENGTH].") var maxIdLength = Int(env("BUBBLE_MAX_ID_LENGTH") ?? "") ?? 128
+    @Option(help: "Longest timer name in bytes [BUBBLE_MAX_NAME_LENGTH].") var maxNameLength = Int(env("BUBBLE_MAX_NAME_LENGTH") ?? "") ?? 256
     @Option(help: "Seconds between WebSocket pings [BUBBLE_PING_INTERVAL].") var pingInterval = Double(env("BUBBLE_PING_INTERVAL") ?? "") ?? 30
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
@@ -50,6 +52,8 @@ struct Serve: AsyncParsableCommand {
         config.maxConnectionsPerUser = maxConnectionsPerUser
         config.outboundQueueLimit = outboundQueue
         config.limits.maxSharesPerTimer = maxShares
+        config.limits.maxIDLength = maxIdLength
+        config.limits.maxNameLength = maxNameLength
         config.pingInterval = pingInterval
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
