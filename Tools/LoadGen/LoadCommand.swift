@@ -22,8 +22,12 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Devices per user.") var devices = 2
     @Option(help: "Commands to send.") var commands = 2000
     @Flag(help: "JSON output.") var json = false
+    @Option(help: "Crash-test mode: append every acknowledged requestId to this file, one per line, and stop quietly when the server goes away.") var ackedFile: String?
+    @Option(help: "Prefix of request ids (crash test: one per cycle).") var idPrefix = "load"
+    @Option(help: "Concurrent senders in crash-test mode.") var senders = 8
 
     func run() async throws {
+        if let ackedFile { return try await crashLoad(ackedFile: ackedFile) }
         var auth = AuthConfiguration()
         auth.hmacSecret = try secret ?? DevSecret.loadOrCreate(directory: data)
         let tokens = try await TokenVerifier(auth)
@@ -74,12 +78,43 @@ struct LoadCommand: AsyncParsableCommand {
     }
 }
 
+extension LoadCommand {
+    /// Sends commands from several senders until the server dies, recording each durable
+    /// acknowledgement as it arrives. The crash test then checks every one is in the log.
+    func crashLoad(ackedFile: String) async throws {
+        var auth = AuthConfiguration()
+        auth.hmacSecret = try secret ?? DevSecret.loadOrCreate(directory: data)
+        let tokens = try await TokenVerifier(auth)
+        FileManager.default.createFile(atPath: ackedFile, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: ackedFile))
+        let writeLock = NSLock()
+        await withTaskGroup(of: Void.self) { group in
+            for s in 0..<senders {
+                group.addTask {
+                    let socket = LoadSocket()
+                    do {
+                        try await socket.connect(url: url, token: try await tokens.mint(user: "crash-u\(s)"), device: "d0")
+                        for n in 0..<commands {
+                            let id = "\(idPrefix)-s\(s)-\(n)"
+                            try await socket.request(["type": "timer", "action": "update", "timer": ["id": "crash-t\(s)", "name": "n\(n)", "totalDuration": "PT\(n + 1)S"]], id: id)
+                            writeLock.withLock { out.write(Data((id + "\n").utf8)) }
+                        }
+                    } catch {}
+                    await socket.close()
+                }
+            }
+        }
+        try out.synchronize()
+    }
+}
+
 /// One client socket: answers requests by id, counts broadcast frames.
 final class LoadSocket: @unchecked Sendable {
     private let lock = NSLock()
     private var waiting: [String: CheckedContinuation<Void, any Error>] = [:]
     private var count = 0
     private var next = 0
+    private var closed = false
     private var outgoing: AsyncStream<String>.Continuation!
     private var task: Task<Void, any Error>?
 
@@ -113,6 +148,13 @@ final class LoadSocket: @unchecked Sendable {
                     }
                 }
             } catch { ready.continuation.yield(.failure(error)) }
+            // The socket is gone: nobody waiting will get an answer.
+            let orphans: [CheckedContinuation<Void, any Error>] = self.lock.withLock {
+                self.closed = true
+                defer { self.waiting.removeAll() }
+                return Array(self.waiting.values)
+            }
+            for waiter in orphans { waiter.resume(throwing: CancellationError()) }
             ready.continuation.finish()
         }
         for await result in ready.stream { return try result.get() }
@@ -128,15 +170,19 @@ final class LoadSocket: @unchecked Sendable {
         }
     }
 
-    /// Sends a command and waits for its result frame.
-    func request(_ command: [String: Any]) async throws {
-        let id: String = lock.withLock { next += 1; return "q\(next)" }
+    /// Sends a command and waits for its result frame; fails if the socket goes away first.
+    func request(_ command: [String: Any], id given: String? = nil) async throws {
+        let id: String = given ?? lock.withLock { next += 1; return "q\(next)" }
         var frame = command
         frame["requestId"] = id
         let text = String(decoding: try JSONSerialization.data(withJSONObject: frame), as: UTF8.self)
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            lock.withLock { waiting[id] = c }
-            outgoing.yield(text)
+            let open: Bool = lock.withLock {
+                guard !closed else { return false }
+                waiting[id] = c
+                return true
+            }
+            if open { outgoing.yield(text) } else { c.resume(throwing: CancellationError()) }
         }
     }
 

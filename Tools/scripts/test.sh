@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source Tools/scripts/bootstrap.sh
 swift build --build-tests
+# Durability under kill -9, short form (the long form and its result: docs/benchmarks.md).
+Tools/scripts/crash-test.sh "${CRASH_CYCLES:-20}"
 swift test --skip-build
