@@ -1,8 +1,3 @@
-internal import Foundation
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
 public import Hummingbird
 public import HummingbirdWebSocket
 

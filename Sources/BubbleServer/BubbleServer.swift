@@ -1,4 +1,3 @@
-internal import Projections
 internal import EventLog
 public import Hummingbird
 internal import HummingbirdWebSocket
@@ -7,7 +6,6 @@ public import NIOCore
 public import ServiceLifecycle
 internal import BubbleCore
 internal import TimerDomain
-internal import Foundation
 
 /// The real-time server: REST and WebSocket on one port, over one event store.
 ///

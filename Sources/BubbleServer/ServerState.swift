@@ -1,11 +1,9 @@
 internal import CoreMetrics
 internal import Foundation
 internal import TimerDomain
-internal import Hummingbird
 internal import Foundation
 internal import TimerDomain
 internal import Projections
-internal import EventLog
 internal import BubbleCore
 
 /// What every route and socket shares. The only mutable state, the REST rate buckets, is

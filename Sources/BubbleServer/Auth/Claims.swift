@@ -1,9 +1,3 @@
-internal import Hummingbird
-internal import Foundation
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
 public import JWTKit
 
 /// Every claim of a token, kept by name so the user claim (`sub`, `cognito:username`, …) and

@@ -1,8 +1,3 @@
-internal import Hummingbird
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
 internal import Foundation
 
 /// The zero-configuration signing secret: generated on first start and kept in the data

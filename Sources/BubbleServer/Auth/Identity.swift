@@ -1,6 +1,3 @@
-internal import BubbleCore
-internal import Projections
-internal import EventLog
 internal import Foundation
 public import Hummingbird
 internal import HTTPTypes

@@ -1,8 +1,3 @@
-internal import Hummingbird
-internal import Foundation
-internal import BubbleCore
-internal import Projections
-internal import EventLog
 public import TimerDomain
 
 /// Everything the server can be told; docs/configuration.md lists each setting with its

@@ -1,5 +1,3 @@
-internal import Projections
-internal import EventLog
 public import Hummingbird
 public import TimerDomain
 internal import BubbleCore

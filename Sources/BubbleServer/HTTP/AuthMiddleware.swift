@@ -1,9 +1,5 @@
 internal import Logging
 internal import CoreMetrics
-internal import Foundation
-internal import BubbleCore
-internal import Projections
-internal import EventLog
 internal import Hummingbird
 internal import TimerDomain
 

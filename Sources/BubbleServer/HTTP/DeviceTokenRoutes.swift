@@ -1,6 +1,3 @@
-internal import Foundation
-internal import Projections
-internal import EventLog
 internal import Hummingbird
 internal import TimerDomain
 internal import BubbleCore

@@ -1,8 +1,3 @@
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
-internal import Foundation
 internal import Hummingbird
 
 extension Request {

@@ -1,4 +1,3 @@
-internal import Foundation
 internal import Hummingbird
 internal import TimerDomain
 internal import BubbleCore

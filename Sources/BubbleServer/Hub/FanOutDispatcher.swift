@@ -1,5 +1,4 @@
 internal import CoreMetrics
-internal import Hummingbird
 internal import EventLog
 internal import Foundation
 internal import TimerDomain

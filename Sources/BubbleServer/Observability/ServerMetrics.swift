@@ -1,4 +1,3 @@
-internal import Foundation
 public import CoreMetrics
 public import Prometheus
 internal import TimerDomain

@@ -1,9 +1,3 @@
-internal import Hummingbird
-internal import Foundation
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
 /// The two wire dialects served on one endpoint. A connection speaks the dialect of its
 /// first frame; until it has sent one, the handshake decides (the Android app sends a
 /// `User-Agent: BubbleTimer-Android/…` and no query).

@@ -1,8 +1,3 @@
-internal import Hummingbird
-internal import BubbleCore
-internal import Projections
-internal import EventLog
-internal import Foundation
 internal import TimerDomain
 
 /// One parsed client frame.

@@ -1,8 +1,3 @@
-internal import Hummingbird
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
 internal import Foundation
 
 /// JSON in and out as plain dictionaries: timer strings pass through untouched (the Android

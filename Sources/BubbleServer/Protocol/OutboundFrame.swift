@@ -1,5 +1,3 @@
-internal import Hummingbird
-internal import Foundation
 internal import TimerDomain
 internal import EventLog
 internal import BubbleCore

@@ -1,7 +1,3 @@
-internal import Hummingbird
-internal import BubbleCore
-internal import EventLog
-internal import Foundation
 internal import TimerDomain
 internal import Projections
 

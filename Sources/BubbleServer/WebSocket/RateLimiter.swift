@@ -1,9 +1,3 @@
-internal import Hummingbird
-internal import Foundation
-internal import BubbleCore
-internal import TimerDomain
-internal import Projections
-internal import EventLog
 /// A token bucket per connection: `rate` messages a second, bursts up to `burst`.
 struct RateLimiter {
     let rate: Double

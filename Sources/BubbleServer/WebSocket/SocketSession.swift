@@ -1,8 +1,7 @@
+internal import Hummingbird
 internal import CoreMetrics
 internal import NIOWebSocket
 internal import Projections
-internal import Foundation
-internal import Hummingbird
 internal import HummingbirdWebSocket
 internal import Logging
 internal import TimerDomain
