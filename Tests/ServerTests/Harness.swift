@@ -63,6 +63,7 @@ struct Harness {
 final class TestSocket: @unchecked Sendable {
     private let lock = NSLock()
     private var frames: [String] = []
+    private var errorFrames = 0
     private var closed = false
     private var outgoing: AsyncStream<String>.Continuation!
     private var task: Task<Void, any Error>?
@@ -85,7 +86,13 @@ final class TestSocket: @unchecked Sendable {
                         }
                         group.addTask {
                             for try await message in inbound.messages(maxSize: 1 << 20) {
-                                if case .text(let text) = message { self.lock.withLock { self.frames.append(text) } }
+                                if case .text(let text) = message {
+                                    let isError = text.contains("\"type\":\"error\"")
+                                    self.lock.withLock {
+                                        self.frames.append(text)
+                                        if isError { self.errorFrames += 1 }
+                                    }
+                                }
                             }
                         }
                         try await group.next()
@@ -148,6 +155,19 @@ final class TestSocket: @unchecked Sendable {
         }
         return nil
     }
+
+    /// Waits until `count` error frames have arrived (or `timeout`); returns how many did.
+    func waitForErrors(_ count: Int, timeout: Double) async throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let seen = lock.withLock { errorFrames }
+            if seen >= count { return seen }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return lock.withLock { errorFrames }
+    }
+
+    func countFrames(_ match: (String) -> Bool) -> Int { lock.withLock { frames.filter(match).count } }
 
     /// Asserts that no frame matching `match` arrives within `within` seconds.
     func expectNone(within: Double = 0.4, sourceLocation: SourceLocation = #_sourceLocation, _ match: @escaping ([String: Any]) -> Bool) async throws {

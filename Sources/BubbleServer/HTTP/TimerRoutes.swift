@@ -92,11 +92,19 @@ struct TimerRoutes {
         let timerID = try body.string("timerId", in: "")
         let users = try body.strings("userIds", in: "")
         let caller = try context.actor.userID
+        guard users.contains(where: { $0 != caller }) else {
+            throw ServerError.badRequest("missing_field", "userIds must name at least one user besides the caller")
+        }
         if let timerObject = body["timer"] as? [String: Any] {
             var timerObject = timerObject
             timerObject["id"] = timerID
             _ = try await run(.update(try TimerJSON.snapshot(timerObject, context: "timer.")), context)
         }
+        // Without a timer object the timer must already be the caller's to share.
+        guard let row = try server.store.read({ txn in try server.store.views.timer(timerID, txn) }), row.owner == caller else {
+            throw ServerError.from(Rejection.notFound(timerID))
+        }
+        _ = row
         var success: [String] = [], failed: [String] = []
         for user in users where user != caller {
             do {
