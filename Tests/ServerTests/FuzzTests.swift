@@ -9,6 +9,7 @@ import TestSupport
 /// Hostile input at volume against a live server: every frame is answered with an error,
 /// nothing is appended for any of them, no attacker ever hears of a timer they cannot see,
 /// and the server stays up.
+extension HeavyLoad {
 @Suite(.serialized) struct FuzzTests {
     /// Deterministic generator so a failure can be replayed.
     struct Rng {
@@ -116,4 +117,5 @@ import TestSupport
             #expect((secret.json as? [String: Any])?["sharedWith"] as? [String] == [])
         }
     }
+}
 }
