@@ -3,7 +3,7 @@ public import Hummingbird
 internal import HummingbirdWebSocket
 public import Logging
 public import NIOCore
-public import ServiceLifecycle
+internal import ServiceLifecycle
 internal import BubbleCore
 internal import TimerDomain
 

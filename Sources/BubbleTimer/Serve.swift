@@ -17,12 +17,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on [BUBBLE_HOST].") var host = env("BUBBLE_HOST") ?? "127.0.0.1"
     @Option(help: "Port [BUBBLE_PORT].") var port = Int(env("BUBBLE_PORT") ?? "") ?? 8080
     @Option(help: "Data directory [BUBBLE_DATA].") var data = env("BUBBLE_DATA") ?? defaultDataDirectory
-    @Option(help: "HS256 secret; default: a dev secret kept in the data directory [BUBBLE_JWT_SECRET].") var jwtSecret = env("BUBBLE_JWT_SECRET")
-    @Option(help: "JWKS file with RS256/ES256 public keys, e.g. Cognito's [BUBBLE_JWKS_FILE].") var jwksFile = env("BUBBLE_JWKS_FILE")
+    @Option(help: "HS256 secret; default: a dev secret kept in the data directory [BUBBLE_JWT_SECRET].") var jwtSecret: String?
+    @Option(help: "JWKS file with RS256/ES256 public keys, e.g. Cognito's [BUBBLE_JWKS_FILE].") var jwksFile: String?
     @Option(help: "Claim naming the user: sub, cognito:username, … [BUBBLE_USER_CLAIM].") var userClaim = env("BUBBLE_USER_CLAIM") ?? "sub"
-    @Option(help: "Required iss [BUBBLE_JWT_ISSUER].") var jwtIssuer = env("BUBBLE_JWT_ISSUER")
-    @Option(help: "Required aud or client_id [BUBBLE_JWT_AUDIENCE].") var jwtAudience = env("BUBBLE_JWT_AUDIENCE")
-    @Option(help: "Required token_use, id or access [BUBBLE_JWT_TOKEN_USE].") var jwtTokenUse = env("BUBBLE_JWT_TOKEN_USE")
+    @Option(help: "Required iss [BUBBLE_JWT_ISSUER].") var jwtIssuer: String?
+    @Option(help: "Required aud or client_id [BUBBLE_JWT_AUDIENCE].") var jwtAudience: String?
+    @Option(help: "Required token_use, id or access [BUBBLE_JWT_TOKEN_USE].") var jwtTokenUse: String?
     @Option(help: "Largest frame or body in bytes [BUBBLE_MAX_FRAME_BYTES].") var maxFrameBytes = Int(env("BUBBLE_MAX_FRAME_BYTES") ?? "") ?? 65_536
     @Option(help: "Messages per second per connection [BUBBLE_RATE].") var rate = Double(env("BUBBLE_RATE") ?? "") ?? 20
     @Option(help: "Message burst per connection [BUBBLE_BURST].") var burst = Double(env("BUBBLE_BURST") ?? "") ?? 60
@@ -40,12 +40,14 @@ struct Serve: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.dataDirectory = data
+        let jwtSecret = jwtSecret ?? env("BUBBLE_JWT_SECRET")
+        let jwksFile = jwksFile ?? env("BUBBLE_JWKS_FILE")
         config.auth.hmacSecret = jwtSecret
         if let jwksFile { config.auth.jwksJSON = try String(contentsOfFile: jwksFile, encoding: .utf8) }
         config.auth.userClaim = userClaim
-        config.auth.issuer = jwtIssuer
-        config.auth.audience = jwtAudience
-        config.auth.tokenUse = jwtTokenUse
+        config.auth.issuer = jwtIssuer ?? env("BUBBLE_JWT_ISSUER")
+        config.auth.audience = jwtAudience ?? env("BUBBLE_JWT_AUDIENCE")
+        config.auth.tokenUse = jwtTokenUse ?? env("BUBBLE_JWT_TOKEN_USE")
         config.maxFrameBytes = maxFrameBytes
         config.messagesPerSecond = rate
         config.messageBurst = burst
@@ -103,13 +105,13 @@ struct Token: AsyncParsableCommand {
 
     @Argument(help: "User id.") var userId: String
     @Option(help: "Data directory holding the dev secret [BUBBLE_DATA].") var data = env("BUBBLE_DATA") ?? defaultDataDirectory
-    @Option(help: "HS256 secret instead of the dev one [BUBBLE_JWT_SECRET].") var jwtSecret = env("BUBBLE_JWT_SECRET")
+    @Option(help: "HS256 secret instead of the dev one [BUBBLE_JWT_SECRET].") var jwtSecret: String?
     @Option(help: "Claim naming the user [BUBBLE_USER_CLAIM].") var userClaim = env("BUBBLE_USER_CLAIM") ?? "sub"
     @Option(help: "Lifetime in hours.") var hours = 24.0 * 30
 
     func run() async throws {
         var auth = AuthConfiguration()
-        auth.hmacSecret = try jwtSecret ?? DevSecret.loadOrCreate(directory: data)
+        auth.hmacSecret = try jwtSecret ?? env("BUBBLE_JWT_SECRET") ?? DevSecret.loadOrCreate(directory: data)
         auth.userClaim = userClaim
         print(try await TokenVerifier(auth).mint(user: userId, lifetime: hours * 3600))
     }

@@ -85,7 +85,7 @@ extension LoadCommand {
         var auth = AuthConfiguration()
         auth.hmacSecret = try secret ?? DevSecret.loadOrCreate(directory: data)
         let tokens = try await TokenVerifier(auth)
-        FileManager.default.createFile(atPath: ackedFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: ackedFile, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: ackedFile))
         let writeLock = NSLock()
         await withTaskGroup(of: Void.self) { group in

@@ -1,4 +1,4 @@
-public import JWTKit
+internal import JWTKit
 
 /// Every claim of a token, kept by name so the user claim (`sub`, `cognito:username`, …) and
 /// the checks (`iss`, `aud`/`client_id`, `token_use`) are configuration, not code.

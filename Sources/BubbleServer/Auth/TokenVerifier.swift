@@ -1,6 +1,6 @@
 internal import EventLog
 internal import Foundation
-public import JWTKit
+internal import JWTKit
 public import TimerDomain
 
 /// How tokens are checked. HS256 with a shared secret (the dev default, or a configured

@@ -1,6 +1,6 @@
 internal import EventLog
 internal import Foundation
-public import TimerDomain
+internal import TimerDomain
 
 /// One live socket's outbound side: a bounded queue drained by the socket's writer task.
 /// Producers never wait: a queue over its bound marks the connection a slow consumer and it
