@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Percentiles in the load generator.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Debian's liblmdb-dev; the only C we link.
@@ -123,12 +125,13 @@ let package = Package(
         .executableTarget(
             name: "LoadGen",
             dependencies: [
-                "BubbleServer", "ToolSupport",
+                "BubbleServer", "BubbleCore", "Projections", "TimerDomain", "EventLog", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Tools/LoadGen",
             swiftSettings: strictSettings
@@ -153,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ToolsTests",
-            dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector", "TestSupport"]
+            dependencies: ["BubbleCore", "BubbleTimer", "Replay", "Inspector", "LoadGen", "TestSupport"]
         ),
     ]
 )

@@ -37,3 +37,38 @@ enum Tools {
         return ToolRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
+
+/// The real `bubble-timer serve` on a free port over a fresh data directory.
+final class RunningServer {
+    let process = Process()
+    let port: Int
+    let data: String
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+
+    init(data: String, arguments: [String] = []) throws {
+        self.data = data
+        process.executableURL = Tools.binDirectory.appendingPathComponent("bubble-timer")
+        process.arguments = ["serve", "--data", data, "--port", "0", "--log-format", "json", "--log-level", "notice"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The port comes from the "listening on" log line.
+        var found: Int?
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil, Date() < deadline, process.isRunning {
+            buffer.append(out.fileHandleForReading.availableData)
+            let text = String(decoding: buffer, as: UTF8.self)
+            if let range = text.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                found = Int(text[range].split(separator: ":").last!)
+            }
+        }
+        guard let found else { process.terminate(); throw CocoaError(.fileReadUnknown) }
+        port = found
+    }
+
+    deinit {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Durability under kill -9: runs the server under load from several concurrent senders,
-# kills it with SIGKILL at a random moment, and after every kill checks that
+# Durability under kill -9: runs the server under load from several concurrent senders
+# (`bubble-load crash`), kills it with SIGKILL at a random moment, and after every kill checks
 #   1. every command the load generator saw acknowledged is in the log (by its requestId),
 #   2. the log verifies (checksums, hash chain, stream heads) and the views equal a fresh fold,
+#   3. the watcher devices, which resume with ?since= each cycle, received exactly the events
+#      of their user after their resume point, in seq order, no gap and no duplicate,
 # then restarts on the same data directory. Usage: crash-test.sh [cycles] (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,8 +12,11 @@ cycles="${1:-20}"
 bin="${BIN:-.build/debug}"
 work="$(mktemp -d /tmp/bubble-crash-XXXXXX)"
 data="$work/data"
+watch="$work/watch"
 port=$((20000 + RANDOM % 20000))
+senders=8
 total_acked=0
+total_seen=0
 last_seq=0
 trap 'kill -9 "${pid:-0}" 2>/dev/null || true' EXIT
 
@@ -34,28 +39,65 @@ for cycle in $(seq 1 "$cycles"); do
     --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
   pid=$!
   wait_healthy
-  "$bin/bubble-load" --url "ws://127.0.0.1:$port/ws" --data "$data" --acked-file "$work/acked-$cycle.txt" \
-    --id-prefix "c$cycle" --commands 1000000 --senders 8 &
+  "$bin/bubble-load" crash --url "ws://127.0.0.1:$port/ws" --data "$data" --acked-file "$work/acked-$cycle.txt" \
+    --id-prefix "c$cycle" --senders "$senders" --watch-dir "$watch" 2> "$work/load-$cycle.log" &
   load=$!
   sleep "$(python3 -c 'import random; print(round(random.uniform(0.3, 1.5), 3))')"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
-  wait "$load" || true
+  wait "$load" || { echo "cycle $cycle: load generator failed"; cat "$work/load-$cycle.log"; exit 1; }
 
   "$bin/bubble-inspect" verify --data "$data" > "$work/verify-$cycle.txt" || {
     echo "cycle $cycle: verify failed"; cat "$work/verify-$cycle.txt"; exit 1; }
   head=$("$bin/bubble-inspect" stats --json --data "$data" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("lastSeq", 0))')
-  acked=$("$bin/bubble-inspect" tail -n $((head - last_seq + 1)) --json --data "$data" | python3 -c '
+  # Events since the oldest watcher resume point (or this cycle's start) cover both checks.
+  from=$(python3 - "$watch" "$senders" "$last_seq" <<'PY'
+import sys
+watch, senders, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+points = [last]
+for s in range(senders):
+    first = open(f"{watch}/seen-s{s}.txt").readline().split()
+    points.append(int(first[1]) if first[1] != "none" else 0)
+print(min(points))
+PY
+)
+  "$bin/bubble-inspect" tail -n $((head - from + 1)) --json --data "$data" > "$work/tail.jsonl"
+  result=$(python3 - "$work/tail.jsonl" "$work/acked-$cycle.txt" "$watch" "$senders" <<'PY'
 import json, sys
-logged = {json.loads(l).get("commandId") for l in sys.stdin if l.strip()}
-acked = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+tail, acked_file, watch, senders = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+events = [json.loads(l) for l in open(tail) if l.strip()]
+logged = {e.get("commandId") for e in events}
+acked = [l.strip() for l in open(acked_file) if l.strip()]
 missing = [a for a in acked if a not in logged]
 if missing:
     sys.exit(f"{len(missing)} acknowledged commands missing from the log, e.g. {missing[:5]}")
-print(len(acked))' "$work/acked-$cycle.txt")
+broadcast = {"timer_created", "timer_updated", "timer_stopped", "timer_shared", "timer_unshared"}
+seen_total = 0
+for s in range(senders):
+    lines = open(f"{watch}/seen-s{s}.txt").read().split("\n")
+    since = lines[0].split()[1]
+    problems = [l for l in lines[1:] if l and not l[0].isdigit()]
+    if problems:
+        sys.exit(f"watcher {s}: {problems}")
+    seen = [int(l) for l in lines[1:] if l]
+    if not seen:
+        continue
+    low = int(since) if since != "none" else seen[0] - 1
+    user = f"crash-u{s}"
+    want = [e["seq"] for e in events if low < e["seq"] <= seen[-1] and e["type"] in broadcast and user in e.get("audience", [])]
+    if seen != want:
+        gaps = sorted(set(want) - set(seen))[:5]
+        extra = sorted(set(seen) - set(want))[:5]
+        sys.exit(f"watcher {s} (since {since}): {len(seen)} frames, {len(want)} expected; missing {gaps}, unexpected {extra}")
+    seen_total += len(seen)
+print(len(acked), seen_total)
+PY
+) || { echo "cycle $cycle: $result"; exit 1; }
+  read -r acked seen <<< "$result"
   total_acked=$((total_acked + acked))
-  echo "cycle $cycle: killed with $acked acknowledged commands, all in the log; log verifies; log ends at seq $head"
+  total_seen=$((total_seen + seen))
+  echo "cycle $cycle: killed with $acked acknowledged commands, all in the log; log verifies; watchers resumed with no gap or duplicate ($seen frames); log ends at seq $head"
   last_seq=$head
 done
-echo "crash test: $cycles passed, 0 failed ($total_acked acknowledged commands checked)"
+echo "crash test: $cycles passed, 0 failed ($total_acked acknowledged commands checked, $total_seen watcher frames checked)"
 rm -rf "$work"

@@ -1,0 +1,63 @@
+import BubbleCore
+import EventLog
+import Projections
+import TimerDomain
+
+/// Exactly-once, in-order delivery, checked against the server's own log: for every timer
+/// event in the run's seq range, the devices that should hear of it are the live devices of
+/// its recorded audience but the one it came from (the fan-out rule). Each device must have
+/// received exactly those seqs, ascending, none twice, nothing else.
+struct DeliveryCheck {
+    private(set) var expected = 0
+    private(set) var received = 0
+    private(set) var missing = 0
+    private(set) var unexpected = 0
+    private(set) var outOfOrder = 0
+
+    /// A few of each kind, "device seq", for the report.
+    private(set) var samples: [String] = []
+
+    var passed: Bool { missing == 0 && unexpected == 0 && outOfOrder == 0 }
+
+    /// Expected seqs per device key, for events in (after, through]. The log is opened
+    /// read-only next to the running server (LMDB readers never block its writer).
+    static func expected(data: String, after: UInt64, through: UInt64, devices: [LoadDevice]) throws -> [String: [UInt64]] {
+        var live: [UserID: [DeviceID]] = [:]
+        for d in devices { live[d.userID, default: []].append(d.deviceID) }
+        let inspector = try Inspector(directory: data)
+        var out: [String: [UInt64]] = [:]
+        for e in try inspector.events(after: after, limit: Int(through - after)) where e.seq <= through && isBroadcast(e.event) {
+            for delivery in FanOut.deliveries(audience: e.audience, origin: e.actor, liveDevices: { live[$0] ?? [] }) {
+                out["\(delivery.user)/\(delivery.device)", default: []].append(e.seq)
+            }
+        }
+        return out
+    }
+
+    static func isBroadcast(_ event: Event) -> Bool {
+        switch event {
+        case .timerCreated, .timerUpdated, .timerStopped, .timerShared, .timerUnshared: true
+        default: false
+        }
+    }
+
+    mutating func compare(device: String, received got: [UInt64], expected want: [UInt64], outOfOrder disorder: Int) {
+        expected += want.count
+        received += got.count
+        // Counted as frames arrived: any seq not above the previous one (a duplicate or a reordering).
+        outOfOrder += disorder
+        let wanted = Set(want)
+        let have = Set(got)
+        let lost = wanted.subtracting(have)
+        let extra = have.subtracting(wanted)
+        missing += lost.count
+        unexpected += extra.count
+        if samples.count < 10 {
+            samples += lost.sorted().prefix(3).map { "\(device) missing \($0)" } + extra.sorted().prefix(3).map { "\(device) unexpected \($0)" }
+        }
+    }
+}
+
+extension LoadDevice {
+    var key: String { "\(userID)/\(deviceID)" }
+}
