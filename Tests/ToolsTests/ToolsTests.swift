@@ -78,6 +78,10 @@ import Testing
         let run = try Tools.run("bubble-inspect", ["tail", "-n", "2", "--data", data, "--json"])
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(lines.map { $0?["seq"] as? Int } == [21, 22])
+        // More than one read page: every event asked for, once, in order.
+        let paged = try Tools.run("bubble-inspect", ["tail", "-n", "22", "--page-size", "5", "--data", data, "--json"])
+        let pagedSeqs = paged.stdout.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }
+        #expect(pagedSeqs == Array(1...22))
 
         // Follow while another process appends: the tail sees the new events.
         let follower = Process()

@@ -12,6 +12,7 @@ struct Tail: ParsableCommand {
     @Option(name: [.customShort("n"), .long], help: "How many of the last events to show first.") var count = 20
     @Flag(name: .shortAndLong, help: "Keep following the log (Ctrl-C to stop).") var follow = false
     @Option(name: .long, help: "With -f: stop after this many seconds (for scripts).") var seconds: Double?
+    @Option(help: ArgumentHelp("Events read per LMDB transaction.", visibility: .hidden)) var pageSize = 10_000
     @OptionGroup var options: CommonOptions
 
     func run() throws {
@@ -21,10 +22,16 @@ struct Tail: ParsableCommand {
         if !options.json { print(Terminal.paint(line(["SEQ", "TIME (UTC)", "USER", "DEVICE", "EVENT", "DETAIL"]), .bold)) }
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         repeat {
-            let events = try reporting { try inspector.events(after: after, limit: 10_000) }
-            for e in events { emit(e) }
-            after = events.last?.seq ?? after
-            if follow, events.isEmpty { Thread.sleep(forTimeInterval: 0.1) }
+            // Page through everything up to the head: `-n` can ask for more than one page.
+            var events: [EventEnvelope]
+            var read = 0
+            repeat {
+                events = try reporting { try inspector.events(after: after, limit: max(1, pageSize)) }
+                for e in events { emit(e) }
+                after = events.last?.seq ?? after
+                read += events.count
+            } while events.count == max(1, pageSize)
+            if follow, read == 0 { Thread.sleep(forTimeInterval: 0.1) }
             if let deadline, Date() >= deadline { break }
         } while follow
     }

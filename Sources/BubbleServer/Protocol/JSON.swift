@@ -14,12 +14,16 @@ enum JSON {
     }
 
     static func text(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JSONWriter.write(object, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func data(_ object: Any) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var out: [UInt8] = []
+        JSONWriter.write(object, into: &out)
+        return Data(out)
     }
 }
 
