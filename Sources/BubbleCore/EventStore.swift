@@ -58,6 +58,12 @@ public final class EventStore: Sendable {
         committer.setCommitHandler(handler)
     }
 
+    /// Called on the writer thread after each batch with its size and how long deciding,
+    /// appending, projecting and the synced commit took (for metrics).
+    public func onBatch(_ observer: @escaping @Sendable (_ commands: Int, _ nanoseconds: UInt64) -> Void) {
+        committer.setBatchObserver(observer)
+    }
+
     /// A consistent snapshot of the log and views.
     public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
         do { return try environment.read(body) } catch { throw StoreError.wrap(error) }

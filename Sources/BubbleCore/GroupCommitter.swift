@@ -15,6 +15,7 @@ final class GroupCommitter: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
     private var commitHandler: (@Sendable ([CommittedEvent]) -> Void)?
+    private var batchObserver: (@Sendable (_ commands: Int, _ nanoseconds: UInt64) -> Void)?
     private let maxBatch: Int
     private var thread: Thread?
 
@@ -51,6 +52,12 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
+    func setBatchObserver(_ observer: @escaping @Sendable (_ commands: Int, _ nanoseconds: UInt64) -> Void) {
+        condition.lock()
+        batchObserver = observer
+        condition.unlock()
+    }
+
     /// Drains what is queued, then ends the thread; returns once it has.
     func stop() {
         condition.lock()
@@ -80,11 +87,14 @@ final class GroupCommitter: @unchecked Sendable {
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             let handler = commitHandler
+            let observer = batchObserver
             condition.unlock()
 
+            let started = DispatchTime.now().uptimeNanoseconds
             let outcome: Result<(results: [Result<CommandResult, any Error>], committed: [CommittedEvent]), any Error>
             do { outcome = .success(try process(batch.map(\.0))) } catch { outcome = .failure(StoreError.wrap(error)) }
 
+            observer?(batch.count, DispatchTime.now().uptimeNanoseconds - started)
             condition.lock()
             batchCount += 1
             commandCount += batch.count

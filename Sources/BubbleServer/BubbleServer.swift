@@ -31,6 +31,7 @@ public struct BubbleServer: Sendable {
         self.configuration = configuration
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         store.onCommit { [dispatcher = state.dispatcher] in dispatcher.enqueue($0) }
+        store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
     }
 
     /// The reason recorded for a device's last disconnect, if its last connection event is a

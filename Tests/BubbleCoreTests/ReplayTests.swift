@@ -134,3 +134,39 @@ extension ReplayTests {
         #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
     }
 }
+
+/// Rewinding a timer from its current row must give what folding it from its creation gives,
+/// before every one of its events, whether it is still running or stopped since.
+@Suite struct TimerRewindTests {
+    @Test func rewindEqualsTheForwardFoldBeforeEverySeq() throws {
+        let dir = TemporaryDirectory()
+        let store = try EventStore(directory: dir.path)
+        defer { store.close() }
+        try store.timer(.update(snapshot("t1"), shareWith: ["bob"]), alice)
+        try store.timer(.update(snapshot("other")), carol)
+        try store.timer(.share("t1", with: "carol"), alice)
+        try store.timer(.update(snapshot("t1", "Green tea", remaining: "PT1M")), bob)
+        try store.timer(.unshare("t1", user: "bob"), alice)
+        try store.timer(.update(snapshot("t1", "Black tea")), alice)
+        try store.timer(.share("t1", with: "bob"), alice)
+        try store.timer(.update(snapshot("t2")), alice)
+        for stopped in [false, true] {
+            if stopped { try store.timer(.stop("t1"), alice) }
+            try store.read { txn in
+                let head = try store.log.head(txn).seq
+                for seq in 1...(head + 1) {
+                    var folded: TimerViewRow?
+                    try store.log.history(of: .timer("t1"), txn) { e in
+                        guard e.seq < seq else { return false }
+                        TimerView.apply(e, to: &folded)
+                        return true
+                    }
+                    let rewound = try TimerRewind.row(of: "t1", before: seq, log: store.log, views: store.views, txn)
+                    #expect(rewound?.timer == folded?.timer, "before \(seq), stopped: \(stopped)")
+                    #expect(rewound?.owner == folded?.owner, "before \(seq), stopped: \(stopped)")
+                    #expect(rewound?.sharedWith == folded?.sharedWith, "before \(seq), stopped: \(stopped)")
+                }
+            }
+        }
+    }
+}

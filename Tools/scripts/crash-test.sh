@@ -5,7 +5,7 @@
 #   2. the log verifies (checksums, hash chain, stream heads) and the views equal a fresh fold,
 #   3. the watcher devices, which resume with ?since= each cycle, received exactly the events
 #      of their user after their resume point, in seq order, no gap and no duplicate,
-# then restarts on the same data directory. Usage: crash-test.sh [cycles] (default 20).
+# then restarts on the same data directory. Usage: [SENDERS=8] [BIN=.build/debug] crash-test.sh [cycles] (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cycles="${1:-20}"
@@ -14,7 +14,7 @@ work="$(mktemp -d /tmp/bubble-crash-XXXXXX)"
 data="$work/data"
 watch="$work/watch"
 port=$((20000 + RANDOM % 20000))
-senders=8
+senders="${SENDERS:-8}"
 total_acked=0
 total_seen=0
 last_seq=0

@@ -13,6 +13,8 @@ public final class ServerMetrics: Sendable {
     let authFailures: CoreMetrics.Counter
     let appendLatency: CoreMetrics.Timer
     let commitToSend: CoreMetrics.Timer
+    let commitDuration: CoreMetrics.Timer
+    let batchSize: CoreMetrics.Recorder
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -21,6 +23,7 @@ public final class ServerMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .seconds(1),
         ]
         factory.defaultDurationHistogramBuckets = latencyBuckets
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096]
         self.factory = factory
         connections = CoreMetrics.Gauge(label: "bubble_connections", factory: factory)
         frames = CoreMetrics.Counter(label: "bubble_frames_sent_total", factory: factory)
@@ -28,6 +31,8 @@ public final class ServerMetrics: Sendable {
         authFailures = CoreMetrics.Counter(label: "bubble_auth_failures_total", factory: factory)
         appendLatency = Self.timer("bubble_append_seconds", factory)
         commitToSend = Self.timer("bubble_commit_to_send_seconds", factory)
+        commitDuration = Self.timer("bubble_commit_seconds", factory)
+        batchSize = CoreMetrics.Recorder(label: "bubble_batch_commands", dimensions: [], aggregate: true, factory: factory)
     }
 
     private static func timer(_ label: String, _ factory: PrometheusMetricsFactory) -> CoreMetrics.Timer {
@@ -51,6 +56,12 @@ public final class ServerMetrics: Sendable {
         case .device(.removePushToken): "push_token_remove"
         case .markServerStarted: "server_started"
         }
+    }
+
+    /// One group commit: how many commands, and how long it took to decide, append, project and sync.
+    func batch(commands: Int, nanoseconds: UInt64) {
+        commitDuration.recordNanoseconds(Int64(nanoseconds))
+        batchSize.record(commands)
     }
 
     public func text() -> String { registry.emitToString() }

@@ -16,7 +16,7 @@ enum Resume {
         try store.read { txn in
             let head = try store.log.head(txn).seq
             guard since <= head, head - since <= window else { return nil }
-            // Timer rows as of the event being rendered, folded lazily for timers that matter.
+            // Timer rows as of the event being rendered, rewound lazily for timers that matter.
             var rows: [TimerID: TimerViewRow?] = [:]
             var frames: [[String: Any]] = []
             try store.log.scan(from: since + 1, txn) { e in
@@ -24,13 +24,7 @@ enum Resume {
                 let concerns = e.audience.contains(actor.userID)
                 if rows[id] == nil {
                     guard concerns else { return true }
-                    var row: TimerViewRow?
-                    try store.log.history(of: .timer(id), txn) { earlier in
-                        guard earlier.seq < e.seq else { return false }
-                        TimerView.apply(earlier, to: &row)
-                        return true
-                    }
-                    rows[id] = .some(row)
+                    rows[id] = .some(try TimerRewind.row(of: id, before: e.seq, log: store.log, views: store.views, txn))
                 }
                 var row = rows[id]!
                 TimerView.apply(e, to: &row)

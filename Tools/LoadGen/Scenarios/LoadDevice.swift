@@ -14,6 +14,8 @@ final class LoadDevice: FrameSink, @unchecked Sendable {
     private(set) var seqs: [UInt64] = []
     private(set) var arrivals: [UInt64] = []
     private(set) var outOfOrder = 0
+    /// Every broadcast, counted or not (to see when the setup's frames have drained).
+    private(set) var broadcasts = 0
     var countAfter: UInt64 = 0 {
         didSet {
             // Frames of the setup may have arrived before the run's start was known.
@@ -79,6 +81,7 @@ final class LoadDevice: FrameSink, @unchecked Sendable {
         }
         switch f.type {
         case "timer", "share":
+            broadcasts += 1
             guard let seq = f.seq, seq > countAfter else { return }
             if let last = seqs.last, seq <= last { outOfOrder += 1 }
             seqs.append(seq)
@@ -152,9 +155,10 @@ final class LoadDevice: FrameSink, @unchecked Sendable {
         socket.send(text)
     }
 
-    /// Starts sending: `rate` commands/s from this device (open loop, a tick per ms), or as
-    /// fast as results come back with `window` in flight when `rate` is nil.
-    func start(rate: Double?, window: Int, at start: UInt64) {
+    /// Starts sending: `rate` commands/s from this device (open loop, checked every ms), or as
+    /// fast as results come back with `window` in flight when `rate` is nil. `phase` (0..<1 of
+    /// one interval) staggers senders so that together they send evenly, not in bursts.
+    func start(rate: Double?, window: Int, at start: UInt64, phase: Double = 0) {
         running = true
         self.window = window
         guard let rate else {
@@ -164,7 +168,8 @@ final class LoadDevice: FrameSink, @unchecked Sendable {
         paced = 0
         pacer = loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(1)) { [self] task in
             guard running else { task.cancel(); return }
-            let due = Int(Double(Clock.now() &- start) / 1e9 * rate) - paced
+            let intervals = Double(Clock.now() &- start) / 1e9 * rate - phase
+            let due = intervals < 0 ? 0 : Int(intervals) + 1 - paced
             for _ in 0..<max(0, due) { sendNext() }
             paced += max(0, due)
         }

@@ -56,11 +56,23 @@ struct RunCommand: AsyncParsableCommand {
             startSeq = max(startSeq, try await sender.request { plan.create(requestID: $0) }.get())
         }
         for d in fleet { let s = startSeq; try await d.onLoop { d.countAfter = s } }
+        // Let the setup's broadcasts drain so they are not measured as load.
+        var seen = -1
+        try await waitUntil(seconds: 60, "the setup's frames") {
+            var total = 0
+            for d in fleet { total += try await d.onLoop { d.broadcasts } }
+            defer { seen = total }
+            try await Task.sleep(for: .milliseconds(200))
+            return total == seen
+        }
 
         // Load.
         let t0 = Clock.now()
         let perSender = rate > 0 ? rate / Double(senders.count) : nil
-        for s in senders { try await s.onLoop { s.start(rate: perSender, window: max(1, window), at: t0) } }
+        for (i, s) in senders.enumerated() {
+            let phase = Double(i) / Double(senders.count)
+            try await s.onLoop { s.start(rate: perSender, window: max(1, window), at: t0, phase: phase) }
+        }
         try await Task.sleep(for: .seconds(duration))
         for s in senders { try await s.onLoop { s.stop() } }
         let stopped = Clock.now()

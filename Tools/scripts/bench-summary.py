@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Prints the benchmark table (markdown) from the JSON files Tools/scripts/bench.sh wrote."""
+import json, os, sys
+
+out = sys.argv[1]
+rows = []
+
+def load(name):
+    path = os.path.join(out, name)
+    return json.load(open(path)) if os.path.exists(path) else None
+
+def rate(v):
+    return f"{v/1e6:.2f}M" if v >= 1e6 else f"{v/1e3:.1f}k" if v >= 1e3 else f"{v:.0f}"
+
+def row(figure, result, reference="—", ratio="—", target="—", met=None):
+    mark = "" if met is None else (" ✅" if met else " ❌")
+    rows.append(f"| {figure} | {result} | {reference} | {ratio} | {target}{mark} |")
+
+core = load("core.json") or []
+for r in core:
+    unit = r["unit"]
+    fmt = (lambda v: f"{v:.2f} ms") if unit == "ms" else (lambda v: f"{v:.3f} s") if unit == "s" else (lambda v: f"{rate(v)} {unit}")
+    ref = r.get("reference")
+    row(r["name"], fmt(r["value"]), f"{fmt(ref['value'])} ({ref['name']})" if ref else "—",
+        f"{r['ratio']*100:.0f}%" if "ratio" in r else "—", r["target"])
+command_path = next((r["value"] for r in core if r["name"].startswith("command path")), None)
+
+def latency(run, key):
+    return run[key]
+
+def delivery_ok(run):
+    return run["missing frames"] == 0 and run["unexpected frames"] == 0 and run["duplicate or out-of-order frames"] == 0
+
+e2e = load("e2e-max.json")
+if e2e:
+    v = e2e["acknowledged commands/s"]
+    row("end to end: durable commands/s, 512 senders in pairs, mixed commands, as fast as results come back",
+        f"{rate(v)}/s", f"{rate(command_path)}/s (core command path, no sockets)" if command_path else "—",
+        f"{v/command_path*100:.0f}%" if command_path else "—", "≥ 50k/s", v >= 50000)
+    a = e2e["ack (send → durable result)"]
+    row("… ack latency at that load, p50 / p99", f"{a['p50Ms']:.2f} / {a['p99Ms']:.2f} ms")
+for name, label in [("e2e-5k-9.json", "5k commands/s, groups of 5 × 2 devices (9 recipient devices)"),
+                    ("e2e-5k-1.json", "5k commands/s, pairs × 1 device (1 recipient)")]:
+    run = load(name)
+    if not run:
+        continue
+    a, d = run["ack (send → durable result)"], run["delivery (send → frame on each recipient device)"]
+    row(f"{label}: achieved rate", f"{rate(run['acknowledged commands/s'])}/s")
+    row(f"… ack p50 / p99 / p99.9", f"{a['p50Ms']:.2f} / {a['p99Ms']:.2f} / {a['p99.9Ms']:.2f} ms", target="p99 ≤ 2 ms", met=a["p99Ms"] <= 2)
+    row(f"… delivery p50 / p99 / p99.9", f"{d['p50Ms']:.2f} / {d['p99Ms']:.2f} / {d['p99.9Ms']:.2f} ms", target="p99 ≤ 2 ms", met=d["p99Ms"] <= 2)
+fan = load("fanout.json")
+if fan:
+    v = fan["frames/s received"]
+    d = fan["delivery (send → frame on each recipient device)"]
+    row("fan-out: one timer shared with 100 users × 10 devices (1,009 recipient devices), frames/s received", f"{rate(v)}/s", target="≥ 200k/s", met=v >= 200000)
+    row("… delivery p50 / p99 (send → frame on each of the 1,009)", f"{d['p50Ms']:.2f} / {d['p99Ms']:.2f} ms")
+res = load("resume.json")
+if res:
+    r = res["reconnect → last missed event and `resumed` received"]
+    row("resume: reconnect with ?since= to 1,000 missed events, p50 / p99 (100 rounds)", f"{r['p50Ms']:.2f} / {r['p99Ms']:.2f} ms",
+        target="p99 ≤ 10 ms", met=r["p99Ms"] <= 10)
+idle = load("idle.json")
+if idle:
+    v = idle["server RSS per connection"]
+    m = idle["server RSS per connection, marginal"]
+    row(f"idle: {int(idle['connections open after hold'])} sockets from 4 loopback addresses, server RSS per connection",
+        f"{v:.1f} KiB (marginal {m:.1f} KiB)", f"{idle['server RSS, before']:.0f} → {idle['server RSS, all connected']:.0f} MiB", "—", "≤ 8 KiB", v <= 8)
+for f in sorted(os.listdir(out)):
+    if f.startswith("startup-store-"):
+        r = load(f)[0]
+        row(r["name"], f"{r['value']*1000:.1f} ms", target="≤ 1 s", met=r["value"] <= 1)
+    if f.startswith("startup-process-"):
+        r = load(f)
+        row(f"server process start → /health answers, {r['events']:,} events (median of 5)", f"{r['seconds']*1000:.0f} ms", target="≤ 1 s", met=r["seconds"] <= 1)
+runs = [x for x in (load(n) for n in ["e2e-max.json", "e2e-5k-9.json", "e2e-5k-1.json", "fanout.json"]) if x]
+if runs:
+    frames = sum(int(r["frames received"]) for r in runs)
+    ok = all(delivery_ok(r) for r in runs)
+    row("exactly-once, in seq order, checked against the log on every recipient device (all runs above)",
+        f"{frames:,} frames, {sum(int(r['missing frames']) for r in runs)} missing, {sum(int(r['unexpected frames']) for r in runs)} unexpected, "
+        f"{sum(int(r['duplicate or out-of-order frames']) for r in runs)} duplicate/out of order", target="none", met=ok)
+    errors = {}
+    for r in runs:
+        for k, v in r.get("errors", {}).items():
+            errors[k] = errors.get(k, 0) + v
+    row("error frames during the runs", ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "none")
+
+print("| figure | result | reference (same run) | ratio | target |")
+print("|---|---|---|---|---|")
+print("\n".join(rows))

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Every published figure in one command: release build, then the core benchmarks and the
+# end-to-end runs over real sockets against a real server on this machine (load generator on
+# the same cores). Scratch data under /tmp, removed afterwards; each run's JSON is kept in
+# $OUT (default /tmp/bubble-bench-results) and a summary table is printed at the end.
+# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup]   (default: all)
+# BIG=10000000 also times start-up on a 10M-event log (about 3 GB of disk and two minutes).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source Tools/scripts/bootstrap.sh
+swift build -c release >&2
+bin=.build/release
+out="${OUT:-/tmp/bubble-bench-results}"
+mkdir -p "$out"
+work="$(mktemp -d /tmp/bubble-bench-XXXXXX)"
+sections="${*:-core e2e fanout resume idle startup}"
+server=""
+trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
+
+wait_healthy() {
+  python3 - "$1" <<'PY'
+import sys, time, urllib.request
+for _ in range(1200):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=0.5).read()
+        sys.exit(0)
+    except Exception:
+        time.sleep(0.01)
+sys.exit("server did not become healthy")
+PY
+}
+
+# start_server DATA [serve flags…]: a release server with the per-connection limits lifted
+# (they are abuse limits, not what is measured), on a random port; sets $server and $url.
+start_server() {
+  local data="$1"; shift
+  port=$((20000 + RANDOM % 20000))
+  "$bin/bubble-timer" serve --data "$data" --port "$port" --log-level error --rate 1000000 --burst 1000000 \
+    --max-shares 2000 --outbound-queue 65536 "$@" > "$work/server.log" 2>&1 &
+  server=$!
+  url="ws://127.0.0.1:$port/ws"
+  wait_healthy "$port"
+}
+stop_server() { kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""; }
+load() { echo "… bubble-load $*" >&2; "$bin/bubble-load" "$@" --url "$url" --json; }
+has() { [[ " $sections " == *" $1 "* ]]; }
+
+if has core; then
+  "$bin/bubble-bench" --json > "$out/core.json"
+fi
+if has e2e; then
+  start_server "$work/e2e"
+  # Max durable commands/s: 512 users in pairs, each with one command in flight.
+  load run --data "$work/e2e" --graph pairs --users 512 --devices 1 --window 1 --duration 15 > "$out/e2e-max.json"
+  # Fixed 5k commands/s: groups of 5 users × 2 devices (9 recipient devices per command).
+  load run --data "$work/e2e" --graph group:5 --users 100 --devices 2 --rate 5000 --duration 15 > "$out/e2e-5k-9.json"
+  # The same rate with one recipient per command (pairs, one device each).
+  load run --data "$work/e2e" --graph pairs --users 100 --devices 1 --rate 5000 --duration 15 > "$out/e2e-5k-1.json"
+  stop_server
+fi
+if has fanout; then
+  start_server "$work/fanout"
+  # One timer shared with 100 users × 10 devices, plus the owner's other 9: every update is
+  # 1,009 frames. (Shared with 1,000 users instead, each frame would carry a 1,000-name
+  # sharedWith list, ~15 KB, as the Android protocol's timer object does.)
+  load run --data "$work/fanout" --graph one --users 101 --devices 10 --window 8 --mix update --duration 10 > "$out/fanout.json"
+  stop_server
+fi
+if has resume; then
+  start_server "$work/resume"
+  load resume --data "$work/resume" --events 1000 --rounds 100 > "$out/resume.json"
+  stop_server
+fi
+if has idle; then
+  start_server "$work/idle"
+  # 19,500 sockets: the server's open-file limit here is 20,000 (ulimit -Hn; raising it needs
+  # CAP_SYS_RESOURCE), and it needs a few descriptors of its own.
+  load idle --data "$work/idle" --connections "${IDLE:-19500}" --addresses 4 --server-pid "$server" --hold 10 > "$out/idle.json"
+  stop_server
+fi
+if has startup; then
+  for n in 1000000 ${BIG:-}; do
+    "$bin/bubble-bench" --only startup --events "$n" --log-dir "$work/log-$n" --json > "$out/startup-store-$n.json"
+    # The whole process: exec → store open → listening → /health answers (median of 5).
+    python3 - "$bin/bubble-timer" "$work/log-$n" "$n" > "$out/startup-process-$n.json" <<'PY'
+import json, random, subprocess, sys, time, urllib.request
+binary, data, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+samples = []
+for _ in range(5):
+    port = random.randint(20000, 40000)
+    start = time.monotonic()
+    p = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--log-level", "error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=0.2).read()
+            break
+        except Exception:
+            time.sleep(0.002)
+    samples.append(time.monotonic() - start)
+    p.terminate(); p.wait()
+samples.sort()
+print(json.dumps({"events": n, "seconds": samples[2], "samples": samples}))
+PY
+    rm -rf "$work/log-$n"
+  done
+fi
+python3 Tools/scripts/bench-summary.py "$out"
