@@ -1,3 +1,4 @@
+import CryptoExtras
 import Foundation
 import JWTKit
 import Testing
@@ -85,5 +86,29 @@ import Testing
         var weak = AuthConfiguration()
         weak.hmacSecret = "short"
         await #expect(throws: ConfigurationError.self) { _ = try await TokenVerifier(weak) }
+    }
+
+    /// RS256 goes through the same JWKS path as ES256: a 2048-bit key made here, its modulus
+    /// and exponent published as a JWKS entry.
+    @Test func acceptsRS256TokensFromTheJWKSAndRefusesOtherRSAKeys() async throws {
+        let key = try Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048))
+        let keys = JWTKeyCollection()
+        await keys.add(rsa: key, digestAlgorithm: .sha256, kid: "r1")
+        let (n, e) = try key.publicKey.getKeyPrimitives()
+        func base64url(_ d: Data) -> String {
+            d.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let jwks = #"{"keys":[{"kty":"RSA","alg":"RS256","use":"sig","kid":"r1","n":"\#(base64url(n))","e":"\#(base64url(e))"}]}"#
+        let verifier = try await cognitoVerifier(jwks: jwks)
+        let claims: [String: Claims.Value] = [
+            "cognito:username": .string("alice"), "iss": .string(issuer), "aud": .string("app-client"),
+            "token_use": .string("id"), "exp": future,
+        ]
+        #expect(try await verifier.user(fromToken: try await keys.sign(Claims(claims), kid: "r1")) == "alice")
+
+        let other = JWTKeyCollection()
+        await other.add(rsa: try Insecure.RSA.PrivateKey(backing: _RSA.Signing.PrivateKey(keySize: .bits2048)), digestAlgorithm: .sha256, kid: "r1")
+        let forged = try await other.sign(Claims(claims), kid: "r1")
+        await #expect(throws: (any Error).self) { _ = try await verifier.user(fromToken: forged) }
     }
 }
