@@ -335,6 +335,11 @@ extension EndToEndTests {
             #expect(text.contains("outcome=\"noop\""))
             #expect(text.contains("bubble_append_seconds_bucket"))
             #expect(text.contains("bubble_commit_to_send_seconds_count"))
+            // Group commits: two connects, the update and the stop at least went through one.
+            #expect(text.contains("bubble_commit_seconds_bucket"))
+            let batched = text.split(separator: "\n").first { $0.hasPrefix("bubble_batch_commands_sum ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            #expect(batched >= 4)
             #expect(text.contains("bubble_auth_failures_total 1"))
             #expect(text.contains("bubble_connections 2"))
             #expect(!text.contains("bubble_frames_sent_total 0"))

@@ -17,19 +17,6 @@ sections="${*:-core e2e fanout resume idle startup}"
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
-wait_healthy() {
-  python3 - "$1" <<'PY'
-import sys, time, urllib.request
-for _ in range(1200):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=0.5).read()
-        sys.exit(0)
-    except Exception:
-        time.sleep(0.01)
-sys.exit("server did not become healthy")
-PY
-}
-
 # start_server DATA [serve flags…]: a release server with the per-connection limits lifted
 # (they are abuse limits, not what is measured), on a random port; sets $server and $url.
 start_server() {
@@ -39,7 +26,7 @@ start_server() {
     --max-shares 2000 --outbound-queue 65536 "$@" > "$work/server.log" 2>&1 &
   server=$!
   url="ws://127.0.0.1:$port/ws"
-  wait_healthy "$port"
+  python3 Tools/scripts/wait-healthy.py "$port"
 }
 stop_server() { kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""; }
 load() { echo "… bubble-load $*" >&2; "$bin/bubble-load" "$@" --url "$url" --json; }

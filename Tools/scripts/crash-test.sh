@@ -20,25 +20,11 @@ total_seen=0
 last_seq=0
 trap 'kill -9 "${pid:-0}" 2>/dev/null || true' EXIT
 
-wait_healthy() {
-  python3 - "$port" <<'PY'
-import sys, time, urllib.request
-port = sys.argv[1]
-for _ in range(400):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=0.5).read()
-        sys.exit(0)
-    except Exception:
-        time.sleep(0.05)
-sys.exit("server did not become healthy")
-PY
-}
-
 for cycle in $(seq 1 "$cycles"); do
   "$bin/bubble-timer" serve --data "$data" --port "$port" --rate 1000000 --burst 1000000 \
     --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
   pid=$!
-  wait_healthy
+  python3 Tools/scripts/wait-healthy.py "$port"
   "$bin/bubble-load" crash --url "ws://127.0.0.1:$port/ws" --data "$data" --acked-file "$work/acked-$cycle.txt" \
     --id-prefix "c$cycle" --senders "$senders" --watch-dir "$watch" 2> "$work/load-$cycle.log" &
   load=$!

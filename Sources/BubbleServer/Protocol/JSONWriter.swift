@@ -36,20 +36,22 @@ enum JSONWriter {
     private static func scalar(_ value: Any, into out: inout [UInt8]) {
         // Exact type checks: a Swift Bool must not print as 1, nor an Int as true.
         let type = Swift.type(of: value)
-        if type == Bool.self { out += Array(((value as! Bool) ? "true" : "false").utf8) }
-        else if type == Int.self { out += Array(String(value as! Int).utf8) }
-        else if type == Int64.self { out += Array(String(value as! Int64).utf8) }
-        else if type == UInt64.self { out += Array(String(value as! UInt64).utf8) }
-        else if type == Int32.self { out += Array(String(value as! Int32).utf8) }
-        else if type == UInt32.self { out += Array(String(value as! UInt32).utf8) }
-        else if type == Double.self, (value as! Double).isFinite { out += Array("\(value as! Double)".utf8) }
-        else if value is NSNull { out += Array("null".utf8) }
+        if type == Bool.self { out.append(contentsOf: ((value as! Bool) ? "true" : "false").utf8) }
+        else if type == Int.self { out.append(contentsOf: String(value as! Int).utf8) }
+        else if type == Int64.self { out.append(contentsOf: String(value as! Int64).utf8) }
+        else if type == UInt64.self { out.append(contentsOf: String(value as! UInt64).utf8) }
+        else if type == Int32.self { out.append(contentsOf: String(value as! Int32).utf8) }
+        else if type == UInt32.self { out.append(contentsOf: String(value as! UInt32).utf8) }
+        else if type == Double.self, (value as! Double).isFinite { out.append(contentsOf: "\(value as! Double)".utf8) }
+        else if value is NSNull { out.append(contentsOf: "null".utf8) }
         else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]) {
-            out += Array(data)
+            out.append(contentsOf: data)
         } else {
-            out += Array("null".utf8)
+            out.append(contentsOf: "null".utf8)
         }
     }
+
+    private static let hex = Array("0123456789abcdef".utf8)
 
     private static func string(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -61,7 +63,6 @@ enum JSONWriter {
             case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
             default: out.append(byte)
             }

@@ -22,6 +22,7 @@ struct DeliveryCheck {
     /// Expected seqs per device key, for events in (after, through]. The log is opened
     /// read-only next to the running server (LMDB readers never block its writer).
     static func expected(data: String, after: UInt64, through: UInt64, devices: [LoadDevice]) throws -> [String: [UInt64]] {
+        guard through > after else { return [:] }
         var live: [UserID: [DeviceID]] = [:]
         for d in devices { live[d.userID, default: []].append(d.deviceID) }
         let inspector = try Inspector(directory: data)
