@@ -1,4 +1,5 @@
 public import TimerDomain
+public import EventLog
 
 /// One device that must receive a frame.
 public struct Delivery: Hashable, Sendable {
@@ -45,5 +46,87 @@ public enum FanOut {
             }
         }
         return out
+    }
+}
+
+/// What one recipient learns from one command on one timer: the state after the whole
+/// command, never its intermediate steps (a create that also shares is one notice, not three).
+public enum Notice: Equatable, Sendable {
+    /// The timer as it is now (created, updated, or shares changed in several steps).
+    case updated(TimerViewRow)
+    /// One share was added and nothing else changed (the seed dialect's `share add`).
+    case shared(TimerViewRow, with: UserID)
+    /// Another user was removed and nothing else changed (the seed dialect's `share remove`).
+    case unshared(TimerViewRow, user: UserID)
+    /// The recipient was removed from the timer: it is gone for them.
+    case removed(TimerID)
+    /// Stopped by `by` (the user who sent the stop).
+    case stopped(TimerID, by: UserID)
+
+    public var timerID: TimerID {
+        switch self {
+        case .updated(let row), .shared(let row, _), .unshared(let row, _): row.timer.id
+        case .removed(let id), .stopped(let id, _): id
+        }
+    }
+}
+
+/// One command's effect on one timer, ready to fan out: who hears what, under the seq of the
+/// command's last event on that timer.
+public struct CommandNotices: Equatable, Sendable {
+    public var seq: UInt64
+    public var timestamp: Int64
+    public var actor: Actor
+    public var recipients: [(user: UserID, notice: Notice)]
+
+    public static func == (a: CommandNotices, b: CommandNotices) -> Bool {
+        a.seq == b.seq && a.timestamp == b.timestamp && a.actor == b.actor
+            && a.recipients.map(\.user) == b.recipients.map(\.user) && a.recipients.map(\.notice) == b.recipients.map(\.notice)
+    }
+}
+
+extension FanOut {
+    /// Splits a command's events by timer, in order of first appearance (a command touches
+    /// one timer today; the grouping keeps that an assumption of nobody's).
+    public static func timerGroups(_ events: [EventEnvelope]) -> [(id: TimerID, events: [EventEnvelope])] {
+        var groups: [(id: TimerID, events: [EventEnvelope])] = []
+        for e in events {
+            guard case .timer(let id) = e.stream else { continue }
+            if let i = groups.firstIndex(where: { $0.id == id }) { groups[i].events.append(e) } else { groups.append((id, [e])) }
+        }
+        return groups
+    }
+
+    /// What each user concerned by `events` (one command, one timer, oldest first) learns,
+    /// given the timer's row after the command. Recipients are the union of the events'
+    /// audiences, in order; a user removed by the command learns of the removal.
+    public static func notices(of events: [EventEnvelope], timerAfter row: TimerViewRow?) -> CommandNotices? {
+        guard let last = events.last, let id = last.event.timerID else { return nil }
+        var seen = Set<UserID>()
+        var users: [UserID] = []
+        for e in events { for u in e.audience where seen.insert(u).inserted { users.append(u) } }
+        let stoppedBy: UserID? = events.lazy.compactMap { e -> UserID? in
+            if case .timerStopped = e.event { return e.actor.userID }
+            return nil
+        }.first
+        var recipients: [(user: UserID, notice: Notice)] = []
+        for user in users {
+            let notice: Notice
+            if let stopper = stoppedBy {
+                notice = .stopped(id, by: stopper)
+            } else if let row, row.owner == user || row.sharedWith.contains(user) {
+                if events.count == 1, case .timerShared(_, let with) = last.event {
+                    notice = .shared(row, with: with)
+                } else if events.count == 1, case .timerUnshared(_, let removed) = last.event {
+                    notice = .unshared(row, user: removed)
+                } else {
+                    notice = .updated(row)
+                }
+            } else {
+                notice = .removed(id)
+            }
+            recipients.append((user, notice))
+        }
+        return CommandNotices(seq: last.seq, timestamp: last.timestamp, actor: last.actor, recipients: recipients)
     }
 }

@@ -5,7 +5,7 @@ internal import EventLog
 /// The views in LMDB, written inside the append's write transaction so that after any
 /// crash they equal the fold of the log. Call ``flush()`` before the transaction commits.
 public struct LMDBViewStore: ViewStore {
-    let tables: ViewTables
+    public let tables: ViewTables
     let txn: WriteTransaction
     private var applied: UInt64
     private var epoch: UInt64

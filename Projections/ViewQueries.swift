@@ -1,6 +1,6 @@
 public import LMDB
 public import TimerDomain
-internal import EventLog
+public import EventLog
 
 /// Reads the server and tools need, each a point lookup or a prefix range scan.
 extension ViewTables {
@@ -34,6 +34,23 @@ extension ViewTables {
     /// Every timer `user` can see: owned first, then shared with them.
     public func visibleTimers(for user: UserID, _ txn: ReadTransaction) throws -> [TimerViewRow] {
         try (timersOwned(by: user, txn) + timersShared(with: user, txn)).compactMap { try timer($0, txn) }
+    }
+
+    /// Whether the server knows `user`: they have a stream of their own (connected a device or
+    /// registered a push token), or own or share a live timer.
+    public func isKnownUser(_ user: UserID, log: EventLog, _ txn: ReadTransaction) throws -> Bool {
+        if try log.streamHead(.user(user), txn) != nil { return true }
+        return try hasPrefix(ownedTimers, user, txn) || hasPrefix(sharesByUser, user, txn)
+    }
+
+    private func hasPrefix(_ db: Database, _ a: String, _ txn: ReadTransaction) throws -> Bool {
+        let prefix = CompositeKey.prefix(a)
+        var found = false
+        try txn.scan(db, from: prefix) { k, _ in
+            found = CompositeKey.hasPrefix(k, prefix)
+            return false
+        }
+        return found
     }
 
     /// The recorded live connections of `user`, by device.

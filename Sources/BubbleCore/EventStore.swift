@@ -97,9 +97,9 @@ public final class EventStore: Sendable {
             var store = try LMDBViewStore(tables: views, txn: txn)
             for request in batch {
                 do {
-                    let events = try decide(request, store: store, limits: options.limits)
+                    let events = try decide(request, store: store, log: log, txn: txn, limits: options.limits)
                     var appended: [CommittedEvent] = []
-                    for event in events {
+                    for (index, event) in events.enumerated() {
                         // Who is told is decided from the state after the event, before it is
                         // written, so the record itself says who was concerned.
                         var audience: [UserID] = []
@@ -107,7 +107,8 @@ public final class EventStore: Sendable {
                             audience = FanOut.audience(of: event, timerAfter: TimerState.evolve(try store.timerState(id), event).active)
                         }
                         let envelope = try appender.append(
-                            event, actor: request.actor, commandID: request.commandID, audience: audience, now: now, txn: txn
+                            event, actor: request.actor, commandID: request.commandID, audience: audience,
+                            lastInCommand: index == events.count - 1, now: now, txn: txn
                         )
                         try Projector.apply(envelope, to: &store)
                         appended.append(try Self.committedEvent(envelope, store: store))
@@ -126,8 +127,12 @@ public final class EventStore: Sendable {
         }
     }
 
-    static func decide(_ request: CommandRequest, store: LMDBViewStore, limits: Limits) throws -> [Event] {
-        let context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
+    static func decide(_ request: CommandRequest, store: LMDBViewStore, log: EventLog, txn: ReadTransaction, limits: Limits) throws -> [Event] {
+        var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
+        if case .timer(let command) = request.command, let claimed = command.claimedOwner, claimed != request.actor.userID,
+           try store.tables.isKnownUser(claimed, log: log, txn) {
+            context.knownUsers.insert(claimed)
+        }
         switch request.command {
         case .timer(let command):
             return try Decider.decide(command, state: try store.timerState(command.timerID), context: context)

@@ -26,7 +26,7 @@ public struct BubbleServer: Sendable {
         if auth.hmacSecret == nil, auth.jwksJSON == nil {
             auth.hmacSecret = try DevSecret.loadOrCreate(directory: configuration.dataDirectory)
         }
-        let verifier = try await TokenVerifier(auth)
+        let verifier = try await TokenVerifier(auth, maxUserIDLength: configuration.limits.maxIDLength)
         state = ServerState(configuration: configuration, store: store, verifier: verifier)
         self.configuration = configuration
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
@@ -68,7 +68,7 @@ public struct BubbleServer: Sendable {
         let router = restRouter()
         let wsRouter = Router(context: BubbleRequestContext.self)
         wsRouter.middlewares.add(ErrorMiddleware())
-        wsRouter.middlewares.add(AuthMiddleware(server: state))
+        wsRouter.middlewares.add(AuthMiddleware(server: state, socket: true))
         for path in ["/ws", "/"] {
             wsRouter.ws(RouterPath(path)) { _, _ in .upgrade([:]) } onUpgrade: { [state] inbound, outbound, context in
                 guard let identity = context.requestContext.identity else { return }
@@ -100,6 +100,7 @@ public struct BubbleServer: Sendable {
 
     /// The rest of the application around the routers.
     private func assemble(router: Router<BubbleRequestContext>, wsRouter: Router<BubbleRequestContext>, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> some ApplicationProtocol {
+        let refusals = state.handshakeRefusals
         let ws = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxFrameBytes,
             autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
@@ -107,7 +108,10 @@ public struct BubbleServer: Sendable {
         )
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: ws)),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: wsRouter,
+                configuration: .init(http1: .init(additionalChannelHandlers: [HandshakeRefusalHandler(refusals)]), ws: ws)
+            ),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bubble-timer"),
             services: [Lifecycle(state: state)],
             onServerRunning: onServerRunning,

@@ -15,6 +15,7 @@ final class ServerState: @unchecked Sendable {
     let dispatcher: FanOutDispatcher
     let verifier: TokenVerifier
     let metrics = ServerMetrics()
+    let handshakeRefusals = HandshakeRefusals()
     private let restLimiterLock = NSLock()
     private var restLimiters: [UserID: RateLimiter] = [:]
 

@@ -32,6 +32,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest timer, user or device id in bytes [BUBBLE_MAX_ID_LENGTH].") var maxIdLength = Int(env("BUBBLE_MAX_ID_LENGTH") ?? "") ?? 128
     @Option(help: "Longest timer name in bytes [BUBBLE_MAX_NAME_LENGTH].") var maxNameLength = Int(env("BUBBLE_MAX_NAME_LENGTH") ?? "") ?? 256
     @Option(help: "Seconds between WebSocket pings [BUBBLE_PING_INTERVAL].") var pingInterval = Double(env("BUBBLE_PING_INTERVAL") ?? "") ?? 30
+    @Option(help: "Seconds after an Android ping at which an extra pong is sent; 0 turns it off [BUBBLE_ANDROID_EXTRA_PONG].") var androidExtraPong = Double(env("BUBBLE_ANDROID_EXTRA_PONG") ?? "") ?? 11
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -57,6 +58,7 @@ struct Serve: AsyncParsableCommand {
         config.limits.maxIDLength = maxIdLength
         config.limits.maxNameLength = maxNameLength
         config.pingInterval = pingInterval
+        config.androidExtraPongDelay = androidExtraPong
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         if logFormat == "json" {

@@ -16,10 +16,14 @@ public struct EventEnvelope: Equatable, Sendable {
     /// The users the event concerned when it committed (owner first, then shared users, then
     /// a user just removed): who was told. Resume after reconnect reads it.
     public var audience: [UserID]
+    /// Whether this is the last event of the command that appended it. A command's events are
+    /// consecutive seqs committed together; clients get one frame per command, sent when its
+    /// last event is seen (live and on resume). Version-1 records have one event per command.
+    public var lastInCommand: Bool
 
     public init(
         seq: UInt64, timestamp: Int64, actor: Actor, commandID: String?, event: Event,
-        previousInStream: UInt64 = 0, audience: [UserID] = []
+        previousInStream: UInt64 = 0, audience: [UserID] = [], lastInCommand: Bool = true
     ) {
         self.seq = seq
         self.timestamp = timestamp
@@ -28,6 +32,7 @@ public struct EventEnvelope: Equatable, Sendable {
         self.event = event
         self.previousInStream = previousInStream
         self.audience = audience
+        self.lastInCommand = lastInCommand
     }
 
     public var stream: StreamID { event.stream }

@@ -10,7 +10,9 @@ public import TimerDomain
 ///   page per stream;
 /// - `log_meta`: `format` → u8 version, `head` → seq, timestamp, chain link of the last record.
 public struct EventLog: Sendable {
-    public static let formatVersion = 1
+    /// 2: records carry the command-boundary flag (record version 2). A version-1 file is
+    /// upgraded when opened for writing: its records stay readable as they are.
+    public static let formatVersion = 2
     public let events: Database
     public let streamHeads: Database
     public let meta: Database
@@ -27,7 +29,7 @@ public struct EventLog: Sendable {
         if let found, found > Self.formatVersion {
             throw LogError.unsupportedFormat(found: found, supported: Self.formatVersion)
         }
-        if found == nil, !environment.options.readOnly {
+        if (found ?? 0) < Self.formatVersion, !environment.options.readOnly {
             try environment.write { txn in try txn.put(meta, key: Self.formatKey, value: [UInt8(Self.formatVersion)]) }
         }
     }
@@ -65,13 +67,14 @@ public struct EventLog: Sendable {
         /// Writes one event after the current head. `now` is clamped so that time never runs
         /// backwards along the log (time-travel queries rely on it).
         public mutating func append(
-            _ event: Event, actor: Actor, commandID: String?, audience: [UserID] = [], now: Int64, txn: WriteTransaction
+            _ event: Event, actor: Actor, commandID: String?, audience: [UserID] = [], lastInCommand: Bool = true,
+            now: Int64, txn: WriteTransaction
         ) throws -> EventEnvelope {
             let stream = event.stream
             let streamHead = try pendingStreams[stream] ?? txn.get(log.streamHeads, key: stream.key) { StreamHead(decoding: $0) } ?? nil
             let envelope = EventEnvelope(
                 seq: head.seq + 1, timestamp: max(now, head.timestamp), actor: actor, commandID: commandID, event: event,
-                previousInStream: streamHead?.lastSeq ?? 0, audience: audience
+                previousInStream: streamHead?.lastSeq ?? 0, audience: audience, lastInCommand: lastInCommand
             )
             let chain = RecordCodec.encode(envelope, previousChain: head.chain, into: &scratch)
             try withUnsafeBytes(of: envelope.seq.bigEndian) { key in

@@ -2,15 +2,17 @@ internal import TimerDomain
 
 /// The on-disk record (see docs/file-format.md):
 ///
-///     u8   record version (1)
+///     u8   record version (2; version 1 is still read)
 ///     u32  CRC-32C (little-endian) of every byte after this field
 ///     [32] chain = SHA-256(previous chain ‖ body)
 ///     body = u64 seq, u64 previous seq of the same stream, i64 timestamp ms, str actor user,
-///            str actor device, opt-str command id, strs audience, u8 event tag, payload
+///            str actor device, opt-str command id, strs audience, u8 flags (version 2 only;
+///            bit 0: more events of the same command follow), u8 event tag, payload
 ///
 /// Strings are a LEB128 length and UTF-8 bytes; optional strings a 0/1 flag first.
 public enum RecordCodec {
-    public static let currentVersion: UInt8 = 1
+    public static let currentVersion: UInt8 = 2
+    static let moreInCommandFlag: UInt8 = 1
     static let headerSize = 1 + 4 + 32
 
     /// Encodes `envelope` after `previousChain`; returns the record and the new chain link.
@@ -35,6 +37,7 @@ public enum RecordCodec {
         w.string(envelope.actor.deviceID)
         w.optionalString(envelope.commandID)
         w.strings(envelope.audience)
+        w.u8(envelope.lastInCommand ? 0 : moreInCommandFlag)
         EventCodec.encode(envelope.event, into: &w)
         return w.bytes.withUnsafeMutableBytes { raw in
             let chain = ChainHash.link(UnsafeRawBufferPointer(rebasing: raw[5...]))
@@ -49,11 +52,11 @@ public enum RecordCodec {
     public static func decode(_ record: UnsafeRawBufferPointer, seq: UInt64) throws(LogError) -> EventEnvelope {
         guard record.count > headerSize else { throw .corrupt(seq: seq, reason: "record is \(record.count) bytes, shorter than its header") }
         let version = record[0]
-        guard version == 1 else { throw .corrupt(seq: seq, reason: "unknown record version \(version)") }
+        guard version == 1 || version == 2 else { throw .corrupt(seq: seq, reason: "unknown record version \(version)") }
         let stored = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
         let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[5...]))
         guard stored == actual else { throw .corrupt(seq: seq, reason: "checksum mismatch (stored \(hex(stored)), computed \(hex(actual)))") }
-        return try decodeBody(UnsafeRawBufferPointer(rebasing: record[headerSize...]), seq: seq)
+        return try decodeBody(UnsafeRawBufferPointer(rebasing: record[headerSize...]), seq: seq, version: version)
     }
 
     /// The chain link stored in a record (for verification), without decoding it.
@@ -75,7 +78,7 @@ public enum RecordCodec {
         return previousChain.next(body: UnsafeRawBufferPointer(rebasing: record[headerSize...]))
     }
 
-    static func decodeBody(_ body: UnsafeRawBufferPointer, seq: UInt64) throws(LogError) -> EventEnvelope {
+    static func decodeBody(_ body: UnsafeRawBufferPointer, seq: UInt64, version: UInt8) throws(LogError) -> EventEnvelope {
         var r = ByteReader(body)
         do throws(DecodeFailure) {
             let storedSeq = try r.u64()
@@ -86,9 +89,11 @@ public enum RecordCodec {
             let actor = Actor(userID: try r.string(), deviceID: try r.string())
             let commandID = try r.optionalString()
             let audience = try r.strings()
+            let flags = version >= 2 ? try r.u8() : 0
+            guard flags & ~moreInCommandFlag == 0 else { throw .malformed("unknown flags \(flags)") }
             let event = try EventCodec.decode(&r)
             guard r.isAtEnd else { throw .malformed("\(body.count - r.offset) unexpected bytes after the event") }
-            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event, previousInStream: previous, audience: audience)
+            return EventEnvelope(seq: seq, timestamp: timestamp, actor: actor, commandID: commandID, event: event, previousInStream: previous, audience: audience, lastInCommand: flags & moreInCommandFlag == 0)
         } catch {
             switch error {
             case .truncated: throw .corrupt(seq: seq, reason: "record is truncated")

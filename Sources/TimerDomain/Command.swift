@@ -22,16 +22,30 @@ public enum Command: Equatable, Sendable {
 public enum TimerCommand: Equatable, Sendable {
     /// Creates the timer on first use. `shareWith` adds shares when the caller owns the
     /// timer and is ignored otherwise (Android clients echo the whole list on every update).
-    case update(TimerSnapshot, shareWith: [UserID] = [])
+    /// `claimedOwner` is the payload's `userId`: a new timer claimed for another known user is
+    /// refused rather than taken over by the caller.
+    case update(TimerSnapshot, shareWith: [UserID] = [], claimedOwner: UserID? = nil)
+    /// The deployed `POST /timers/shared`: creates or updates the timer when one is given,
+    /// then shares it with `users`, as ONE command. Only the owner may; users whose id cannot
+    /// be one are left out (the caller reports them as failed), the caller and owner skipped.
+    case invite(TimerID, users: [UserID], timer: TimerSnapshot?, claimedOwner: UserID? = nil)
     case stop(TimerID)
     case share(TimerID, with: UserID)
     /// Removes a user from the share; a shared user may remove themself (leave).
     case unshare(TimerID, user: UserID)
 
+    /// The owner the payload names, for the commands that can create a timer.
+    public var claimedOwner: UserID? {
+        switch self {
+        case .update(_, _, let claimed), .invite(_, _, _, let claimed): claimed
+        case .stop, .share, .unshare: nil
+        }
+    }
+
     public var timerID: TimerID {
         switch self {
-        case .update(let timer, _): timer.id
-        case .stop(let id), .share(let id, _), .unshare(let id, _): id
+        case .update(let timer, _, _): timer.id
+        case .stop(let id), .share(let id, _), .unshare(let id, _), .invite(let id, _, _, _): id
         }
     }
 }
@@ -51,11 +65,15 @@ public struct DecisionContext: Sendable {
     /// Sequence number of the latest server-start marker: connections from earlier epochs are dead.
     public var serverEpoch: UInt64
     public var limits: Limits
+    /// Which of the users the command names (a claimed owner) the server knows: they have
+    /// connected, registered a push token, or own or share a timer.
+    public var knownUsers: Set<UserID>
 
-    public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits()) {
+    public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits(), knownUsers: Set<UserID> = []) {
         self.actor = actor
         self.serverEpoch = serverEpoch
         self.limits = limits
+        self.knownUsers = knownUsers
     }
 }
 

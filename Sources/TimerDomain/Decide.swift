@@ -4,10 +4,11 @@ public enum Decider {
     public static func decide(_ command: TimerCommand, state: TimerState, context: DecisionContext) throws(Rejection) -> [Event] {
         let caller = context.actor.userID
         switch command {
-        case .update(let timer, let shareWith):
+        case .update(let timer, let shareWith, let claimed):
             try Validation.check(timer, limits: context.limits)
             switch state {
             case .unknown:
+                try checkClaim(claimed, timerID: timer.id, context: context)
                 // First update creates the timer, owned by the authenticated caller.
                 let created = Event.timerCreated(timer, owner: caller)
                 return [created] + (try shares(shareWith, owner: caller, existing: [], timerID: timer.id, context: context))
@@ -21,6 +22,29 @@ public enum Decider {
                 }
                 return events
             }
+
+        case .invite(let id, let users, let timer, let claimed):
+            var events: [Event] = []
+            var existing: Set<UserID> = []
+            switch state {
+            case .unknown:
+                guard let timer else { throw .notFound(id) }
+                try Validation.check(timer, limits: context.limits)
+                try checkClaim(claimed, timerID: id, context: context)
+                events.append(.timerCreated(timer, owner: caller))
+            case .stopped(let owner):
+                throw owner == caller ? .timerStopped(id) : .notFound(id)
+            case .active(let active):
+                guard active.canAccess(caller) else { throw .notFound(id) }
+                guard caller == active.owner else { throw .forbidden(id, reason: "only the owner can share this timer") }
+                if let timer {
+                    try Validation.check(timer, limits: context.limits)
+                    if timer != active.timer { events.append(.timerUpdated(timer)) }
+                }
+                existing = active.sharedWith
+            }
+            let valid = users.filter { (try? Validation.identifier($0, field: "userIds", limits: context.limits)) != nil }
+            return events + (try shares(valid, owner: caller, existing: existing, timerID: id, context: context))
 
         case .stop(let id):
             guard let active = state.active else { return [] }  // unknown or already stopped: idempotent
@@ -65,6 +89,14 @@ public enum Decider {
             try Validation.identifier(target, field: "deviceId", limits: context.limits)
             return state.pushTokens[target] == nil ? [] : [.pushTokenRemoved(user, device: target)]
         }
+    }
+
+    /// A new timer whose payload names another known user as its owner would make the caller
+    /// the owner of what that user thinks is theirs (and share them into it): refused.
+    /// Unknown or placeholder ids (the app sends `whattheheck` when it has none) are ignored.
+    private static func checkClaim(_ claimed: UserID?, timerID: TimerID, context: DecisionContext) throws(Rejection) {
+        guard let claimed, claimed != context.actor.userID, context.knownUsers.contains(claimed) else { return }
+        throw .forbidden(timerID, reason: "the timer names '\(claimed)' as its owner; only they can create it")
     }
 
     /// Share events for users not yet shared with; never the owner, never twice.

@@ -24,6 +24,12 @@ public enum Event: Equatable, Sendable {
         }
     }
 
+    /// The timer the event belongs to, if it is a timer event.
+    public var timerID: TimerID? {
+        if case .timer(let id) = stream { return id }
+        return nil
+    }
+
     /// Stable lower-case name used by tools and docs.
     public var name: String {
         switch self {

@@ -1,55 +1,86 @@
 /// Just enough ISO-8601 to read what timer clients send, without Foundation: durations as
-/// Java prints them (`PT1H2M`, `PT4M59.123S`, `PT-3.2S`, `-PT5S`, `P1DT2H`) and date-times
-/// with 0–9 fraction digits, optional seconds and optional offset.
+/// `java.time.Duration.parse` accepts them (`PT1H2M`, `PT4M59.123S`, `PT-3.2S`, `-PT5S`,
+/// `P1DT2H`) and date-times as `java.time.LocalDateTime.parse` accepts them, optionally
+/// followed by an offset or `Z` (seed clients).
 public enum ISO8601 {
     /// Milliseconds (fractions below a millisecond are truncated toward zero), or `nil` if
-    /// `text` is not a duration.
+    /// `text` is not a duration that Java's `Duration.parse` accepts. Its grammar, exactly:
+    /// `[-+]?P([-+]?n D)?(T([-+]?n H)?([-+]?n M)?([-+]?n([.,]d{0,9})? S)?)?`, letters in either
+    /// case, at least one component, and a `T` only with a time component after it. No
+    /// weeks, months or years: the Android app's parser throws on those, and a relayed timer
+    /// it cannot parse crashes it. Numbers longer than 12 digits (9 for days) are refused (Java takes
+    /// up to its `long` range; nobody's timer is 30,000 years long).
     public static func durationMilliseconds(_ text: String) -> Int64? {
-        var s = Substring(text)
-        var overallSign: Int64 = 1
-        if s.first == "-" { overallSign = -1; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
-        guard s.first == "P" else { return nil }
-        s = s.dropFirst()
-        var total: Int64 = 0
-        var inTime = false
-        var sawComponent = false
-        while !s.isEmpty {
-            if s.first == "T" {
-                guard !inTime else { return nil }
-                inTime = true
-                s = s.dropFirst()
-                continue
-            }
-            var sign: Int64 = 1
-            if s.first == "-" { sign = -1; s = s.dropFirst() } else if s.first == "+" { s = s.dropFirst() }
-            let digits = s.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, digits.count <= 12, let whole = Int64(digits) else { return nil }
-            s = s.dropFirst(digits.count)
-            var fractionMs: Int64 = 0
-            if s.first == "." || s.first == "," {
-                s = s.dropFirst()
-                let fraction = s.prefix { $0.isASCII && $0.isNumber }
-                guard !fraction.isEmpty, fraction.count <= 9 else { return nil }
-                s = s.dropFirst(fraction.count)
-                let padded = (String(fraction) + "000").prefix(3)
-                fractionMs = Int64(padded)!
-                guard s.first == "S" else { return nil }
-            }
-            guard let unit = s.first else { return nil }
-            s = s.dropFirst()
-            let unitMs: Int64
-            switch (unit, inTime) {
-            case ("D", false): unitMs = 86_400_000
-            case ("W", false): unitMs = 7 * 86_400_000
-            case ("H", true): unitMs = 3_600_000
-            case ("M", true): unitMs = 60_000
-            case ("S", true): unitMs = 1000
-            default: return nil
-            }
-            total += sign * (whole * unitMs + fractionMs)
-            sawComponent = true
+        let b = Array(text.utf8)
+        var i = 0
+        func upper(_ c: UInt8) -> UInt8 { c >= 97 && c <= 122 ? c - 32 : c }
+        func sign() -> Int64 {
+            guard i < b.count else { return 1 }
+            if b[i] == UInt8(ascii: "-") { i += 1; return -1 }
+            if b[i] == UInt8(ascii: "+") { i += 1 }
+            return 1
         }
-        return sawComponent ? overallSign * total : nil
+        func digits(max: Int) -> Int64? {
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            guard i > start, i - start <= max else { return nil }
+            var v: Int64 = 0
+            for k in start..<i { v = v * 10 + Int64(b[k] - 48) }
+            return v
+        }
+        let overall = sign()
+        guard i < b.count, upper(b[i]) == UInt8(ascii: "P") else { return nil }
+        i += 1
+        var total: Int64 = 0
+        var components = 0
+        // Components in Java's fixed order; each may be absent.
+        let saved = i
+        let daySign = sign()
+        if let days = digits(max: 9), i < b.count, upper(b[i]) == UInt8(ascii: "D") {
+            i += 1
+            total += daySign * days * 86_400_000
+            components += 1
+        } else {
+            i = saved
+        }
+        if i < b.count, upper(b[i]) == UInt8(ascii: "T") {
+            i += 1
+            var timeComponents = 0
+            for (unit, ms) in [(UInt8(ascii: "H"), Int64(3_600_000)), (UInt8(ascii: "M"), 60_000)] {
+                let before = i
+                let s = sign()
+                if let v = digits(max: 12), i < b.count, upper(b[i]) == unit {
+                    i += 1
+                    total += s * v * ms
+                    timeComponents += 1
+                } else {
+                    i = before
+                }
+            }
+            let before = i
+            let s = sign()
+            if let whole = digits(max: 12) {
+                var fraction: Int64 = 0
+                if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    let start = i
+                    while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+                    guard i - start <= 9 else { return nil }
+                    var scale: Int64 = 100
+                    for k in start..<min(i, start + 3) { fraction += Int64(b[k] - 48) * scale; scale /= 10 }
+                }
+                guard i < b.count, upper(b[i]) == UInt8(ascii: "S") else { return nil }
+                i += 1
+                total += s * (whole * 1000 + fraction)
+                timeComponents += 1
+            } else {
+                i = before
+            }
+            guard timeComponents > 0 else { return nil }
+            components += timeComponents
+        }
+        guard components > 0, i == b.count else { return nil }
+        return overall * total
     }
 
     /// Unix milliseconds for a date-time WITH an offset (`Z`, `+02:00`, `-0500`); `nil` for a
@@ -61,6 +92,18 @@ public enum ISO8601 {
 
     /// Whether `text` is a date-time at all, with or without offset.
     public static func isDateTime(_ text: String) -> Bool { parseDateTime(text) != nil }
+
+    /// Whether `text` is a local date-time (no offset, no `Z`): the only kind an Android
+    /// device may receive.
+    public static func isLocalDateTime(_ text: String) -> Bool { parseDateTime(text).map { $0.offsetMinutes == nil } ?? false }
+
+    /// The fields of a local date-time as Unix milliseconds read as if UTC (the edge applies
+    /// a zone), or `nil`.
+    public static func localMilliseconds(_ text: String) -> Int64? { parseDateTime(text)?.localMilliseconds }
+
+    /// `yyyy-MM-ddTHH:mm:ss.SSS` for local milliseconds (fields read as UTC): what Java's
+    /// `LocalDateTime.parse` reads back.
+    public static func formatLocal(milliseconds ms: Int64) -> String { String(format(milliseconds: ms).dropLast()) }
 
     struct DateTime {
         var localMilliseconds: Int64
@@ -86,14 +129,14 @@ public enum ISO8601 {
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
-              i < b.count, b[i] == 84 || b[i] == 116 || b[i] == 32 else { return nil }
+              i < b.count, b[i] == 84 || b[i] == 116 else { return nil }
         i += 1
         guard let hour = number(2), expect(58), let minute = number(2) else { return nil }
         var second = 0, millis = 0
         if expect(58) {
             guard let s = number(2) else { return nil }
             second = s
-            if expect(46) || expect(44) {
+            if expect(46) {
                 var digits = 0
                 var scale = 100
                 while i < b.count, b[i] >= 48, b[i] <= 57 {
@@ -105,7 +148,7 @@ public enum ISO8601 {
             }
         }
         guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second < 61 else { return nil }
+              hour < 24, minute < 60, second < 60 else { return nil }
         var offset: Int?
         if i < b.count {
             if b[i] == 90 || b[i] == 122 {

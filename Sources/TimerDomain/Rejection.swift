@@ -17,7 +17,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notFound: "not_found"
         case .forbidden: "forbidden"
-        case .invalid: "invalid"
+        case .invalid: "invalid_field"
         case .timerStopped: "timer_stopped"
         case .tooManyShares: "too_many_shares"
         }

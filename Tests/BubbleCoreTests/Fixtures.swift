@@ -6,7 +6,8 @@ let bob = Actor(userID: "bob", deviceID: "bob-phone")
 let carol = Actor(userID: "carol", deviceID: "carol-laptop")
 
 func snapshot(_ id: TimerID, _ name: String = "Tea", end: String? = "2025-08-12T14:03", remaining: String? = nil) -> TimerSnapshot {
-    TimerSnapshot(id: id, name: name, totalDuration: "PT3M", remainingDuration: remaining, end: end)
+    // Running or paused, never both (the Android app cannot show both).
+    TimerSnapshot(id: id, name: name, totalDuration: "PT3M", remainingDuration: remaining, end: remaining == nil ? end : nil)
 }
 
 extension EventStore {

@@ -25,6 +25,16 @@ let everyEvent: [Event] = [
         #expect(decoded == envelope)
     }
 
+    @Test func theCommandBoundaryRoundTripsAndOtherFlagsAreRefused() throws {
+        for last in [true, false] {
+            let envelope = EventEnvelope(seq: 7, timestamp: 1, actor: Actor(userID: "a", deviceID: "d"), commandID: nil,
+                                         event: .timerShared("t1", with: "bob"), lastInCommand: last)
+            let (record, _) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)
+            #expect(record[0] == 2)
+            #expect(try record.withUnsafeBytes { try RecordCodec.decode($0, seq: 7) }.lastInCommand == last)
+        }
+    }
+
     @Test func aRecordStoredUnderAnotherSeqIsRejected() throws {
         let envelope = EventEnvelope(seq: 1, timestamp: 0, actor: Actor(userID: "a", deviceID: "d"), commandID: nil, event: .serverStarted(version: "x"))
         let (record, _) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)

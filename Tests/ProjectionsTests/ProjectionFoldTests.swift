@@ -119,4 +119,29 @@ func fold(_ events: [Event]) throws -> MemoryViewStore {
         #expect(lmdbOrdered(ids) == expected)
         #expect(lmdbOrdered([String]()).isEmpty)
     }
+
+    /// A create that shares with two users is one notice per user with the state after it.
+    @Test func aCommandIsOneNoticePerUserWithTheStateAfterIt() throws {
+        func e(_ seq: UInt64, _ event: Event, _ audience: [UserID]) -> EventEnvelope {
+            var env = envelope(seq, event)
+            env.audience = audience
+            env.lastInCommand = seq == 3
+            return env
+        }
+        let events = [e(1, .timerCreated(tea, owner: "alice"), ["alice"]), e(2, .timerShared("t1", with: "bob"), ["alice", "bob"]),
+                      e(3, .timerShared("t1", with: "carol"), ["alice", "bob", "carol"])]
+        let row = TimerViewRow(timer: tea, owner: "alice", sharedWith: ["bob", "carol"], createdSeq: 1, lastSeq: 3, createdAt: 0, updatedAt: 0, updatedBy: alice)
+        let notices = try #require(FanOut.notices(of: events, timerAfter: row))
+        #expect(notices.seq == 3)
+        #expect(notices.recipients.map(\.user) == ["alice", "bob", "carol"])
+        #expect(notices.recipients.allSatisfy { $0.notice == .updated(row) })
+
+        let removed = FanOut.notices(of: [e(4, .timerUnshared("t1", user: "bob"), ["alice", "carol", "bob"])],
+                                     timerAfter: TimerViewRow(timer: tea, owner: "alice", sharedWith: ["carol"], createdSeq: 1, lastSeq: 4, createdAt: 0, updatedAt: 0, updatedBy: alice))
+        #expect(removed?.recipients.first { $0.user == "bob" }?.notice == .removed("t1"))
+        #expect(removed?.recipients.first { $0.user == "carol" }.map { if case .unshared = $0.notice { true } else { false } } == true)
+
+        let stopped = FanOut.notices(of: [e(5, .timerStopped("t1", owner: "alice", sharedWith: ["carol"]), ["alice", "carol"])], timerAfter: nil)
+        #expect(stopped?.recipients.map(\.notice) == [.stopped("t1", by: "alice"), .stopped("t1", by: "alice")])
+    }
 }

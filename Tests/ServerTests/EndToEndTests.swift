@@ -202,7 +202,10 @@ import TestSupport
             // bob last saw the share; after the restart he resumes from the log.
             let bob = try await h.socket("bob", device: "bob-phone", query: "?since=\(seqBox.get())")
             #expect(try await bob.next(isTimerFrame("t1"))["action"] as? String == "stop")
-            #expect(try await bob.next(isTimerFrame("t9"))["action"] as? String == "add")
+            // Created and shared in one command: one frame with the whole timer.
+            let t9 = try await bob.next(isTimerFrame("t9"))
+            #expect(t9["action"] as? String == "update")
+            #expect((t9["timer"] as? [String: Any])?["sharedWith"] as? [String] == ["alice", "bob"])
             #expect(try await bob.next(ofType("resumed"))["count"] as? Int == 2)
             await bob.close()
         }
@@ -303,7 +306,7 @@ extension HeavyLoad {
             c.messageBurst = 3
         }) { h in
             let limited = try await h.socket("alice", device: "phone")
-            for i in 0..<6 { limited.send(["type": "ping", "timestamp": i, "requestId": "p\(i)"]) }
+            for i in 0..<6 { limited.send(["type": "timer", "action": "stop", "timerId": "none", "requestId": "p\(i)"]) }
             _ = try await limited.next { $0["type"] as? String == "error" && $0["code"] as? String == "rate_limited" }
             let huge = try await h.socket("alice", device: "tablet")
             huge.sendRaw("{\"type\":\"ping\",\"pad\":\"" + String(repeating: "x", count: 4096) + "\"}")

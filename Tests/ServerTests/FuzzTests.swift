@@ -107,6 +107,10 @@ extension HeavyLoad {
                 default: headers[.authorization] = "Bearer \(mallory)"
                 }
                 let status = try await h.client.execute(uri: path, method: method, headers: headers, body: ByteBuffer(string: body)) { $0.status }
+                // A body that happens to be a valid wrapped timer creates mallory's own timer x;
+                // what she then does to her own timer may succeed.
+                let ownTimer = path == "/timers/x" || body.contains("\"timerId\":\"x\"")
+                if status == .ok, ownTimer, headers[.authorization] == "Bearer \(mallory)" { continue }
                 statuses[status, default: 0] += 1
             }
             #expect(statuses.keys.allSatisfy { [400, 401, 403, 404, 409, 413].contains($0.code) }, "\(statuses)")

@@ -7,6 +7,7 @@ struct Spec {
     var userState = UserState()
     var limits = Limits()
     var epoch: UInt64 = 0
+    var knownUsers: Set<UserID> = []
 
     static func given(_ events: Event...) -> Spec {
         var spec = Spec()
@@ -17,7 +18,7 @@ struct Spec {
         return spec
     }
 
-    func context(_ actor: Actor) -> DecisionContext { DecisionContext(actor: actor, serverEpoch: epoch, limits: limits) }
+    func context(_ actor: Actor) -> DecisionContext { DecisionContext(actor: actor, serverEpoch: epoch, limits: limits, knownUsers: knownUsers) }
 
     func when(_ command: TimerCommand, by actor: Actor) -> Result<[Event], Rejection> {
         Result { () throws(Rejection) in try Decider.decide(command, state: timerState, context: context(actor)) }
@@ -53,5 +54,5 @@ let bob = Actor(userID: "bob", deviceID: "bob-phone")
 let carol = Actor(userID: "carol", deviceID: "carol-laptop")
 
 func tea(_ name: String = "Tea", end: String? = "2025-08-12T14:03", remaining: String? = nil) -> TimerSnapshot {
-    TimerSnapshot(id: "t1", name: name, totalDuration: "PT3M", remainingDuration: remaining, end: end, tags: ["kitchen"])
+    TimerSnapshot(id: "t1", name: name, totalDuration: "PT3M", remainingDuration: remaining, end: remaining == nil ? end : nil, tags: ["kitchen"])
 }

@@ -45,19 +45,91 @@ import Testing
 
     @Test func validationNamesTheField() {
         let spec = Spec.given()
-        spec.when(.update(TimerSnapshot(id: "", name: "x", totalDuration: "PT1M")), by: alice).thenRejectsInvalid("timer.id")
-        spec.when(.update(TimerSnapshot(id: "t", name: "", totalDuration: "PT1M")), by: alice).thenRejectsInvalid("timer.name")
-        spec.when(.update(TimerSnapshot(id: "t", name: "x", totalDuration: "")), by: alice).thenRejectsInvalid("timer.totalDuration")
+        spec.when(.update(TimerSnapshot(id: "", name: "x", totalDuration: "PT1M")), by: alice).thenRejectsInvalid("id")
+        spec.when(.update(TimerSnapshot(id: "t", name: "", totalDuration: "PT1M")), by: alice).thenRejectsInvalid("name")
+        spec.when(.update(TimerSnapshot(id: "t", name: "x", totalDuration: "")), by: alice).thenRejectsInvalid("totalDuration")
         spec.when(.update(TimerSnapshot(id: String(repeating: "x", count: 129), name: "x", totalDuration: "PT1M")), by: alice)
-            .thenRejectsInvalid("timer.id")
+            .thenRejectsInvalid("id")
         spec.when(.update(TimerSnapshot(id: "t", name: String(repeating: "n", count: 257), totalDuration: "PT1M")), by: alice)
-            .thenRejectsInvalid("timer.name")
-        spec.when(.update(TimerSnapshot(id: "a\u{0}b", name: "x", totalDuration: "PT1M")), by: alice).thenRejectsInvalid("timer.id")
-        spec.when(.update(TimerSnapshot(id: "t", name: "x", totalDuration: "PT1M", end: "tomorrow")), by: alice).thenRejectsInvalid("timer.timerEnd")
+            .thenRejectsInvalid("name")
+        spec.when(.update(TimerSnapshot(id: "a\u{0}b", name: "x", totalDuration: "PT1M")), by: alice).thenRejectsInvalid("id")
+        spec.when(.update(TimerSnapshot(id: "t", name: "x", totalDuration: "PT1M", end: "tomorrow")), by: alice).thenRejectsInvalid("timerEnd")
         spec.when(.update(TimerSnapshot(id: "t", name: "x", totalDuration: "PT1M", tags: Array(repeating: "x", count: 33))), by: alice)
-            .thenRejectsInvalid("timer.tags")
+            .thenRejectsInvalid("tags")
         spec.when(.update(tea(), shareWith: [""]), by: alice).thenRejectsInvalid("shareWith")
     }
+
+    /// Values the Android app's parser throws on (and so crashes on when relayed) are refused.
+    @Test func valuesTheAndroidParserRejectsAreRefused() {
+        let spec = Spec.given()
+        spec.when(.update(TimerSnapshot(id: "zt", name: "x", totalDuration: "banana", end: "2025-08-12T14:03:00Z")), by: alice)
+            .thenRejectsInvalid("totalDuration")
+        spec.when(.update(TimerSnapshot(id: "zt", name: "x", totalDuration: "P1W", end: "2025-08-12T14:03")), by: alice)
+            .thenRejectsInvalid("totalDuration")
+        spec.when(.update(TimerSnapshot(id: "zt", name: "x", totalDuration: "PT1M", remainingDuration: "P1Y")), by: alice)
+            .thenRejectsInvalid("remainingDuration")
+        spec.when(.update(TimerSnapshot(id: "zt", name: "x", totalDuration: "PT1M", end: "2025-08-12 14:03")), by: alice)
+            .thenRejectsInvalid("timerEnd")
+        spec.when(.update(TimerSnapshot(id: "zt", name: "x", totalDuration: "PT1M", remainingDuration: "PT30S", end: "2025-08-12T14:03")), by: alice)
+            .thenRejectsInvalid("remainingDuration")
+        // An instant from a seed client is accepted as it stands.
+        let seed = TimerSnapshot(id: "zt", name: "x", totalDuration: "PT1M", end: "2025-08-12T14:03:00Z")
+        spec.when(.update(seed), by: alice).then([.timerCreated(seed, owner: "alice")])
+    }
+}
+
+@Suite struct Ownership {
+    @Test func aNewTimerClaimedForAnotherKnownUserIsRefused() {
+        var spec = Spec.given()
+        spec.knownUsers = ["alice"]
+        spec.when(.update(tea(), shareWith: ["alice"], claimedOwner: "alice"), by: bob)
+            .thenRejects(.forbidden("t1", reason: "the timer names 'alice' as its owner; only they can create it"))
+    }
+
+    @Test func anUnknownOrPlaceholderOrOwnClaimMakesTheCallerTheOwner() {
+        var spec = Spec.given()
+        spec.knownUsers = []
+        spec.when(.update(tea(), claimedOwner: "whattheheck"), by: bob).then([.timerCreated(tea(), owner: "bob")])
+        spec.when(.update(tea(), claimedOwner: "bob"), by: bob).then([.timerCreated(tea(), owner: "bob")])
+        spec.when(.update(tea(), claimedOwner: nil), by: bob).then([.timerCreated(tea(), owner: "bob")])
+    }
+
+    @Test func anExistingTimerKeepsItsOwnerWhateverThePayloadSays() {
+        var spec = Spec.given(.timerCreated(tea(), owner: "alice"), .timerShared("t1", with: "bob"))
+        spec.knownUsers = ["carol"]
+        spec.when(.update(tea("Green"), claimedOwner: "carol"), by: bob).then([.timerUpdated(tea("Green"))])
+    }
+}
+
+@Suite struct InviteTimer {
+    @Test func createsAndSharesInOneCommand() {
+        Spec.given().when(.invite("t1", users: ["bob", "carol"], timer: tea()), by: alice)
+            .then([.timerCreated(tea(), owner: "alice"), .timerShared("t1", with: "bob"), .timerShared("t1", with: "carol")])
+    }
+
+    @Test func aSharedUserWhoIsNotTheOwnerIsRefusedAndNothingChanges() {
+        Spec.given(.timerCreated(tea(), owner: "alice"), .timerShared("t1", with: "bob"))
+            .when(.invite("t1", users: ["carol"], timer: tea("Renamed by bob")), by: bob)
+            .thenRejects(.forbidden("t1", reason: "only the owner can share this timer"))
+    }
+
+    @Test func aStrangerGetsNotFound() {
+        Spec.given(.timerCreated(tea(), owner: "alice")).when(.invite("t1", users: ["carol"], timer: nil), by: carol)
+            .thenRejects(.notFound("t1"))
+    }
+
+    @Test func withoutATimerAnUnknownIdIsNotFound() {
+        Spec.given().when(.invite("t1", users: ["bob"], timer: nil), by: alice).thenRejects(.notFound("t1"))
+    }
+
+    @Test func idsThatCannotBeUsersAreLeftOutAndTheRestShared() {
+        Spec.given(.timerCreated(tea(), owner: "alice"))
+            .when(.invite("t1", users: ["", "bob", "a\u{0}b"], timer: tea("Green")), by: alice)
+            .then([.timerUpdated(tea("Green")), .timerShared("t1", with: "bob")])
+    }
+}
+
+@Suite struct UpdateTimerLimits {
 
     @Test func tooManySharesIsRejectedWithTheLimit() {
         var spec = Spec.given()
@@ -66,8 +138,10 @@ import Testing
     }
 
     @Test func clientStringsAreKeptAsReceived() {
-        let odd = TimerSnapshot(id: "t1", name: "Odd", totalDuration: "PT4M59.123S", remainingDuration: "PT-3.2S", end: "2025-08-12T14:03:07.123456789")
+        let odd = TimerSnapshot(id: "t1", name: "Odd", totalDuration: "PT4M59.123S", end: "2025-08-12T14:03:07.123456789")
         Spec.given().when(.update(odd), by: alice).then([.timerCreated(odd, owner: "alice")])
+        let paused = TimerSnapshot(id: "t1", name: "Odd", totalDuration: "pt4m59,123s", remainingDuration: "PT-3.2S")
+        Spec.given().when(.update(paused), by: alice).then([.timerCreated(paused, owner: "alice")])
     }
 }
 

@@ -9,6 +9,8 @@ public struct Identity: Sendable {
     public var dialect: Dialect
     /// Seed dialect resume point (`?since=`).
     public var since: UInt64?
+    /// Unix seconds from which the token is refused (its `exp` plus the leeway).
+    public var expiresAt: Double?
 }
 
 /// Where a request carries its token and device: `Authorization: Bearer <jwt>`, a raw

@@ -26,8 +26,10 @@ public struct AuthConfiguration: Sendable {
 public struct TokenVerifier: Sendable {
     let keys: JWTKeyCollection
     let configuration: AuthConfiguration
+    /// The configured id length limit (`--max-id-length`), the same for users and devices.
+    let maxUserIDLength: Int
 
-    public init(_ configuration: AuthConfiguration) async throws {
+    public init(_ configuration: AuthConfiguration, maxUserIDLength: Int = Limits().maxIDLength) async throws {
         let keys = JWTKeyCollection()
         if let secret = configuration.hmacSecret {
             // HS256 with a short secret is guessable (and jwt-kit traps on it in debug builds).
@@ -37,13 +39,24 @@ public struct TokenVerifier: Sendable {
         if let jwks = configuration.jwksJSON { try await keys.add(jwksJSON: jwks) }
         self.keys = keys
         self.configuration = configuration
+        self.maxUserIDLength = maxUserIDLength
     }
 
     public func user(fromToken token: String) async throws(ServerError) -> UserID {
-        try await user(fromToken: token, now: Date().timeIntervalSince1970)
+        try await verify(token).user
+    }
+
+    public func verify(_ token: String) async throws(ServerError) -> (user: UserID, expiresAt: Double) {
+        try await verify(token, now: Date().timeIntervalSince1970)
     }
 
     public func user(fromToken token: String, now: Double) async throws(ServerError) -> UserID {
+        try await verify(token, now: now).user
+    }
+
+    /// The token's user and the moment (Unix seconds, leeway included) from which it is
+    /// refused: an open socket is closed then.
+    public func verify(_ token: String, now: Double) async throws(ServerError) -> (user: UserID, expiresAt: Double) {
         let claims: Claims
         do { claims = try await keys.verify(token, as: Claims.self) } catch {
             throw .unauthorized("the token's signature or format is not valid")
@@ -62,8 +75,8 @@ public struct TokenVerifier: Sendable {
         guard let user = claims.string(configuration.userClaim), !user.isEmpty else {
             throw .unauthorized("the token has no '\(configuration.userClaim)' claim naming the user")
         }
-        guard user.utf8.count <= 128, !user.utf8.contains(0) else { throw .unauthorized("the user id in the token is not acceptable") }
-        return user
+        guard user.utf8.count <= maxUserIDLength, !user.utf8.contains(0) else { throw .unauthorized("the user id in the token is not acceptable") }
+        return (user, exp + configuration.leeway)
     }
 
     /// Signs an HS256 token for `user` (the `token` command and tests).

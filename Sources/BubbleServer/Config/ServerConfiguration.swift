@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var pingInterval = 30.0
     /// How far back (in events) `?since=` may resume; older gets a snapshot marked `resumed: false`.
     public var resumeWindow: UInt64 = 100_000
+    /// Seconds after an Android ping at which an extra, unsolicited pong is sent (0: never);
+    /// keeps the app on one connection (docs/protocol.md, "Keep-alive").
+    public var androidExtraPongDelay = 11.0
     public var version = "0.1.0"
 
     public init() {}

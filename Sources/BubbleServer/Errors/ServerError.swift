@@ -10,11 +10,14 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public let status: HTTPResponse.Status
     public let code: String
     public let message: String
+    /// The offending input field, for `invalid_field`.
+    public let field: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.field = field
     }
 
     public var description: String { "\(code): \(message)" }
@@ -24,6 +27,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public static func tooLarge(_ limit: Int) -> ServerError {
         .init(.contentTooLarge, code: "too_large", "the body is larger than the limit of \(limit) bytes")
     }
+    public static let tokenExpired = ServerError(.unauthorized, code: "token_expired", "the token has expired; reconnect with a fresh one")
     public static let rateLimited = ServerError(.tooManyRequests, code: "rate_limited", "too many messages; slow down")
     public static let unavailable = ServerError(.serviceUnavailable, code: "unavailable", "the server is shutting down")
 
@@ -32,7 +36,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
         switch rejection {
         case .notFound: .init(.notFound, code: rejection.code, rejection.description)
         case .forbidden: .init(.forbidden, code: rejection.code, rejection.description)
-        case .invalid: .init(.badRequest, code: rejection.code, rejection.description)
+        case .invalid(let field, _): .init(.badRequest, code: rejection.code, rejection.description, field: field)
         case .timerStopped: .init(.conflict, code: rejection.code, rejection.description)
         case .tooManyShares: .init(.conflict, code: rejection.code, rejection.description)
         }
@@ -51,15 +55,22 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONSerialization.data(withJSONObject: ["error": message, "code": code], options: [.sortedKeys])
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
+    }
+
+    /// `{"error": message, "code": code, "field"?: field}`, keys sorted.
+    var jsonBody: Data {
+        var object = ["error": message, "code": code]
+        if let field { object["field"] = field }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 
     /// The WebSocket error frame.
     func frame(requestID: String?) -> [String: Any] {
         var frame: [String: Any] = ["type": "error", "code": code, "message": message, "error": message]
+        if let field { frame["field"] = field }
         if let requestID { frame["requestId"] = requestID }
         return frame
     }

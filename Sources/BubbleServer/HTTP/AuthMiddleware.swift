@@ -1,3 +1,4 @@
+internal import Foundation
 internal import Logging
 internal import CoreMetrics
 internal import Hummingbird
@@ -8,10 +9,16 @@ internal import TimerDomain
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = BubbleRequestContext
     let server: ServerState
+    /// The WebSocket handshake: a refusal is recorded for ``HandshakeRefusalHandler``.
+    var socket = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let identity = try await authenticate(request, server: server)
+        let identity: Identity
+        do { identity = try await authenticate(request, server: server, socket: socket) } catch {
+            if socket { server.handshakeRefusals.record(error, channel: context.channelID) }
+            throw error
+        }
         guard server.allowREST(identity.actor.userID) else { throw ServerError.rateLimited }
         context.identity = identity
         context.logger[metadataKey: "user"] = "\(identity.actor.userID)"
@@ -20,17 +27,21 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 /// The one authentication path, for REST and for the WebSocket handshake.
-func authenticate(_ request: Request, server: ServerState) async throws(ServerError) -> Identity {
+///
+/// A socket without a `DeviceId` is a device of its own (`anon-…`), so that two such tabs do
+/// not replace each other; a REST call without one comes from no device (`rest`).
+func authenticate(_ request: Request, server: ServerState, socket: Bool = false) async throws(ServerError) -> Identity {
     guard let token = Credentials.token(request) else {
         server.metrics.authFailures.increment()
         throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
     }
     let user: UserID
-    do { user = try await server.verifier.user(fromToken: token) } catch {
+    let expiresAt: Double
+    do { (user, expiresAt) = try await server.verifier.verify(token) } catch {
         server.metrics.authFailures.increment()
         throw error
     }
-    let device = Credentials.deviceID(request) ?? "unknown"
+    let device = Credentials.deviceID(request) ?? (socket ? "anon-\(UUID().uuidString.prefix(8).lowercased())" : "rest")
     guard device.utf8.count <= server.configuration.limits.maxIDLength, !device.utf8.contains(0) else {
         throw .badRequest("invalid", "DeviceId is too long")
     }
@@ -41,5 +52,5 @@ func authenticate(_ request: Request, server: ServerState) async throws(ServerEr
     default: userAgent.contains("BubbleTimer-Android") ? .android : .seed
     }
     let since = request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
-    return Identity(actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since)
+    return Identity(actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, expiresAt: expiresAt)
 }

@@ -14,8 +14,11 @@ struct DeviceTokenRoutes {
             _ = try await server.execute(CommandRequest(.device(.registerPushToken(device: device, token: token)), actor: try context.actor))
             return jsonResponse(["result": "registered"])
         }
-        router.delete("/device-tokens/:deviceId") { _, context in
-            let device = try context.parameters.require("deviceId")
+        // The app binds the id as a query parameter, so the path may arrive as the literal
+        // placeholder with `?deviceId=` set: a non-empty query wins over the path.
+        router.delete("/device-tokens/:deviceId") { request, context in
+            let query = request.uri.queryParameters["deviceId"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            let device = try query ?? context.parameters.require("deviceId")
             _ = try await server.execute(CommandRequest(.device(.removePushToken(device: device)), actor: try context.actor))
             return jsonResponse(["result": "removed"])
         }

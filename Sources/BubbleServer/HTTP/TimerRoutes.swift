@@ -39,7 +39,8 @@ struct TimerRoutes {
         return jsonResponse(rows.map { row -> [String: Any] in
             var out: [String: Any] = ["id": row.timer.id, "userId": row.owner, "name": row.timer.name, "totalDuration": row.timer.totalDuration]
             if let r = row.timer.remainingDuration { out["remainingDuration"] = r }
-            if let e = row.timer.end { out["endTime"] = e }
+            // The deployed app's route: its parser takes local date-times only.
+            if let e = row.timer.end { out["endTime"] = LocalTime.render(e) }
             return out
         })
     }
@@ -52,22 +53,29 @@ struct TimerRoutes {
         return jsonResponse(TimerJSON.object(row, endKey: .rest))
     }
 
+    /// The seed shape (the timer's fields at the top level) or the deployed backend's
+    /// (`{"timer": {…}}`); the path names the timer.
     private func update(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        var body = try await request.jsonObject(limit: limit)
-        if let bodyID = body["id"] as? String, bodyID != id {
-            throw ServerError.badRequest("invalid", "the body's id '\(bodyID)' differs from the path's '\(id)'")
+        let body = try await request.jsonObject(limit: limit)
+        let wrapped = body["timer"] as? [String: Any]
+        var object = wrapped ?? body
+        let prefix = wrapped == nil ? "" : "timer."
+        if let bodyID = object["id"] as? String, bodyID != id {
+            throw ServerError(.badRequest, code: "invalid_field", "the body's id '\(bodyID)' differs from the path's '\(id)'", field: "id")
         }
-        body["id"] = id
-        let timer = try TimerJSON.snapshot(body, context: "")
-        let result = try await run(.update(timer, shareWith: try body.strings("shareWith", in: "")), context, id: request.headers[.init("X-Request-Id")!])
+        object["id"] = id
+        let timer = try TimerJSON.snapshot(object, context: prefix)
+        let shareWith = try (wrapped == nil ? body : object).strings("shareWith", in: prefix)
+        let command = TimerCommand.update(timer, shareWith: shareWith, claimedOwner: object["userId"] as? String)
+        let result = try await run(command, context, id: request.headers[.init("X-Request-Id")!])
         return try respondWithTimer(id, result)
     }
 
     private func stop(_ context: BubbleRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let result = try await run(.stop(id), context)
-        return jsonResponse(["result": "stopped", "timerId": id, "changed": !result.events.isEmpty, "seq": result.seq ?? 0])
+        return jsonResponse(["result": "stopped", "timerId": id, "changed": !result.events.isEmpty, "seq": try seq(of: result)])
     }
 
     private func addShare(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
@@ -82,38 +90,32 @@ struct TimerRoutes {
         let id = try context.parameters.require("id")
         let user = try context.parameters.require("userId")
         let result = try await run(.unshare(id, user: user), context)
-        return jsonResponse(["result": "removed", "timerId": id, "userId": user, "changed": !result.events.isEmpty, "seq": result.seq ?? 0])
+        return jsonResponse(["result": "removed", "timerId": id, "userId": user, "changed": !result.events.isEmpty, "seq": try seq(of: result)])
     }
 
-    /// The deployed share flow: creates the timer if unknown, then invites every listed user
-    /// but the caller, reporting who could and could not be added.
+    /// The deployed share flow, as ONE command: creates or updates the timer when the body
+    /// carries one, then invites every listed user but the caller. Refused as a whole (nothing
+    /// appended) when the caller may not share it; ids that cannot be users are `failed`.
     private func share(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
         let body = try await request.jsonObject(limit: limit)
         let timerID = try body.string("timerId", in: "")
         let users = try body.strings("userIds", in: "")
         let caller = try context.actor.userID
-        guard users.contains(where: { $0 != caller }) else {
+        let invited = users.filter { $0 != caller }
+        guard !invited.isEmpty else {
             throw ServerError.badRequest("missing_field", "userIds must name at least one user besides the caller")
         }
-        if let timerObject = body["timer"] as? [String: Any] {
-            var timerObject = timerObject
-            timerObject["id"] = timerID
-            _ = try await run(.update(try TimerJSON.snapshot(timerObject, context: "timer.")), context)
+        var timer: TimerSnapshot?
+        var claimed: UserID?
+        if var object = body["timer"] as? [String: Any] {
+            object["id"] = timerID
+            timer = try TimerJSON.snapshot(object, context: "timer.")
+            claimed = object["userId"] as? String
         }
-        // Without a timer object the timer must already be the caller's to share.
-        guard let row = try server.store.read({ txn in try server.store.views.timer(timerID, txn) }), row.owner == caller else {
-            throw ServerError.from(Rejection.notFound(timerID))
-        }
-        _ = row
+        _ = try await run(.invite(timerID, users: invited, timer: timer, claimedOwner: claimed), context)
+        let shared = Set(try server.store.read { txn in try server.store.views.timer(timerID, txn) }?.sharedWith ?? [])
         var success: [String] = [], failed: [String] = []
-        for user in users where user != caller {
-            do {
-                _ = try await run(.share(timerID, with: user), context)
-                success.append(user)
-            } catch is Rejection {
-                failed.append(user)
-            }
-        }
+        for user in invited { if shared.contains(user) { success.append(user) } else { failed.append(user) } }
         return jsonResponse(["result": "shared", "success": success, "failed": failed])
     }
 
@@ -126,9 +128,16 @@ struct TimerRoutes {
         return jsonResponse(["result": "rejected", "timerId": timerID])
     }
 
+    /// The seq of the command's last event, or the log's head for a no-op (the state the
+    /// answer reflects), never 0.
+    private func seq(of result: CommandResult) throws -> UInt64 {
+        if let seq = result.seq { return seq }
+        return try server.store.read { try server.store.log.head($0).seq }
+    }
+
     private func respondWithTimer(_ id: String, _ result: CommandResult) throws -> Response {
         let row = try server.store.read { txn in try server.store.views.timer(id, txn) }
-        var out: [String: Any] = ["changed": !result.events.isEmpty, "seq": result.seq ?? 0]
+        var out: [String: Any] = ["changed": !result.events.isEmpty, "seq": try seq(of: result)]
         if let row { out["timer"] = TimerJSON.object(row, endKey: .rest) }
         return jsonResponse(out)
     }

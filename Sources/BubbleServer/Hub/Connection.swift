@@ -9,10 +9,11 @@ final class Connection: @unchecked Sendable {
     let id: String
     let actor: Actor
     private let lock = NSLock()
-    private var currentDialect: Dialect
+    private var currentStyle: FrameStyle
     private let continuation: AsyncStream<String>.Continuation
     let frames: AsyncStream<String>
-    private(set) var closeReason: (code: UInt16, reason: String)?
+    /// Guarded by `lock`; read through `closeReason`.
+    private var requestedClose: (code: UInt16, reason: String)?
     /// Broadcasts held back until the initial state (snapshot or resumed events) is queued,
     /// so a client never sees a live frame before the state it applies to.
     private var held: [(seq: UInt64, text: String)]? = []
@@ -23,13 +24,22 @@ final class Connection: @unchecked Sendable {
     init(actor: Actor, dialect: Dialect, queueLimit: Int) {
         id = String(UUID().uuidString.prefix(8)).lowercased()
         self.actor = actor
-        currentDialect = dialect
+        currentStyle = FrameStyle(dialect: dialect)
         (frames, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
     }
 
+    /// Why the connection is closing, once something asked it to.
+    var closeReason: (code: UInt16, reason: String)? { lock.withLock { requestedClose } }
+
     var dialect: Dialect {
-        get { lock.withLock { currentDialect } }
-        set { lock.withLock { currentDialect = newValue } }
+        get { lock.withLock { currentStyle.dialect } }
+        set { lock.withLock { currentStyle.dialect = newValue } }
+    }
+
+    /// How frames are rendered for this connection; follows what the client sends.
+    var style: FrameStyle {
+        get { lock.withLock { currentStyle } }
+        set { lock.withLock { currentStyle = newValue } }
     }
 
     /// Queues a frame; `false` when the connection is closing or its queue is full.
@@ -71,7 +81,7 @@ final class Connection: @unchecked Sendable {
         switch continuation.yield(text) {
         case .enqueued: return true
         case .dropped:
-            if closeReason == nil { closeReason = (1013, "slow consumer: outbound queue full") }
+            if requestedClose == nil { requestedClose = (1013, "slow consumer: outbound queue full") }
             continuation.finish()
             if let abort { DispatchQueue.global().async(execute: abort) }
             return false
@@ -83,7 +93,7 @@ final class Connection: @unchecked Sendable {
 
     private func abortSlowConsumer() {
         let handler: (@Sendable () -> Void)? = lock.withLock {
-            if closeReason == nil { closeReason = (1013, "slow consumer: outbound queue full") }
+            if requestedClose == nil { requestedClose = (1013, "slow consumer: outbound queue full") }
             return abort
         }
         continuation.finish()
@@ -92,7 +102,7 @@ final class Connection: @unchecked Sendable {
 
     /// Asks the writer task to close the socket with this code once queued frames are out.
     func close(code: UInt16, reason: String) {
-        lock.withLock { if closeReason == nil { closeReason = (code, reason) } }
+        lock.withLock { if requestedClose == nil { requestedClose = (code, reason) } }
         continuation.finish()
     }
 

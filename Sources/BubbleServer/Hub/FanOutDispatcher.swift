@@ -25,33 +25,51 @@ final class FanOutDispatcher: Sendable {
 
     func finish() { continuation.finish() }
 
-    /// Runs until `finish()`.
+    /// Runs until `finish()`. A command's events are consecutive and committed in one batch;
+    /// each command is delivered once its last event is seen.
     func run() async {
         for await batch in batches {
-            for event in batch { deliver(event) }
-        }
-    }
-
-    func deliver(_ e: CommittedEvent) {
-        let deliveries = FanOut.deliveries(audience: e.audience, origin: e.envelope.actor) { hub.devices(of: $0) }
-        var rendered: [String: String?] = [:]
-        for d in deliveries {
-            guard let connection = hub.connection(user: d.user, device: d.device) else { continue }
-            let dialect = connection.dialect
-            // Frames differ by dialect and, for an unshare, by whether this is the removed user.
-            let variant = "\(dialect.rawValue)|\(isRemovedUser(d.user, e) ? "removed" : "member")"
-            if rendered[variant] == nil {
-                rendered[variant] = OutboundFrame.broadcast(e, to: d.user, dialect: dialect, timer: e.timerAfter).map(JSON.text)
+            var command: [CommittedEvent] = []
+            for event in batch {
+                command.append(event)
+                if event.envelope.lastInCommand {
+                    deliver(command)
+                    command.removeAll(keepingCapacity: true)
+                }
             }
-            if let text = rendered[variant] ?? nil { connection.deliver(text: text, seq: e.seq) }
-        }
-        if !deliveries.isEmpty, e.committedAt > 0 {
-            metrics.commitToSend.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - e.committedAt))
+            if !command.isEmpty { deliver(command) }
         }
     }
 
-    private func isRemovedUser(_ user: UserID, _ e: CommittedEvent) -> Bool {
-        if case .timerUnshared(_, let removed) = e.event { return removed == user }
-        return false
+    /// One frame per recipient device per timer the command touched, rendered once per
+    /// (frame style, notice).
+    func deliver(_ command: [CommittedEvent]) {
+        var delivered = false
+        for group in FanOut.timerGroups(command.map(\.envelope)) {
+            let after = command.last { $0.envelope.event.timerID == group.id }?.timerAfter
+            guard let notices = FanOut.notices(of: group.events, timerAfter: after) else { continue }
+            let origin = notices.actor
+            var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, text: String)] = []
+            for (user, notice) in notices.recipients {
+                for device in hub.devices(of: user) where !(user == origin.userID && device == origin.deviceID) {
+                    guard let connection = hub.connection(user: user, device: device) else { continue }
+                    let style = connection.style
+                    // A removal names its recipient in the seed dialect; other frames are shared.
+                    let perUser: UserID? = if case .removed = notice { user } else { nil }
+                    let text: String
+                    if let hit = rendered.first(where: { $0.style == style && $0.notice == notice && $0.user == perUser }) {
+                        text = hit.text
+                    } else {
+                        text = JSON.text(OutboundFrame.notice(notice, to: user, seq: notices.seq, timestamp: notices.timestamp, style: style))
+                        rendered.append((style, notice, perUser, text))
+                    }
+                    connection.deliver(text: text, seq: notices.seq)
+                    delivered = true
+                }
+            }
+        }
+        if delivered, let committedAt = command.last?.committedAt, committedAt > 0 {
+            metrics.commitToSend.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - committedAt))
+        }
     }
 }

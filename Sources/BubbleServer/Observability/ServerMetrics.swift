@@ -11,6 +11,11 @@ public final class ServerMetrics: Sendable {
     let frames: CoreMetrics.Counter
     let slowConsumerCloses: CoreMetrics.Counter
     let authFailures: CoreMetrics.Counter
+    /// Socket messages refused by the per-connection rate limit.
+    let rateLimited: CoreMetrics.Counter
+    /// `rate_limited` error frames not sent because one went out less than a second before.
+    let rateLimitFramesSuppressed: CoreMetrics.Counter
+    let tokenExpiredCloses: CoreMetrics.Counter
     let appendLatency: CoreMetrics.Timer
     let commitToSend: CoreMetrics.Timer
     let commitDuration: CoreMetrics.Timer
@@ -29,6 +34,9 @@ public final class ServerMetrics: Sendable {
         frames = CoreMetrics.Counter(label: "bubble_frames_sent_total", factory: factory)
         slowConsumerCloses = CoreMetrics.Counter(label: "bubble_slow_consumer_closes_total", factory: factory)
         authFailures = CoreMetrics.Counter(label: "bubble_auth_failures_total", factory: factory)
+        rateLimited = CoreMetrics.Counter(label: "bubble_rate_limited_total", factory: factory)
+        rateLimitFramesSuppressed = CoreMetrics.Counter(label: "bubble_rate_limit_frames_suppressed_total", factory: factory)
+        tokenExpiredCloses = CoreMetrics.Counter(label: "bubble_token_expired_closes_total", factory: factory)
         appendLatency = Self.timer("bubble_append_seconds", factory)
         commitToSend = Self.timer("bubble_commit_to_send_seconds", factory)
         commitDuration = Self.timer("bubble_commit_seconds", factory)
@@ -50,6 +58,7 @@ public final class ServerMetrics: Sendable {
         case .timer(.stop): "stop"
         case .timer(.share): "share"
         case .timer(.unshare): "unshare"
+        case .timer(.invite): "invite"
         case .device(.connect): "connect"
         case .device(.disconnect): "disconnect"
         case .device(.registerPushToken): "push_token_register"

@@ -28,6 +28,10 @@ enum InboundFrame {
 
     private static func seed(_ f: [String: Any]) throws(ServerError) -> InboundMessage {
         let requestID = f["requestId"] as? String
+        // Seed 000 named its socket routes (API Gateway selects on `action`, or as `type`).
+        if let route = (f["type"] ?? f["action"]) as? String, let command = try seed000(route, f) {
+            return .command(command, requestID: requestID)
+        }
         guard let type = f["type"] else { throw .badRequest("missing_field", "type is required") }
         guard let type = type as? String else { throw .badRequest("wrong_type", "type must be a string") }
         switch type {
@@ -35,8 +39,7 @@ enum InboundFrame {
             let action = try f.string("action", in: "")
             switch action {
             case "update":
-                let timer = try TimerJSON.snapshot(try f.object("timer", in: ""))
-                return .command(.timer(.update(timer, shareWith: try f.strings("shareWith", in: ""))), requestID: requestID)
+                return .command(try update(f, in: ""), requestID: requestID)
             case "stop":
                 return .command(.timer(.stop(try f.string("timerId", in: ""))), requestID: requestID)
             default:
@@ -45,7 +48,7 @@ enum InboundFrame {
         case "share":
             let action = try f.string("action", in: "")
             let timerID = try f.string("timerId", in: "")
-            let user = try f.string("sharedWithUser", in: "")
+            let user = try shareTarget(f)
             switch action {
             case "add": return .command(.timer(.share(timerID, with: user)), requestID: requestID)
             case "remove": return .command(.timer(.unshare(timerID, user: user)), requestID: requestID)
@@ -60,14 +63,39 @@ enum InboundFrame {
         }
     }
 
+    /// `updateTimer {timer, shareWith?}`, `stopTimer {timerId}`, `shareTimer {timerId,
+    /// targetUser | sharedWithUser}`; `nil` for any other name.
+    private static func seed000(_ route: String, _ f: [String: Any]) throws(ServerError) -> Command? {
+        switch route {
+        case "updateTimer": try update(f, in: "")
+        case "stopTimer":
+            if let id = try f.optionalString("timerId", in: "") { .timer(.stop(id)) } else { .timer(.stop(try f.object("timer", in: "").string("id", in: "timer."))) }
+        case "shareTimer":
+            .timer(.share(try f.string("timerId", in: ""), with: try shareTarget(f)))
+        default: nil
+        }
+    }
+
+    /// `targetUser` (seed 000) or `sharedWithUser` (seed 001).
+    private static func shareTarget(_ f: [String: Any]) throws(ServerError) -> UserID {
+        if let user = try f.optionalString("targetUser", in: "") { return user }
+        return try f.string("sharedWithUser", in: "")
+    }
+
+    /// An update with its share list; the payload's `userId` is only a claim (see `TimerCommand.update`).
+    private static func update(_ f: [String: Any], in context: String) throws(ServerError) -> Command {
+        let object = try f.object("timer", in: context)
+        let timer = try TimerJSON.snapshot(object, context: context + "timer.")
+        return .timer(.update(timer, shareWith: try f.strings("shareWith", in: context), claimedOwner: object["userId"] as? String))
+    }
+
     private static func android(_ d: [String: Any]) throws(ServerError) -> InboundMessage {
         let type = try d.string("type", in: "data.")
         switch type {
         case "ping":
             return .ping(timestamp: d["timestamp"], requestID: nil)
         case "updateTimer":
-            let timer = try TimerJSON.snapshot(try d.object("timer", in: "data."), context: "data.timer.")
-            return .command(.timer(.update(timer, shareWith: try d.strings("shareWith", in: "data."))), requestID: nil)
+            return .command(try update(d, in: "data."), requestID: nil)
         case "stopTimer":
             let id = try d.optionalString("timerId", in: "data.") ?? ((d["timer"] as? [String: Any])?["id"] as? String)
             guard let id else { throw .badRequest("missing_field", "data.timerId is required") }
@@ -79,7 +107,7 @@ enum InboundFrame {
             var commands: [Command] = []
             for (i, item) in list.enumerated() {
                 guard let object = item as? [String: Any] else { throw .badRequest("wrong_type", "data.timerList[\(i)] must be an object") }
-                commands.append(.timer(.update(try TimerJSON.snapshot(object, context: "data.timerList[\(i)]."))))
+                commands.append(.timer(.update(try TimerJSON.snapshot(object, context: "data.timerList[\(i)]."), claimedOwner: object["userId"] as? String)))
             }
             return .commands(commands)
         default:

@@ -6,49 +6,49 @@ internal import Projections
 /// Frames the server sends, in each dialect. Broadcasts carry `seq`, `messageId` (the seq as
 /// a string: stable, so a client can acknowledge and deduplicate) and `serverTime` (ms).
 enum OutboundFrame {
-    /// What a committed event looks like to one recipient, or `nil` when it has nothing to
-    /// say to them. `timer` is the timer's view after the event (nil once stopped).
-    static func broadcast(_ e: CommittedEvent, to user: UserID, dialect: Dialect, timer: TimerViewRow?) -> [String: Any]? {
+    /// One command's effect on one timer as `user` sees it: ONE frame however many events
+    /// the command appended, carrying the state after the command and the seq of its last
+    /// event. `nil` when it has nothing to say in this dialect.
+    static func notice(_ notice: Notice, to user: UserID, seq: UInt64, timestamp: Int64, style: FrameStyle) -> [String: Any] {
         var frame: [String: Any]
-        switch (dialect, e.event) {
-        case (.seed, .timerCreated), (.seed, .timerUpdated):
-            guard let timer else { return nil }
-            frame = ["type": "timer", "action": "update", "timer": TimerJSON.object(timer)]
-        case (.seed, .timerStopped(let id, _, _)):
-            frame = ["type": "timer", "action": "stop", "timerId": id, "stoppedBy": e.envelope.actor.userID]
-        case (.seed, .timerShared(let id, let with)):
-            frame = ["type": "share", "action": "add", "timerId": id, "sharedWithUser": with]
-            if let timer { frame["timer"] = TimerJSON.object(timer) }
-        case (.seed, .timerUnshared(let id, let removed)):
-            frame = ["type": "share", "action": "remove", "timerId": id, "sharedWithUser": removed]
-            if let timer, removed != user { frame["timer"] = TimerJSON.object(timer) }
+        switch (style.dialect, notice) {
+        case (.seed, .updated(let row)):
+            frame = ["type": "timer", "action": "update", "timer": TimerJSON.object(row, style: style)]
+        case (.seed, .shared(let row, let with)):
+            frame = ["type": "share", "action": "add", "timerId": row.timer.id, "sharedWithUser": with, "timer": TimerJSON.object(row, style: style)]
+        case (.seed, .unshared(let row, let removed)):
+            frame = ["type": "share", "action": "remove", "timerId": row.timer.id, "sharedWithUser": removed, "timer": TimerJSON.object(row, style: style)]
+        case (.seed, .removed(let id)):
+            frame = ["type": "share", "action": "remove", "timerId": id, "sharedWithUser": user]
+        case (.seed, .stopped(let id, let by)):
+            frame = ["type": "timer", "action": "stop", "timerId": id, "stoppedBy": by]
 
-        case (.android, .timerCreated), (.android, .timerUpdated), (.android, .timerShared):
-            guard let timer else { return nil }
-            frame = ["type": "updateTimer", "timer": TimerJSON.object(timer)]
-        case (.android, .timerStopped(let id, _, _)):
+        case (.android, .updated(let row)), (.android, .shared(let row, _)), (.android, .unshared(let row, _)):
+            frame = ["type": "updateTimer", "timer": TimerJSON.object(row, style: style)]
+        case (.android, .removed(let id)):
+            // The removed user's app deletes it; it has no other way to hear of an unshare.
             frame = ["type": "stopTimer", "timerId": id]
-        case (.android, .timerUnshared(let id, let removed)):
-            // The removed user's app deletes it; everyone else sees the shorter share list.
-            if removed == user {
-                frame = ["type": "stopTimer", "timerId": id]
-            } else {
-                guard let timer else { return nil }
-                frame = ["type": "updateTimer", "timer": TimerJSON.object(timer)]
-            }
-        default:
-            return nil
+        case (.android, .stopped(let id, let by)):
+            // The deployed backend named who stopped it; the app ignores these, others show them.
+            frame = ["type": "stopTimer", "timerId": id, "stoppedByUserId": by, "stoppedByUserName": by]
         }
-        frame["seq"] = e.seq
-        frame["messageId"] = String(e.seq)
-        frame["serverTime"] = e.envelope.timestamp
+        frame["seq"] = seq
+        frame["messageId"] = String(seq)
+        frame["serverTime"] = timestamp
         return frame
     }
 
+    /// What an Android device that was offline is told of a timer it could see when it left
+    /// and can no longer see (stopped or unshared meanwhile): the app only upserts the
+    /// `activeTimerList`, so without this the timer would stay on the phone for good.
+    static func vanished(_ id: TimerID, seq: UInt64) -> [String: Any] {
+        ["type": "stopTimer", "timerId": id, "messageId": "reconnect-\(seq)-\(id)", "seq": seq]
+    }
+
     /// The state a client gets on connect: `snapshot` (seed) or `activeTimerList` (Android).
-    static func initialState(_ timers: [TimerViewRow], seq: UInt64, dialect: Dialect, resumeFailed: Bool) -> [String: Any] {
-        let list = timers.map { TimerJSON.object($0) }
-        switch dialect {
+    static func initialState(_ timers: [TimerViewRow], seq: UInt64, style: FrameStyle, resumeFailed: Bool) -> [String: Any] {
+        let list = timers.map { TimerJSON.object($0, style: style) }
+        switch style.dialect {
         case .seed:
             var frame: [String: Any] = ["type": "snapshot", "seq": seq, "timers": list, "serverTime": currentMilliseconds()]
             if resumeFailed { frame["resumed"] = false }

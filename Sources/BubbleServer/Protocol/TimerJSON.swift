@@ -18,25 +18,29 @@ enum TimerJSON {
         )
     }
 
-    enum EndKey: String {
+    enum EndKey: String, Sendable {
         case socket = "timerEnd"
         case rest = "endTime"
     }
 
     /// A timer as the Android app parses it: owner as `userId`, `sharedWith` including the
     /// owner when non-empty, absent keys omitted (never `null`).
-    static func object(_ timer: TimerSnapshot, owner: UserID, sharedWith: [UserID], endKey: EndKey = .socket) -> [String: Any] {
+    static func object(_ timer: TimerSnapshot, owner: UserID, sharedWith: [UserID], endKey: EndKey = .socket, localEnds: Bool = false) -> [String: Any] {
         var out: [String: Any] = [
             "id": timer.id, "userId": owner, "name": timer.name, "totalDuration": timer.totalDuration,
             "sharedWith": sharedWith.isEmpty ? [] : [owner] + sharedWith.filter { $0 != owner },
             "tags": timer.tags,
         ]
         if let r = timer.remainingDuration { out["remainingDuration"] = r }
-        if let e = timer.end { out[endKey.rawValue] = e }
+        if let e = timer.end { out[endKey.rawValue] = localEnds ? LocalTime.render(e) : e }
         return out
     }
 
-    static func object(_ row: TimerViewRow, endKey: EndKey = .socket) -> [String: Any] {
-        object(row.timer, owner: row.owner, sharedWith: row.sharedWith, endKey: endKey)
+    static func object(_ row: TimerViewRow, endKey: EndKey = .socket, localEnds: Bool = false) -> [String: Any] {
+        object(row.timer, owner: row.owner, sharedWith: row.sharedWith, endKey: endKey, localEnds: localEnds)
+    }
+
+    static func object(_ row: TimerViewRow, style: FrameStyle) -> [String: Any] {
+        object(row, endKey: style.endKey, localEnds: style.dialect == .android)
     }
 }

@@ -22,3 +22,26 @@ struct RateLimiter {
         return true
     }
 }
+
+/// A connection's budget for commands. Acknowledgements and pings are never charged (the app
+/// acknowledges every typed frame, error frames included, so charging them feeds a loop), and
+/// a refusal is answered with at most one `rate_limited` error frame a second.
+struct CommandBudget {
+    enum Verdict: Equatable {
+        case allowed
+        /// Refused; `answer` says whether this refusal gets an error frame.
+        case refused(answer: Bool)
+    }
+
+    private var limiter: RateLimiter
+    private var lastAnswer: ContinuousClock.Instant?
+
+    init(rate: Double, burst: Double) { limiter = RateLimiter(rate: rate, burst: burst) }
+
+    mutating func charge(now: ContinuousClock.Instant = .now) -> Verdict {
+        if limiter.allow() { return .allowed }
+        if let lastAnswer, lastAnswer.duration(to: now) < .seconds(1) { return .refused(answer: false) }
+        lastAnswer = now
+        return .refused(answer: true)
+    }
+}

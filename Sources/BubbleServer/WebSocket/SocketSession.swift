@@ -1,3 +1,4 @@
+internal import Foundation
 internal import Hummingbird
 internal import CoreMetrics
 internal import NIOWebSocket
@@ -32,12 +33,16 @@ struct SocketSession {
             replaced?.close(code: 1000, reason: "replaced by a newer connection of this device")
             server.connectionsChanged()
         }
+        // Read before this connect is recorded: when the device was last here.
+        let lastSeen = identity.dialect == .android
+            ? (try? server.store.read { try Catchup.lastSeen(identity.actor, log: server.store.log, $0) }) ?? nil
+            : nil
         do {
             _ = try await server.execute(CommandRequest(.device(.connect(connectionID: connection.id)), actor: identity.actor))
         } catch {
             logger.error("could not record the connection", metadata: ["error": "\(error)"])
         }
-        sendInitialState(connection)
+        sendInitialState(connection, lastSeen: lastSeen)
         logger.info("connected", metadata: ["dialect": "\(identity.dialect.rawValue)"])
 
         // The writer drains the outbound queue; the reader runs here. Either ending ends both:
@@ -54,23 +59,31 @@ struct SocketSession {
         let handler = self
         let source = UncheckedSendable(inbound)
         let reader = Task {
-            var limiter = RateLimiter(rate: config.messagesPerSecond, burst: config.messageBurst)
+            var state = ReaderState(budget: CommandBudget(rate: config.messagesPerSecond, burst: config.messageBurst))
             do {
                 for try await message in source.value.messages(maxSize: config.maxFrameBytes) {
                     guard case .text(let text) = message else {
-                        connection.send(ServerError.badRequest("unsupported_frame", "send JSON text frames").frame(requestID: nil))
+                        handler.refuse(ServerError.badRequest("unsupported_frame", "send JSON text frames"), requestID: nil, connection: connection, state: &state)
                         continue
                     }
-                    guard limiter.allow() else {
-                        connection.send(ServerError.rateLimited.frame(requestID: InboundFrame.requestID(of: Array(text.utf8))))
-                        continue
-                    }
-                    await handler.handle(text, connection: connection, logger: sessionLogger)
+                    await handler.handle(text, connection: connection, state: &state, logger: sessionLogger)
                 }
             } catch {
                 sessionLogger.debug("socket read ended", metadata: ["error": "\(error)"])
             }
+            state.extraPong?.cancel()
             connection.finish()
+        }
+        // A socket outlives its token only until the token's expiry: then the client must
+        // reconnect with a fresh one (REST refuses the old token at the same moment).
+        let expiry = identity.expiresAt.map { expiresAt in
+            Task { [server] in
+                let wait = expiresAt - Date().timeIntervalSince1970
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                guard !Task.isCancelled else { return }
+                server.metrics.tokenExpiredCloses.increment()
+                connection.close(code: 4001, reason: "token expired")
+            }
         }
         connection.onAbort { [server] in
             server.metrics.slowConsumerCloses.increment()
@@ -79,6 +92,7 @@ struct SocketSession {
         }
         await reader.value
         await writer.value
+        expiry?.cancel()
 
         let wasCurrent = server.hub.remove(connection)
         server.connectionsChanged()
@@ -89,24 +103,32 @@ struct SocketSession {
         logger.info("disconnected", metadata: ["reason": "\(connection.closeReason?.reason ?? "client closed")"])
     }
 
-    /// Queues what the client needs before live frames: the missed events (resume) or the
-    /// current state, then lets the broadcasts held meanwhile through.
-    private func sendInitialState(_ connection: Connection) {
+    /// Queues what the client needs before live frames, then lets the broadcasts held
+    /// meanwhile through: the missed commands (seed `?since=`), or the current state — for an
+    /// Android device seen before, preceded by a `stopTimer` for each timer it could see when
+    /// it left and can no longer see (the app only upserts its `activeTimerList`).
+    private func sendInitialState(_ connection: Connection, lastSeen: UInt64?) {
+        let config = server.configuration
+        let store = server.store
         do {
-            if let since = identity.since, connection.dialect == .seed,
-               let (frames, head) = try Resume.frames(
-                   store: server.store, actor: identity.actor, since: since,
-                   window: server.configuration.resumeWindow, dialect: .seed
-               ) {
+            let style = connection.style
+            if let since = identity.since, style.dialect == .seed,
+               let (frames, head) = try Resume.frames(store: store, actor: identity.actor, since: since, window: config.resumeWindow, style: style) {
                 for frame in frames { connection.send(frame) }
                 connection.send(["type": "resumed", "since": since, "seq": head, "count": frames.count])
                 connection.release(after: head)
                 return
             }
-            let (timers, head) = try server.store.read { txn in
-                (try server.store.views.visibleTimers(for: identity.actor.userID, txn), try server.store.log.head(txn).seq)
+            let (timers, vanished, head) = try store.read { txn in
+                let head = try store.log.head(txn).seq
+                var vanished: [TimerID] = []
+                if let lastSeen, lastSeen <= head, head - lastSeen <= config.resumeWindow {
+                    vanished = try Catchup.vanishedTimers(for: identity.actor.userID, since: lastSeen, log: store.log, views: store.views, txn)
+                }
+                return (try store.views.visibleTimers(for: identity.actor.userID, txn), vanished, head)
             }
-            connection.send(OutboundFrame.initialState(timers, seq: head, dialect: connection.dialect, resumeFailed: identity.since != nil))
+            for id in vanished { connection.send(OutboundFrame.vanished(id, seq: head)) }
+            connection.send(OutboundFrame.initialState(timers, seq: head, style: style, resumeFailed: identity.since != nil))
             connection.release(after: head)
         } catch {
             logger.error("could not read the initial state", metadata: ["error": "\(error)"])
@@ -114,20 +136,28 @@ struct SocketSession {
         }
     }
 
-    func handle(_ text: String, connection: Connection, logger: Logger) async {
+    /// What the reader keeps between frames.
+    struct ReaderState {
+        var budget: CommandBudget
+        /// The unsolicited pong scheduled after the last Android ping.
+        var extraPong: Task<Void, Never>?
+    }
+
+    func handle(_ text: String, connection: Connection, state: inout ReaderState, logger: Logger) async {
         let bytes = Array(text.utf8)
         var logger = logger
         if let requestID = InboundFrame.requestID(of: bytes) { logger[metadataKey: "requestId"] = "\(requestID)" }
         let parsed: (Dialect, InboundMessage)
         do { parsed = try InboundFrame.parse(bytes) } catch {
             logger.notice("rejected frame", metadata: ["code": "\(error.code)"])
-            connection.send(error.frame(requestID: InboundFrame.requestID(of: bytes)))
+            refuse(error, requestID: InboundFrame.requestID(of: bytes), connection: connection, state: &state)
             return
         }
         let (dialect, message) = parsed
         if connection.dialect != dialect { connection.dialect = dialect }
         switch message {
         case .ack:
+            // Never answered, never charged: the app acknowledges every typed frame it gets.
             return
         case .ping(let timestamp, let requestID):
             let pong = OutboundFrame.pong(timestamp: timestamp, requestID: requestID)
@@ -135,10 +165,12 @@ struct SocketSession {
                 // The deployed backend answered every ping on all of the user's sockets, and
                 // the app's other devices time their keep-alive from it.
                 for c in server.hub.connections(of: identity.actor.userID) { c.send(pong) }
+                scheduleExtraPong(connection, state: &state)
             } else {
                 connection.send(pong)
             }
         case .command(let command, let requestID):
+            guard admit(requestID: requestID, connection: connection, state: &state) else { return }
             do {
                 let result = try await server.execute(CommandRequest(command, actor: identity.actor, commandID: requestID))
                 if dialect == .seed {
@@ -151,11 +183,57 @@ struct SocketSession {
                 connection.send(failure.frame(requestID: requestID))
             }
         case .commands(let commands):
+            guard admit(requestID: nil, connection: connection, state: &state) else { return }
             for command in commands {
                 do { _ = try await server.execute(CommandRequest(command, actor: identity.actor)) } catch {
                     connection.send(ServerError.from(error).frame(requestID: nil))
                 }
             }
+        }
+    }
+
+    /// Whether a command may run: the token has not expired (a late command is refused and
+    /// the socket closed with 4001) and the connection is within its rate.
+    private func admit(requestID: String?, connection: Connection, state: inout ReaderState) -> Bool {
+        if let expiresAt = identity.expiresAt, Date().timeIntervalSince1970 >= expiresAt {
+            connection.send(ServerError.tokenExpired.frame(requestID: requestID))
+            server.metrics.tokenExpiredCloses.increment()
+            connection.close(code: 4001, reason: "token expired")
+            return false
+        }
+        switch state.budget.charge() {
+        case .allowed:
+            return true
+        case .refused(let answer):
+            server.metrics.rateLimited.increment()
+            if answer { connection.send(ServerError.rateLimited.frame(requestID: requestID)) } else { server.metrics.rateLimitFramesSuppressed.increment() }
+            return false
+        }
+    }
+
+    /// Answers a frame that could not be read, charged like a command so that a flood of
+    /// garbage is rate limited too.
+    func refuse(_ error: ServerError, requestID: String?, connection: Connection, state: inout ReaderState) {
+        switch state.budget.charge() {
+        case .allowed:
+            connection.send(error.frame(requestID: requestID))
+        case .refused(let answer):
+            server.metrics.rateLimited.increment()
+            if answer { connection.send(ServerError.rateLimited.frame(requestID: requestID)) } else { server.metrics.rateLimitFramesSuppressed.increment() }
+        }
+    }
+
+    /// The app pings every 15 s and, as it pings, reconnects if its last pong is over 5 s old;
+    /// with pongs only in answer to its pings that is every other ping. A second pong about
+    /// 11 s after each ping is under 5 s old when the next ping goes out.
+    private func scheduleExtraPong(_ connection: Connection, state: inout ReaderState) {
+        state.extraPong?.cancel()
+        let delay = server.configuration.androidExtraPongDelay
+        guard delay > 0 else { return }
+        state.extraPong = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+            guard !Task.isCancelled else { return }
+            connection.send(OutboundFrame.pong(timestamp: nil, requestID: nil))
         }
     }
 }

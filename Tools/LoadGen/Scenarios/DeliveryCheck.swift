@@ -3,10 +3,11 @@ import EventLog
 import Projections
 import TimerDomain
 
-/// Exactly-once, in-order delivery, checked against the server's own log: for every timer
-/// event in the run's seq range, the devices that should hear of it are the live devices of
-/// its recorded audience but the one it came from (the fan-out rule). Each device must have
-/// received exactly those seqs, ascending, none twice, nothing else.
+/// Exactly-once, in-order delivery, checked against the server's own log: for every command
+/// in the run's seq range and every timer it touched, the devices that should hear of it are
+/// the live devices of the users its events concerned but the one it came from (the fan-out
+/// rule), each with ONE frame carrying the seq of the command's last event on that timer.
+/// Each device must have received exactly those seqs, ascending, none twice, nothing else.
 struct DeliveryCheck {
     private(set) var expected = 0
     private(set) var received = 0
@@ -27,19 +28,20 @@ struct DeliveryCheck {
         for d in devices { live[d.userID, default: []].append(d.deviceID) }
         let inspector = try Inspector(directory: data)
         var out: [String: [UInt64]] = [:]
-        for e in try inspector.events(after: after, limit: Int(through - after)) where e.seq <= through && isBroadcast(e.event) {
-            for delivery in FanOut.deliveries(audience: e.audience, origin: e.actor, liveDevices: { live[$0] ?? [] }) {
-                out["\(delivery.user)/\(delivery.device)", default: []].append(e.seq)
+        var command: [EventEnvelope] = []
+        for e in try inspector.events(after: after, limit: Int(through - after)) where e.seq <= through {
+            command.append(e)
+            guard e.lastInCommand else { continue }
+            for group in FanOut.timerGroups(command) {
+                let users = group.events.reduce(into: [UserID]()) { users, e in users += e.audience.filter { !users.contains($0) } }
+                let seq = group.events.last!.seq
+                for delivery in FanOut.deliveries(audience: users, origin: e.actor, liveDevices: { live[$0] ?? [] }) {
+                    out["\(delivery.user)/\(delivery.device)", default: []].append(seq)
+                }
             }
+            command.removeAll()
         }
         return out
-    }
-
-    static func isBroadcast(_ event: Event) -> Bool {
-        switch event {
-        case .timerCreated, .timerUpdated, .timerStopped, .timerShared, .timerUnshared: true
-        default: false
-        }
     }
 
     mutating func compare(device: String, received got: [UInt64], expected want: [UInt64], outOfOrder disorder: Int) {
