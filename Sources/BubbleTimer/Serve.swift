@@ -85,17 +85,24 @@ struct Serve: AsyncParsableCommand {
         // SIGTERM/SIGINT: sockets first (1001, disconnects recorded), then the services (the
         // HTTP server stops, the last commit finishes, LMDB closes).
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+        // Each task says whether it was the server ending. A signal only STARTS the graceful
+        // shutdown: cancelling the server then would cut its accept loop short (an error-level
+        // "Waiting on child channel: CancellationError" on every orderly stop).
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return true
+            }
             tasks.addTask {
                 for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
                     log.notice("shutting down", metadata: ["signal": "\(signal)"])
                     await server.closeAllConnections()
                     await group.triggerGracefulShutdown()
-                    return
+                    break
                 }
+                return false
             }
-            try await tasks.next()
+            for try await serverEnded in tasks where serverEnded { break }
             tasks.cancelAll()
         }
     }

@@ -46,6 +46,10 @@ import TestSupport
         while server.isRunning, Date() < closedBy { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!server.isRunning)
         #expect(server.terminationStatus == 0)
+        // An orderly stop logs no error: an alert on error lines must not page on every deploy.
+        buffer.append(out.fileHandleForReading.readDataToEndOfFile())
+        let errors = String(decoding: buffer, as: UTF8.self).split(separator: "\n").filter { $0.contains(#""level":"error""#) }
+        #expect(errors.isEmpty, "\(errors)")
 
         // The disconnect is in the log, and the directory is free for the next writer.
         let inspector = try Inspector(directory: dir.path)
