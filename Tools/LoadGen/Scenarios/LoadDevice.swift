@@ -65,6 +65,10 @@ final class LoadDevice: FrameSink, @unchecked Sendable {
 
     let initialState: EventLoopFuture<Void>
 
+    /// A device whose socket never opened (its connect failed) is dropped with its initial
+    /// state still pending: fail it with a reason instead of NIO's fatal "leaking promise".
+    deinit { ready?.fail(LoadError.failed("\(userID)/\(deviceID): never connected")) }
+
     func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
         try await loop.submit(body).get()
     }
