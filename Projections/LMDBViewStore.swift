@@ -51,10 +51,8 @@ public struct LMDBViewStore: ViewStore {
         switch change {
         case .add(let user, let timer, let seq):
             try txn.put(tables.sharesByUser, key: CompositeKey.make(user, timer), value: BigEndianKey.encode(seq))
-            try txn.put(tables.sharesByTimer, key: CompositeKey.make(timer, user), value: BigEndianKey.encode(seq))
         case .remove(let user, let timer):
             try txn.delete(tables.sharesByUser, key: CompositeKey.make(user, timer))
-            try txn.delete(tables.sharesByTimer, key: CompositeKey.make(timer, user))
         }
     }
 

@@ -26,11 +26,6 @@ extension ViewTables {
         try secondParts(sharesByUser, prefix: user, txn)
     }
 
-    /// Users a timer is shared with, sorted.
-    public func users(sharing timer: TimerID, _ txn: ReadTransaction) throws -> [UserID] {
-        try secondParts(sharesByTimer, prefix: timer, txn)
-    }
-
     /// Every timer `user` can see: owned first, then shared with them.
     public func visibleTimers(for user: UserID, _ txn: ReadTransaction) throws -> [TimerViewRow] {
         try (timersOwned(by: user, txn) + timersShared(with: user, txn)).compactMap { try timer($0, txn) }

@@ -26,17 +26,13 @@ extension ViewTables {
             }
         }
         try pairs(store.sharesByUser, into: sharesByUser, BigEndianKey.encode)
-        var byTimer: [String: [String: UInt64]] = [:]
-        for (user, timers) in store.sharesByUser { for (timer, seq) in timers { byTimer[timer, default: [:]][user] = seq } }
-        try pairs(byTimer, into: sharesByTimer, BigEndianKey.encode)
         try pairs(store.ownedByUser, into: ownedTimers, BigEndianKey.encode)
         try pairs(store.connections, into: connections, RowCodec.encode)
         try txn.put(meta, key: Self.appliedKey, value: BigEndianKey.encode(store.applied))
         try txn.put(meta, key: Self.epochKey, value: BigEndianKey.encode(store.epoch))
     }
 
-    /// Reads every view into memory (for `replay --verify` and `inspector verify`). Also
-    /// checks that the two directions of the share index agree.
+    /// Reads every view into memory (for `replay --verify` and `inspector verify`).
     public func loadAll(_ txn: ReadTransaction) throws -> (store: MemoryViewStore, problems: [String]) {
         var store = MemoryViewStore()
         var problems: [String] = []
@@ -57,13 +53,6 @@ extension ViewTables {
             store.sharesByUser[user, default: [:]][timer] = seq
             return true
         }
-        var reverse: [String: [String: UInt64]] = [:]
-        try txn.scan(sharesByTimer) { k, v in
-            guard let (timer, user) = CompositeKey.split(k), let seq = BigEndianKey.decode(v) else { return true }
-            reverse[user, default: [:]][timer] = seq
-            return true
-        }
-        if reverse != store.sharesByUser { problems.append("shares_by_timer does not mirror shares_by_user") }
         try txn.scan(ownedTimers) { k, v in
             guard let (owner, timer) = CompositeKey.split(k), let seq = BigEndianKey.decode(v) else { return true }
             store.ownedByUser[owner, default: [:]][timer] = seq

@@ -8,8 +8,6 @@ public struct ViewTables: Sendable {
     public let timerView: Database
     /// `user NUL timer` → seq (u64 BE).
     public let sharesByUser: Database
-    /// `timer NUL user` → seq (u64 BE).
-    public let sharesByTimer: Database
     /// `owner NUL timer` → seq (u64 BE).
     public let ownedTimers: Database
     /// `user NUL device` → connection row.
@@ -25,16 +23,12 @@ public struct ViewTables: Sendable {
         userState = try environment.openDatabase("user_state")
         timerView = try environment.openDatabase("timer_view")
         sharesByUser = try environment.openDatabase("shares_by_user")
-        sharesByTimer = try environment.openDatabase("shares_by_timer")
         ownedTimers = try environment.openDatabase("owned_timers")
         connections = try environment.openDatabase("connections")
         meta = try environment.openDatabase("view_meta")
     }
 
-    /// Every view database (tests clear them to simulate a log-only copy).
-    public var allForTests: [Database] { all }
-
-    var all: [Database] { [timerState, userState, timerView, sharesByUser, sharesByTimer, ownedTimers, connections, meta] }
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0

@@ -129,13 +129,16 @@ public final class EventStore: Sendable {
 
     static func decide(_ request: CommandRequest, store: LMDBViewStore, log: EventLog, txn: ReadTransaction, limits: Limits) throws -> [Event] {
         var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
-        if case .timer(let command) = request.command, let claimed = command.claimedOwner, claimed != request.actor.userID,
-           try store.tables.isKnownUser(claimed, log: log, txn) {
-            context.knownUsers.insert(claimed)
-        }
         switch request.command {
         case .timer(let command):
-            return try Decider.decide(command, state: try store.timerState(command.timerID), context: context)
+            let state = try store.timerState(command.timerID)
+            // A claimed owner matters only when the command would create the timer; shared
+            // users' updates (which name the owner) skip the lookup.
+            if state == .unknown, let claimed = command.claimedOwner, claimed != request.actor.userID,
+               try store.tables.isKnownUser(claimed, log: log, txn) {
+                context.knownUsers.insert(claimed)
+            }
+            return try Decider.decide(command, state: state, context: context)
         case .device(let command):
             return try Decider.decide(command, state: try store.userState(request.actor.userID), context: context)
         case .markServerStarted(let version):

@@ -139,7 +139,7 @@ public struct Inspector: Sendable {
         let logResult = try read { txn in try log.verify(txn, progress: { progress($0, 0) }) }
         // A fold over a corrupt log would stop at the first bad record; report the log alone.
         guard logResult.isValid else { return (logResult, ["not compared: the log itself has problems"]) }
-        let report = try Replay.verify(directory: directory, progress: progress)
+        let report = try Replay.verify(environment: environment, log: log, views: views, progress: progress)
         return (logResult, report.differences)
     }
 

@@ -67,8 +67,16 @@ public enum Replay {
 
     /// Rebuilds into memory and compares with the live views, changing nothing.
     public static func verify(directory: String, progress: ReplayProgress = { _, _ in }) throws -> ReplayReport {
-        let started = monotonicSeconds()
         let (environment, log, views) = try openExisting(directory: directory, readOnly: true)
+        return try verify(environment: environment, log: log, views: views, progress: progress)
+    }
+
+    /// The same on an environment this process already has open (LMDB allows one per
+    /// directory per process).
+    public static func verify(
+        environment: Environment, log: EventLog, views: ViewTables, progress: ReplayProgress = { _, _ in }
+    ) throws -> ReplayReport {
+        let started = monotonicSeconds()
         // One snapshot for both sides, so a running server cannot make them differ.
         return try environment.read { txn in
             let total = try log.head(txn).seq

@@ -34,23 +34,6 @@ public struct BubbleServer: Sendable {
         store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
     }
 
-    /// The reason recorded for a device's last disconnect, if its last connection event is a
-    /// disconnect (tests and the inspector's view of who dropped and why).
-    public func disconnectReason(user: String, device: String) throws -> String? {
-        try state.store.read { txn in
-            var reason: String?
-            try state.store.log.history(of: .user(user), txn) { e in
-                switch e.event {
-                case .deviceConnected(_, let d, _, _) where d == device: reason = nil
-                case .deviceDisconnected(_, let d, _, let r) where d == device: reason = r
-                default: break
-                }
-                return true
-            }
-            return reason
-        }
-    }
-
     /// The first step of a graceful shutdown: closes every socket with 1001 ("going away")
     /// and waits (up to `timeout`) for the sessions to record their disconnects. Called before
     /// the service group's shutdown, which would otherwise close them with 1000.
@@ -82,6 +65,7 @@ public struct BubbleServer: Sendable {
     func restRouter() -> Router<BubbleRequestContext> {
         let router = Router(context: BubbleRequestContext.self)
         router.middlewares.add(LogRequestsMiddleware(.info))
+        if !configuration.corsOrigins.isEmpty { router.middlewares.add(CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { [state, configuration] _, _ in
             let head = try state.store.read { try state.store.log.head($0).seq }

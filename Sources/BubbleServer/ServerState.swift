@@ -23,7 +23,7 @@ final class ServerState: @unchecked Sendable {
         self.configuration = configuration
         self.store = store
         self.verifier = verifier
-        hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser)
+        hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice)
         dispatcher = FanOutDispatcher(hub: hub, metrics: metrics)
     }
 

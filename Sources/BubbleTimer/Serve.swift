@@ -27,12 +27,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Messages per second per connection [BUBBLE_RATE].") var rate = Double(env("BUBBLE_RATE") ?? "") ?? 20
     @Option(help: "Message burst per connection [BUBBLE_BURST].") var burst = Double(env("BUBBLE_BURST") ?? "") ?? 60
     @Option(help: "Connections per user [BUBBLE_MAX_CONNECTIONS_PER_USER].") var maxConnectionsPerUser = Int(env("BUBBLE_MAX_CONNECTIONS_PER_USER") ?? "") ?? 20
+    @Option(help: "Superseded Android sockets kept open per device before the oldest is closed [BUBBLE_SUPERSEDED_MAX].") var supersededMax = Int(env("BUBBLE_SUPERSEDED_MAX") ?? "") ?? 4
+    @Option(help: "Seconds a superseded Android socket is kept open [BUBBLE_SUPERSEDED_LINGER].") var supersededLinger = Double(env("BUBBLE_SUPERSEDED_LINGER") ?? "") ?? 1800
     @Option(help: "Frames queued per connection before it is closed as slow [BUBBLE_OUTBOUND_QUEUE].") var outboundQueue = Int(env("BUBBLE_OUTBOUND_QUEUE") ?? "") ?? 1024
     @Option(help: "Users a timer may be shared with [BUBBLE_MAX_SHARES].") var maxShares = Int(env("BUBBLE_MAX_SHARES") ?? "") ?? 100
     @Option(help: "Longest timer, user or device id in bytes [BUBBLE_MAX_ID_LENGTH].") var maxIdLength = Int(env("BUBBLE_MAX_ID_LENGTH") ?? "") ?? 128
     @Option(help: "Longest timer name in bytes [BUBBLE_MAX_NAME_LENGTH].") var maxNameLength = Int(env("BUBBLE_MAX_NAME_LENGTH") ?? "") ?? 256
     @Option(help: "Seconds between WebSocket pings [BUBBLE_PING_INTERVAL].") var pingInterval = Double(env("BUBBLE_PING_INTERVAL") ?? "") ?? 30
     @Option(help: "Seconds after an Android ping at which an extra pong is sent; 0 turns it off [BUBBLE_ANDROID_EXTRA_PONG].") var androidExtraPong = Double(env("BUBBLE_ANDROID_EXTRA_PONG") ?? "") ?? 11
+    @Option(help: "Browser origin allowed to call the REST API (CORS), repeatable; * for any [BUBBLE_CORS_ORIGINS, comma-separated].") var corsOrigin: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -54,11 +57,14 @@ struct Serve: AsyncParsableCommand {
         config.messageBurst = burst
         config.maxConnectionsPerUser = maxConnectionsPerUser
         config.outboundQueueLimit = outboundQueue
+        config.maxSupersededPerDevice = supersededMax
+        config.supersededLinger = supersededLinger
         config.limits.maxSharesPerTimer = maxShares
         config.limits.maxIDLength = maxIdLength
         config.limits.maxNameLength = maxNameLength
         config.pingInterval = pingInterval
         config.androidExtraPongDelay = androidExtraPong
+        config.corsOrigins = corsOrigin.isEmpty ? (env("BUBBLE_CORS_ORIGINS")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : corsOrigin
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         if logFormat == "json" {

@@ -21,6 +21,40 @@ public struct EnvironmentOptions: Sendable {
     public init() {}
 }
 
+/// The directories this process has an environment open on, by device and inode (so two
+/// spellings of one path are one directory).
+enum OpenEnvironments {
+    struct Identity: Hashable { let device: UInt64, inode: UInt64 }
+
+    private static let lock = Mutex()
+    nonisolated(unsafe) private static var open: Set<Identity> = []
+
+    static func identity(of path: String) -> Identity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }  // mdb_env_open reports the error
+        return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// `false` when the directory is already open.
+    static func claim(_ id: Identity) -> Bool { lock.locked { open.insert(id).inserted } }
+    static func release(_ id: Identity) { lock.locked { _ = open.remove(id) } }
+}
+
+/// A pthread mutex (the LMDB target imports nothing but the C library and CLMDB).
+final class Mutex: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    func locked<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+}
+
 /// Memory-map facts from `mdb_env_info`.
 public struct EnvironmentInfo: Sendable {
     public let mapSize: Int
@@ -39,13 +73,33 @@ public struct EnvironmentInfo: Sendable {
 public final class Environment: @unchecked Sendable {
     private let raw: OpaquePointer
     private var isOpen = true
+    /// The directory's device and inode while this environment holds it.
+    private let identity: OpenEnvironments.Identity?
     public let path: String
     public let options: EnvironmentOptions
     private let gate = ResizeGate()
 
     /// Opens (creating the directory's files if needed) and clears stale reader slots left by
     /// dead processes.
+    ///
+    /// A second environment on a directory this process already has open is refused with
+    /// ``LMDBError/Kind/alreadyOpen``: pass the open one instead.
     public init(path: String, options: EnvironmentOptions = EnvironmentOptions()) throws(LMDBError) {
+        let identity = OpenEnvironments.identity(of: path)
+        if let identity, !OpenEnvironments.claim(identity) { throw .alreadyOpen(path) }
+        do {
+            raw = try Self.open(path: path, options: options)
+        } catch {
+            if let identity { OpenEnvironments.release(identity) }
+            throw error
+        }
+        self.identity = identity
+        self.path = path
+        self.options = options
+        _ = try? readerCheck()
+    }
+
+    private static func open(path: String, options: EnvironmentOptions) throws(LMDBError) -> OpaquePointer {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "env_create")
         guard let env else { throw LMDBError(code: EINVAL, operation: "env_create") }
@@ -61,10 +115,7 @@ public final class Environment: @unchecked Sendable {
             mdb_env_close(env)
             throw error
         }
-        self.raw = env
-        self.path = path
-        self.options = options
-        _ = try? readerCheck()
+        return env
     }
 
     deinit { close() }
@@ -82,7 +133,10 @@ public final class Environment: @unchecked Sendable {
     /// replay only after this.
     public func close() {
         gate.exclusive {
-            if isOpen { mdb_env_close(raw) }
+            if isOpen {
+                mdb_env_close(raw)
+                if let identity { OpenEnvironments.release(identity) }
+            }
             isOpen = false
         }
     }

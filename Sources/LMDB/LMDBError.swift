@@ -1,4 +1,9 @@
 internal import CLMDB
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
 
 /// A failed LMDB call: which code LMDB returned, LMDB's own words for it, and what we were doing.
 ///
@@ -12,6 +17,9 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
         case mapResized, incompatible, badReaderSlot, badTransaction, badValueSize, badDatabase
         /// An errno from the operating system (ENOENT, EACCES, ENOSPC…).
         case system(Int32)
+        /// This process already has an environment open on the same directory. LMDB forbids
+        /// it: closing either one drops the process's locks on the file.
+        case alreadyOpen
     }
 
     public let kind: Kind
@@ -27,6 +35,18 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
         self.operation = operation
         self.message = String(cString: mdb_strerror(code))
         self.kind = Self.kind(of: code)
+    }
+
+    /// The wrapper's own refusal of a second environment on `path` in this process.
+    static func alreadyOpen(_ path: String) -> LMDBError {
+        LMDBError(kind: .alreadyOpen, code: EBUSY, message: "this process already has an environment open on this directory", operation: "env_open(\(path))")
+    }
+
+    private init(kind: Kind, code: Int32, message: String, operation: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.operation = operation
     }
 
     public var description: String { "LMDB \(operation): \(message) (\(code))" }

@@ -116,10 +116,6 @@ extension ReadTransaction {
         try get(db, key: key) { Array($0) }
     }
 
-    public func contains(_ db: Database, key: [UInt8]) throws -> Bool {
-        try get(db, key: key) { _ in true } ?? false
-    }
-
     public func statistics(_ db: Database) throws(LMDBError) -> DatabaseStatistics {
         var stat = MDB_stat()
         try check(mdb_stat(try handle, db.dbi, &stat), "stat(\(db.name ?? "main"))")

@@ -114,6 +114,60 @@ import Testing
         #expect(try env.readerCheck() == 0)
     }
 
+    /// A process killed inside a read transaction leaves its reader slot behind (it would pin
+    /// old pages forever); `readerCheck` clears it. The dead reader is a small C program on
+    /// Debian's liblmdb, killed with SIGKILL while it holds the transaction.
+    @Test func readerCheckClearsTheSlotOfAReaderKilledMidTransaction() throws {
+        let env = try Environment(path: dir.path)
+        _ = try env.openDatabase("t")
+        let work = TemporaryDirectory("reader")
+        let source = work.path + "/reader.c"
+        try #"""
+        #include <lmdb.h>
+        #include <stdio.h>
+        #include <unistd.h>
+        int main(int argc, char **argv) {
+            MDB_env *env; MDB_txn *txn;
+            if (mdb_env_create(&env) || mdb_env_set_maxreaders(env, 512) || mdb_env_set_maxdbs(env, 32)
+                || mdb_env_open(env, argv[1], MDB_RDONLY | MDB_NOTLS, 0644)) return 1;
+            if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) return 2;
+            printf("ready\n"); fflush(stdout);
+            for (;;) pause();
+        }
+        """#.write(toFile: source, atomically: true, encoding: .utf8)
+        let compile = Process()
+        compile.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        compile.arguments = [source, "-o", work.path + "/reader", "-llmdb"]
+        try compile.run()
+        compile.waitUntilExit()
+        try #require(compile.terminationStatus == 0)
+
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: work.path + "/reader")
+        reader.arguments = [dir.path]
+        let out = Pipe()
+        reader.standardOutput = out
+        try reader.run()
+        let ready = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        try #require(ready.contains("ready"))
+        #expect(env.info().readers >= 1)
+        kill(reader.processIdentifier, SIGKILL)
+        reader.waitUntilExit()
+        #expect(try env.readerCheck() == 1)
+        #expect(try env.readerCheck() == 0)
+    }
+
+    @Test func aSecondEnvironmentOnTheSameDirectoryIsRefused() throws {
+        let env = try Environment(path: dir.path)
+        for spelling in [dir.path, dir.path + "/.", dir.path + "/../" + URL(fileURLWithPath: dir.path).lastPathComponent] {
+            let error = #expect(throws: LMDBError.self) { _ = try Environment(path: spelling) }
+            #expect(error?.kind == .alreadyOpen)
+        }
+        env.close()
+        let again = try Environment(path: dir.path)
+        #expect(try again.readerCheck() == 0)
+    }
+
     @Test func hotCopyIsAConsistentEnvironment() throws {
         let env = try Environment(path: dir.path)
         let db = try env.openDatabase("t")

@@ -116,8 +116,12 @@ import TestSupport
             try await again.connect(url: "ws://127.0.0.1:\(h.port)/ws", headers: headers)
             let list = try await again.next(ofType("activeTimerList"))
             #expect((list["timerList"] as? [[String: Any]])?.map { $0["id"] as? String } == ["t1"])
-            let seed = try await h.socket("bob", device: "web")
-            _ = seed
+            // The same user in the seed dialect gets the same state as a snapshot.
+            let seed = TestSocket()
+            try await seed.connect(url: "ws://127.0.0.1:\(h.port)/ws?token=\(try await h.token("bob"))&deviceId=web", headers: [:])
+            let snapshot = try await seed.next(ofType("snapshot"))
+            #expect((snapshot["timers"] as? [[String: Any]])?.map { $0["id"] as? String } == ["t1"])
+            await seed.close()
             await again.close()
             await phone.close()
         }
@@ -291,7 +295,7 @@ extension HeavyLoad {
             let deadline = Date().addingTimeInterval(60)
             var reason: String?
             while Date() < deadline, reason == nil {
-                reason = try h.server.disconnectReason(user: "bob", device: "stalled-phone")
+                reason = try h.disconnectReason(user: "bob", device: "stalled-phone")
                 if reason == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(reason?.contains("slow consumer") == true)

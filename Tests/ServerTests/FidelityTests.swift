@@ -234,6 +234,80 @@ import TestSupport
         }
     }
 
+    // 8. A superseded Android socket is detached quietly: the app reconnects when ANY socket
+    // it opened is closed, and never closes the old one itself.
+    @Test func aSupersededAndroidSocketIsDetachedQuietlyNotClosed() async throws {
+        try await Harness.run(configure: { c in
+            c.maxSupersededPerDevice = 1
+            c.supersededLinger = 2
+        }) { h in
+            let first = try await h.socket("alice", device: "phone", android: true)
+            let second = try await h.socket("alice", device: "phone", android: true)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!first.isClosed)
+            #expect(h.server.state.hub.count == 1)
+            _ = try await h.rest(.post, "/timers/t1", as: "alice", body: #"{"name":"Tea","totalDuration":"PT3M","timerEnd":"2025-08-12T14:03"}"#)
+            _ = try await second.next(isTimerFrame("t1"))
+            try await first.expectNone(isTimerFrame("t1"))
+
+            // More than the limit for the device: the oldest superseded socket is closed.
+            let third = try await h.socket("alice", device: "phone", android: true)
+            var deadline = Date().addingTimeInterval(5)
+            while !first.isClosed, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(first.closeCode == 1000)
+            #expect(!second.isClosed)
+            // After the linger the other superseded socket goes too; the current one stays.
+            deadline = Date().addingTimeInterval(6)
+            while !second.isClosed, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(second.closeCode == 1000)
+            #expect(!third.isClosed)
+            // Their ends record no disconnect: the device is still connected.
+            #expect(try h.disconnectReason(user: "alice", device: "phone") == nil)
+            await third.close()
+        }
+    }
+
+    /// A seed client that names the end `endTime` gets `endTime` back on its frames.
+    @Test func aSeedClientThatSendsEndTimeGetsEndTimeBack() async throws {
+        try await Harness.run { h in
+            let web = try await h.socket("alice", device: "web")
+            let phone = try await h.socket("alice", device: "phone")
+            web.send(["type": "timer", "action": "update", "requestId": "e", "timer": ["id": "t1", "name": "Tea", "totalDuration": "PT3M", "endTime": "2025-08-12T14:03"]])
+            _ = try await web.next(reply("e"))
+            let onPhone = try await phone.next(isTimerFrame("t1"))
+            #expect((onPhone["timer"] as? [String: Any])?["timerEnd"] as? String == "2025-08-12T14:03")
+            phone.send(["type": "timer", "action": "update", "requestId": "p", "timer": ["id": "t1", "name": "Green", "totalDuration": "PT3M", "timerEnd": "2025-08-12T14:05"]])
+            _ = try await phone.next(reply("p"))
+            let onWeb = try await web.next(isTimerFrame("t1"))
+            let timer = try #require(onWeb["timer"] as? [String: Any])
+            #expect(timer["endTime"] as? String == "2025-08-12T14:05")
+            #expect(timer["timerEnd"] == nil)
+            for s in [web, phone] { await s.close() }
+        }
+    }
+
+    /// Browser clients on configured origins: preflight answered, answers carry the origin.
+    @Test func corsAnswersPreflightsAndMarksAnswersForAllowedOrigins() async throws {
+        try await Harness.run(configure: { $0.corsOrigins = ["https://timers.example.org"] }) { h in
+            let preflight: HTTPFields = [.origin: "https://timers.example.org", .accessControlRequestMethod: "POST",
+                                         .accessControlRequestHeaders: "authorization, content-type"]
+            let (status, headers) = try await h.client.execute(uri: "/timers/t1", method: .options, headers: preflight) { ($0.status, $0.headers) }
+            #expect(status == .noContent)
+            #expect(headers[.accessControlAllowOrigin] == "https://timers.example.org")
+            #expect(headers[.accessControlAllowMethods]?.contains("POST") == true)
+            #expect(headers[.accessControlAllowHeaders] == "authorization, content-type")
+            // An error answer to an allowed origin is readable by the page too.
+            let denied = try await h.client.execute(uri: "/timers", method: .get, headers: [.origin: "https://timers.example.org"]) { ($0.status, $0.headers) }
+            #expect(denied.0 == .unauthorized)
+            #expect(denied.1[.accessControlAllowOrigin] == "https://timers.example.org")
+            // Another origin gets nothing.
+            let other = try await h.client.execute(uri: "/health", method: .get, headers: [.origin: "https://evil.example"]) { $0.headers }
+            #expect(other[.accessControlAllowOrigin] == nil)
+            let otherPreflight = try await h.client.execute(uri: "/timers/t1", method: .options, headers: [.origin: "https://evil.example", .accessControlRequestMethod: "POST"]) { $0.status }
+            #expect(otherPreflight == .notFound)
+        }
+    }
+
     // 9. The deployed REST shapes and the seed names.
     @Test func deployedRESTShapesAndSeedRouteNamesWork() async throws {
         try await Harness.run { h in

@@ -34,6 +34,24 @@ struct Harness {
 
     func token(_ user: String) async throws -> String { try await server.tokens.mint(user: user) }
 
+    /// The reason recorded for a device's last disconnect, if its last connection event is a
+    /// disconnect; read from the server's own store (one LMDB environment per process).
+    func disconnectReason(user: String, device: String) throws -> String? {
+        let store = server.state.store
+        return try store.read { txn in
+            var reason: String?
+            try store.log.history(of: .user(user), txn) { e in
+                switch e.event {
+                case .deviceConnected(_, let d, _, _) where d == device: reason = nil
+                case .deviceDisconnected(_, let d, _, let r) where d == device: reason = r
+                default: break
+                }
+                return true
+            }
+            return reason
+        }
+    }
+
     /// Opens a socket as `user` on `device`; waits for the initial state frame.
     func socket(_ user: String, device: String, android: Bool = false, query: String = "") async throws -> TestSocket {
         var headers = HTTPFields()

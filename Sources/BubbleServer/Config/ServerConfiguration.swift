@@ -14,6 +14,10 @@ public struct ServerConfiguration: Sendable {
     public var messagesPerSecond = 20.0
     public var messageBurst = 60.0
     public var maxConnectionsPerUser = 20
+    /// Superseded Android sockets kept open per device before the oldest is closed.
+    public var maxSupersededPerDevice = 4
+    /// Seconds a superseded Android socket is kept open before it is closed.
+    public var supersededLinger = 1800.0
     /// Frames queued for one connection before it is closed as a slow consumer.
     public var outboundQueueLimit = 1024
     /// Seconds between server pings; a socket that stops answering is closed.
@@ -23,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     /// Seconds after an Android ping at which an extra, unsolicited pong is sent (0: never);
     /// keeps the app on one connection (docs/protocol.md, "Keep-alive").
     public var androidExtraPongDelay = 11.0
+    /// Browser origins allowed to call the REST API (CORS); `*` for any. Empty: no CORS headers.
+    public var corsOrigins: [String] = []
     public var version = "0.1.0"
 
     public init() {}

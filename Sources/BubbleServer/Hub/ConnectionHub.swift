@@ -1,17 +1,32 @@
 internal import Foundation
 internal import TimerDomain
+internal import Projections
 
 /// Who is connected where: user → device → connection. A newer connection for the same
 /// device replaces the older one.
+///
+/// The Android app treats the close of ANY socket it opened as its own disconnect and
+/// reconnects, and never closes a socket it replaced; closing its superseded sockets would
+/// loop. So a replaced Android-dialect socket is detached instead: it gets no frames and does
+/// not count against the per-user cap, and is closed only when more than
+/// `maxSupersededPerDevice` pile up for its device (oldest first) or after a linger the
+/// session schedules. Replaced seed-dialect sockets are closed at once.
 final class ConnectionHub: @unchecked Sendable {
     private let lock = NSLock()
     private var byUser: [UserID: [DeviceID: Connection]] = [:]
+    private var superseded: [Delivery: [Connection]] = [:]
     let maxConnectionsPerUser: Int
+    let maxSupersededPerDevice: Int
 
-    init(maxConnectionsPerUser: Int) { self.maxConnectionsPerUser = maxConnectionsPerUser }
+    init(maxConnectionsPerUser: Int, maxSupersededPerDevice: Int = 4) {
+        self.maxConnectionsPerUser = maxConnectionsPerUser
+        self.maxSupersededPerDevice = maxSupersededPerDevice
+    }
 
     enum AddResult {
-        case added(replaced: Connection?)
+        /// `close`: connections to close now (a replaced seed socket, or superseded Android
+        /// sockets over the limit); `detached`: the replaced Android socket, kept open quietly.
+        case added(close: [Connection], detached: Connection?)
         case tooMany
     }
 
@@ -23,19 +38,41 @@ final class ConnectionHub: @unchecked Sendable {
             if replaced == nil, devices.count >= maxConnectionsPerUser { return .tooMany }
             devices[device] = connection
             byUser[user] = devices
-            return .added(replaced: replaced)
+            guard let replaced else { return .added(close: [], detached: nil) }
+            guard replaced.dialect == .android else { return .added(close: [replaced], detached: nil) }
+            let key = Delivery(user: user, device: device)
+            var pile = superseded[key, default: []]
+            pile.append(replaced)
+            let over = max(0, pile.count - maxSupersededPerDevice)
+            let reaped = Array(pile.prefix(over))
+            pile.removeFirst(over)
+            superseded[key] = pile
+            return .added(close: reaped, detached: replaced)
         }
     }
 
-    /// Removes the connection if it is still the device's current one; returns whether it was.
+    /// Removes the connection; returns whether it was the device's current one (a superseded
+    /// socket's end records no disconnect: the device is still connected).
     @discardableResult
     func remove(_ connection: Connection) -> Bool {
         lock.withLock {
             let user = connection.actor.userID, device = connection.actor.deviceID
+            let key = Delivery(user: user, device: device)
+            if let pile = superseded[key], pile.contains(where: { $0 === connection }) {
+                let rest = pile.filter { $0 !== connection }
+                superseded[key] = rest.isEmpty ? nil : rest
+            }
             guard byUser[user]?[device] === connection else { return false }
             byUser[user]?[device] = nil
             if byUser[user]?.isEmpty == true { byUser[user] = nil }
             return true
+        }
+    }
+
+    /// Whether `connection` is detached as superseded (and not yet closed).
+    func isSuperseded(_ connection: Connection) -> Bool {
+        lock.withLock {
+            superseded[Delivery(user: connection.actor.userID, device: connection.actor.deviceID)]?.contains { $0 === connection } ?? false
         }
     }
 
@@ -51,9 +88,12 @@ final class ConnectionHub: @unchecked Sendable {
         lock.withLock { byUser[user].map { Array($0.values) } ?? [] }
     }
 
+    /// Every open socket, superseded ones included (shutdown closes them all).
     func all() -> [Connection] {
-        lock.withLock { byUser.values.flatMap(\.values) }
+        lock.withLock { byUser.values.flatMap(\.values) + superseded.values.flatMap { $0 } }
     }
+
+    var supersededCount: Int { lock.withLock { superseded.values.reduce(0) { $0 + $1.count } } }
 
     var count: Int { lock.withLock { byUser.values.reduce(0) { $0 + $1.count } } }
 }

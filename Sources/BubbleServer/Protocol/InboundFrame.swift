@@ -3,7 +3,8 @@ internal import TimerDomain
 /// One parsed client frame.
 enum InboundMessage {
     /// A command to run; the sender gets a result or an error frame (seed dialect).
-    case command(Command, requestID: String?)
+    /// `endKey`: the name a seed client used for a timer's end, which its frames then use.
+    case command(Command, requestID: String?, endKey: TimerJSON.EndKey? = nil)
     /// Several commands from one frame (an old Android client's `activeTimerList`).
     case commands([Command])
     case ping(timestamp: Any?, requestID: String?)
@@ -30,7 +31,7 @@ enum InboundFrame {
         let requestID = f["requestId"] as? String
         // Seed 000 named its socket routes (API Gateway selects on `action`, or as `type`).
         if let route = (f["type"] ?? f["action"]) as? String, let command = try seed000(route, f) {
-            return .command(command, requestID: requestID)
+            return .command(command, requestID: requestID, endKey: endKey(of: f))
         }
         guard let type = f["type"] else { throw .badRequest("missing_field", "type is required") }
         guard let type = type as? String else { throw .badRequest("wrong_type", "type must be a string") }
@@ -39,7 +40,7 @@ enum InboundFrame {
             let action = try f.string("action", in: "")
             switch action {
             case "update":
-                return .command(try update(f, in: ""), requestID: requestID)
+                return .command(try update(f, in: ""), requestID: requestID, endKey: endKey(of: f))
             case "stop":
                 return .command(.timer(.stop(try f.string("timerId", in: ""))), requestID: requestID)
             default:
@@ -74,6 +75,13 @@ enum InboundFrame {
             .timer(.share(try f.string("timerId", in: ""), with: try shareTarget(f)))
         default: nil
         }
+    }
+
+    /// Which name the frame's timer gives its end, when it gives one.
+    private static func endKey(of f: [String: Any]) -> TimerJSON.EndKey? {
+        guard let timer = f["timer"] as? [String: Any] else { return nil }
+        if timer["timerEnd"] != nil { return .socket }
+        return timer["endTime"] != nil ? .rest : nil
     }
 
     /// `targetUser` (seed 000) or `sharedWithUser` (seed 001).

@@ -29,8 +29,9 @@ struct SocketSession {
         case .tooMany:
             try? await outbound.close(.policyViolation, reason: "too many connections for this user")
             return
-        case .added(let replaced):
-            replaced?.close(code: 1000, reason: "replaced by a newer connection of this device")
+        case .added(let close, let detached):
+            for old in close { old.close(code: 1000, reason: "replaced by a newer connection of this device") }
+            if let detached { lingerThenClose(detached) }
             server.connectionsChanged()
         }
         // Read before this connect is recorded: when the device was last here.
@@ -136,6 +137,16 @@ struct SocketSession {
         }
     }
 
+    /// A superseded Android socket is closed after `supersededLinger` seconds if it is still
+    /// open and still superseded.
+    private func lingerThenClose(_ connection: Connection) {
+        let linger = server.configuration.supersededLinger
+        Task { [hub = server.hub] in
+            try? await Task.sleep(for: .milliseconds(Int64(linger * 1000)))
+            if hub.isSuperseded(connection) { connection.close(code: 1000, reason: "superseded by a newer connection of this device") }
+        }
+    }
+
     /// What the reader keeps between frames.
     struct ReaderState {
         var budget: CommandBudget
@@ -169,8 +180,10 @@ struct SocketSession {
             } else {
                 connection.send(pong)
             }
-        case .command(let command, let requestID):
+        case .command(let command, let requestID, let endKey):
             guard admit(requestID: requestID, connection: connection, state: &state) else { return }
+            // A seed client that names the end `endTime` gets `endTime` back on its frames.
+            if dialect == .seed, let endKey, connection.style.endKey != endKey { connection.style.endKey = endKey }
             do {
                 let result = try await server.execute(CommandRequest(command, actor: identity.actor, commandID: requestID))
                 if dialect == .seed {
@@ -201,6 +214,18 @@ struct SocketSession {
             connection.close(code: 4001, reason: "token expired")
             return false
         }
+        return charge(requestID: requestID, connection: connection, state: &state)
+    }
+
+    /// Answers a frame that could not be read, charged like a command so that a flood of
+    /// garbage is rate limited too.
+    func refuse(_ error: ServerError, requestID: String?, connection: Connection, state: inout ReaderState) {
+        if charge(requestID: requestID, connection: connection, state: &state) { connection.send(error.frame(requestID: requestID)) }
+    }
+
+    /// Charges one message to the connection's budget; over it, answers `rate_limited` at
+    /// most once a second and returns `false`.
+    private func charge(requestID: String?, connection: Connection, state: inout ReaderState) -> Bool {
         switch state.budget.charge() {
         case .allowed:
             return true
@@ -208,18 +233,6 @@ struct SocketSession {
             server.metrics.rateLimited.increment()
             if answer { connection.send(ServerError.rateLimited.frame(requestID: requestID)) } else { server.metrics.rateLimitFramesSuppressed.increment() }
             return false
-        }
-    }
-
-    /// Answers a frame that could not be read, charged like a command so that a flood of
-    /// garbage is rate limited too.
-    func refuse(_ error: ServerError, requestID: String?, connection: Connection, state: inout ReaderState) {
-        switch state.budget.charge() {
-        case .allowed:
-            connection.send(error.frame(requestID: requestID))
-        case .refused(let answer):
-            server.metrics.rateLimited.increment()
-            if answer { connection.send(ServerError.rateLimited.frame(requestID: requestID)) } else { server.metrics.rateLimitFramesSuppressed.increment() }
         }
     }
 
