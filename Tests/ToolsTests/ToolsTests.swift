@@ -39,6 +39,12 @@ import Testing
         #expect(human.stdout.contains("SEQ"))
         #expect(human.stdout.contains("timer_stopped"))
         #expect(!human.stdout.contains("\u{1B}["), "no colour when not on a TTY")
+
+        // pasta was created and shared with two users by ONE command.
+        let pasta = try #require(try Tools.run("bubble-inspect", ["history", "pasta", "--data", data, "--json"]).json() as? [[String: Any]])
+        #expect(pasta.prefix(3).map { $0["lastInCommand"] as? Bool } == [false, false, true])
+        let pastaTable = try Tools.run("bubble-inspect", ["history", "pasta", "--data", data]).stdout
+        #expect(pastaTable.contains("+ timer_shared"))
     }
 
     @Test func atShowsATimerAsOfASeq() throws {

@@ -32,14 +32,19 @@ struct History: ParsableCommand {
             throw ExitCode(1)
         }
         var table = Table("SEQ", "TIME (UTC)", "USER", "DEVICE", "EVENT", "CHANGES")
+        var previous: EventEnvelope?
         for entry in entries {
             let e = entry.envelope
+            // "+ " marks an event of the same command as the one above (clients got one frame).
+            let continues = previous.map { !$0.lastInCommand && $0.seq + 1 == e.seq } ?? false
             table.add(
                 String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.actor.userID, e.actor.deviceID,
-                Terminal.paint(e.event.name, .cyan), describe(entry.changes)
+                (continues ? "+ " : "") + Terminal.paint(e.event.name, .cyan), describe(entry.changes)
             )
+            previous = e
         }
         print(table.render())
+        if entries.contains(where: { !$0.envelope.lastInCommand }) { print("+ : same command as the event above") }
     }
 }
 

@@ -21,7 +21,7 @@ public enum JSONOutput {
             "seq": e.seq, "time": ISO8601.format(milliseconds: e.timestamp), "timestamp": e.timestamp,
             "type": e.event.name, "stream": e.stream.description,
             "user": e.actor.userID, "device": e.actor.deviceID, "data": data(e.event),
-            "audience": e.audience,
+            "audience": e.audience, "lastInCommand": e.lastInCommand,
         ]
         if let id = e.commandID { out["commandId"] = id }
         return out
