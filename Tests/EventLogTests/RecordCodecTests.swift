@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import TimerDomain
 @testable import EventLog
@@ -72,7 +73,7 @@ let everyEvent: [Event] = [
     /// Garbage and every truncation of a real record are reported as corrupt, never trap and
     /// never decode (seeded, so a failure reproduces).
     @Test func randomBytesAndTruncationsAreReportedCorrupt() {
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         var corrupt = 0
         for _ in 0..<2000 {
             let bytes = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -91,15 +92,3 @@ let everyEvent: [Event] = [
     }
 }
 
-/// A seeded generator, so that a failing input can be reproduced.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

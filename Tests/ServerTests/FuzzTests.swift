@@ -11,18 +11,7 @@ import TestSupport
 /// and the server stays up.
 extension HeavyLoad {
 @Suite(.serialized) struct FuzzTests {
-    /// Deterministic generator so a failure can be replayed.
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
+    typealias Rng = SeededRandom
 
     /// A frame that must be refused: 12 families of malformed, truncated, oversized-inside,
     /// wrongly typed, foreign and invalid input, in both dialects.
@@ -61,7 +50,7 @@ extension HeavyLoad {
             for i in 0..<4 { attackers.append(try await h.socket("mallory", device: "m\(i)", android: i % 2 == 1)) }
             let connectEvents = try h.server.state.store.read { try h.server.state.store.log.head($0).seq } - before
             for (i, socket) in attackers.enumerated() {
-                var rng = Rng(state: UInt64(i + 1))
+                var rng = Rng(seed: UInt64(i + 1))
                 for _ in 0..<perSocket { socket.sendRaw(Self.hostileFrame(&rng)) }
             }
             // The victim keeps using her timer meanwhile.
@@ -89,7 +78,7 @@ extension HeavyLoad {
             c.maxFrameBytes = 8192
         }) { h in
             _ = try await h.rest(.post, "/timers/secret", as: "alice", body: #"{"name":"Secret","totalDuration":"PT5M"}"#)
-            var rng = Rng(state: 99)
+            var rng = Rng(seed: 99)
             let mallory = try await h.token("mallory")
             let expired = try await h.server.tokens.mint(user: "mallory", lifetime: -3600)
             var statuses: [HTTPResponse.Status: Int] = [:]
