@@ -28,6 +28,9 @@ public struct ViewTables: Sendable {
         meta = try environment.openDatabase("view_meta")
     }
 
+    /// The longest key the views write for ids of `idLength` bytes: two ids and a NUL.
+    public static func longestKey(idLength: Int) -> Int { 2 * idLength + 1 }
+
     var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {

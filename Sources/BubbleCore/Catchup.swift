@@ -9,39 +9,77 @@ public import Projections
 public enum Catchup {
     /// Calls `body` for every command after `since` that concerned `actor`'s user, oldest
     /// first, with what that user learns from it: the same per-command notices live fan-out
-    /// sends. Commands from `actor`'s own device are skipped (it was answered then). Each
-    /// timer's row is rewound to just before the first missed event that concerns the user,
-    /// then folded forward, so the cost follows the number of missed events.
+    /// sends. Commands from `actor`'s own device are skipped (it was answered then).
     public static func notices(
         after since: UInt64, for actor: Actor, log: EventLog, views: ViewTables, _ txn: ReadTransaction,
         _ body: (_ notice: Notice, _ seq: UInt64, _ timestamp: Int64) throws -> Void
     ) throws {
-        var rows: [TimerID: TimerViewRow?] = [:]
-        var command: [EventEnvelope] = []
-        func flush() throws {
-            defer { command.removeAll(keepingCapacity: true) }
-            guard let first = command.first, first.actor != actor else { return }
-            for group in FanOut.timerGroups(command) where group.events.contains(where: { $0.audience.contains(actor.userID) }) {
-                guard let notices = FanOut.notices(of: group.events, timerAfter: rows[group.id] ?? nil),
-                      let mine = notices.recipients.first(where: { $0.user == actor.userID }) else { continue }
-                try body(mine.notice, notices.seq, notices.timestamp)
-            }
+        var cursor = Cursor(after: since, for: actor)
+        _ = try cursor.next(limit: .max, log: log, views: views, txn, body)
+    }
+
+    /// A catch-up read in pages, so a client far behind is sent its missed commands at the
+    /// pace its socket drains rather than all at once. Each page may use its own read
+    /// transaction: the log only grows, so what was folded stays true.
+    ///
+    /// Each timer's row is rewound to just before the first missed event that concerns the
+    /// user, then folded forward, so the cost follows the number of missed events.
+    public struct Cursor: Sendable {
+        public let actor: Actor
+        /// The last seq read; the next page starts after it.
+        public private(set) var position: UInt64
+        private var rows: [TimerID: TimerViewRow?] = [:]
+
+        public init(after since: UInt64, for actor: Actor) {
+            self.actor = actor
+            position = since
         }
-        try log.scan(from: since + 1, txn) { e in
-            if case .timer(let id) = e.stream {
-                if rows[id] == nil, e.audience.contains(actor.userID) {
-                    rows[id] = .some(try TimerRewind.row(of: id, before: e.seq, log: log, views: views, txn))
+
+        /// Reads whole commands after ``position`` until at least `limit` events are read or
+        /// the log ends; returns `true` when it reached the log's head in `txn`.
+        public mutating func next(
+            limit: Int, log: EventLog, views: ViewTables, _ txn: ReadTransaction,
+            _ body: (_ notice: Notice, _ seq: UInt64, _ timestamp: Int64) throws -> Void
+        ) throws -> Bool {
+            var command: [EventEnvelope] = []
+            var read = 0
+            var reachedHead = true
+            let actor = actor
+            func flush(_ rows: [TimerID: TimerViewRow?]) throws {
+                defer { command.removeAll(keepingCapacity: true) }
+                guard let first = command.first, first.actor != actor else { return }
+                for group in FanOut.timerGroups(command) where group.events.contains(where: { $0.audience.contains(actor.userID) }) {
+                    guard let notices = FanOut.notices(of: group.events, timerAfter: rows[group.id] ?? nil),
+                          let mine = notices.recipients.first(where: { $0.user == actor.userID }) else { continue }
+                    try body(mine.notice, notices.seq, notices.timestamp)
                 }
-                if var row = rows[id] {
-                    TimerView.apply(e, to: &row)
-                    rows[id] = .some(row)
-                }
-                command.append(e)
             }
-            if e.lastInCommand { try flush() }
-            return true
+            try log.scan(from: position + 1, txn) { e in
+                if case .timer(let id) = e.stream {
+                    if rows[id] == nil, e.audience.contains(actor.userID) {
+                        rows[id] = .some(try TimerRewind.row(of: id, before: e.seq, log: log, views: views, txn))
+                    }
+                    if var row = rows[id] {
+                        TimerView.apply(e, to: &row)
+                        rows[id] = .some(row)
+                    }
+                    command.append(e)
+                }
+                position = e.seq
+                read += 1
+                guard e.lastInCommand else { return true }
+                try flush(rows)
+                if read >= limit {
+                    reachedHead = false
+                    return false
+                }
+                return true
+            }
+            try flush(rows)
+            // A page that stopped exactly at the head has nothing after it.
+            if !reachedHead, try log.head(txn).seq == position { reachedHead = true }
+            return reachedHead
         }
-        try flush()
     }
 
     /// The seq at which `actor`'s device was last known to go away: its last disconnect, or

@@ -25,6 +25,7 @@ public final class EventStore: Sendable {
             self.directory = directory
             self.options = options
             environment = try Environment(path: directory, options: options.environment)
+            try Self.checkLimits(options.limits, environment: environment)
             log = try EventLog(environment: environment)
             views = try ViewTables(environment: environment)
             try Self.catchUp(environment: environment, log: log, views: views)
@@ -88,6 +89,29 @@ public final class EventStore: Sendable {
     static func process(
         _ batch: [CommandRequest], environment: Environment, log: EventLog, views: ViewTables, options: StoreOptions
     ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
+        // A command that fails in storage (not a rejection) aborts the transaction; the batch
+        // is retried without it, so only its sender sees the error. Each retry drops one more
+        // command, so this ends.
+        var failed: [Int: any Error] = [:]
+        while true {
+            do {
+                return try attempt(batch, skipping: failed, environment: environment, log: log, views: views, options: options)
+            } catch let failure as CommandFailure {
+                failed[failure.index] = failure.error
+            }
+        }
+    }
+
+    /// One command's storage failure, by its index in the batch.
+    struct CommandFailure: Error {
+        let index: Int
+        let error: any Error
+    }
+
+    private static func attempt(
+        _ batch: [CommandRequest], skipping failed: [Int: any Error],
+        environment: Environment, log: EventLog, views: ViewTables, options: StoreOptions
+    ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
         let now = options.clock()
         // The body may run twice (map growth aborts and retries), so it starts from scratch.
         return try environment.write { txn in
@@ -95,11 +119,15 @@ public final class EventStore: Sendable {
             var committed: [CommittedEvent] = []
             var appender = try EventLog.Appender(log: log, txn: txn)
             var store = try LMDBViewStore(tables: views, txn: txn)
-            for request in batch {
+            for (index, request) in batch.enumerated() {
+                if let error = failed[index] {
+                    results.append(.failure(StoreError.wrap(error)))
+                    continue
+                }
                 do {
                     let events = try decide(request, store: store, log: log, txn: txn, limits: options.limits)
                     var appended: [CommittedEvent] = []
-                    for (index, event) in events.enumerated() {
+                    for (eventIndex, event) in events.enumerated() {
                         // Who is told is decided from the state after the event, before it is
                         // written, so the record itself says who was concerned.
                         var audience: [UserID] = []
@@ -108,7 +136,7 @@ public final class EventStore: Sendable {
                         }
                         let envelope = try appender.append(
                             event, actor: request.actor, commandID: request.commandID, audience: audience,
-                            lastInCommand: index == events.count - 1, now: now, txn: txn
+                            lastInCommand: eventIndex == events.count - 1, now: now, txn: txn
                         )
                         try Projector.apply(envelope, to: &store)
                         appended.append(try Self.committedEvent(envelope, store: store))
@@ -117,6 +145,11 @@ public final class EventStore: Sendable {
                     results.append(.success(CommandResult(events: appended)))
                 } catch let rejection as Rejection {
                     results.append(.failure(rejection))
+                } catch let error as LMDBError where error.isTransactionFatal {
+                    // The transaction cannot go on (map full, disk error): the whole batch fails.
+                    throw error
+                } catch {
+                    throw CommandFailure(index: index, error: error)
                 }
             }
             if !committed.isEmpty {
@@ -131,11 +164,12 @@ public final class EventStore: Sendable {
         var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
         switch request.command {
         case .timer(let command):
+            try Decider.checkIDs(command, limits: limits)
             let state = try store.timerState(command.timerID)
             // A claimed owner matters only when the command would create the timer; shared
             // users' updates (which name the owner) skip the lookup.
             if state == .unknown, let claimed = command.claimedOwner, claimed != request.actor.userID,
-               try store.tables.isKnownUser(claimed, log: log, txn) {
+               Decider.isLookupable(claimed, limits: limits), try store.tables.isKnownUser(claimed, log: log, txn) {
                 context.knownUsers.insert(claimed)
             }
             return try Decider.decide(command, state: state, context: context)
@@ -149,6 +183,16 @@ public final class EventStore: Sendable {
     private static func committedEvent(_ envelope: EventEnvelope, store: LMDBViewStore) throws -> CommittedEvent {
         guard case .timer(let id) = envelope.stream else { return CommittedEvent(envelope: envelope, audience: [], timerAfter: nil) }
         return CommittedEvent(envelope: envelope, audience: envelope.audience, timerAfter: try store.timerView(id))
+    }
+
+    /// Refuses limits that storage cannot honour, before any command could meet them.
+    static func checkLimits(_ limits: Limits, environment: Environment) throws {
+        let longest = ViewTables.longestKey(idLength: limits.maxIDLength)
+        let maxKey = environment.maxKeySize
+        guard longest <= maxKey else {
+            let largest = (maxKey - 1) / 2
+            throw StoreError.setting("a maximum id length of \(limits.maxIDLength) bytes cannot work: ids become LMDB keys of up to \(longest) bytes and LMDB keys stop at \(maxKey); use at most \(largest) (--max-id-length)")
+        }
     }
 
     /// Folds events the views have not seen (a log written by a build without views, or one

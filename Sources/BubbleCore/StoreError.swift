@@ -13,6 +13,8 @@ public enum StoreError: Error, CustomStringConvertible {
     /// The views are ahead of the log (the log was truncated or swapped): rebuild them.
     case viewsAhead(views: UInt64, log: UInt64)
     case io(path: String, reason: String)
+    /// A setting that cannot work with this storage, refused at start.
+    case setting(String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum StoreError: Error, CustomStringConvertible {
         case .viewsAhead(let views, let log):
             "the views include seq \(views) but the log ends at \(log); run `bubble-replay` to rebuild them"
         case .io(let path, let reason): "\(path): \(reason)"
+        case .setting(let reason): reason
         }
     }
 

@@ -35,12 +35,17 @@ public struct BubbleServer: Sendable {
     }
 
     /// The first step of a graceful shutdown: closes every socket with 1001 ("going away")
-    /// and waits (up to `timeout`) for the sessions to record their disconnects. Called before
-    /// the service group's shutdown, which would otherwise close them with 1000.
-    public func closeAllConnections(timeout: Duration = .seconds(3)) async {
-        for connection in state.hub.all() { connection.close(code: 1001, reason: "server shutting down") }
+    /// and waits (up to `timeout`) for the sessions to record their disconnects. A client
+    /// that ignores the close handshake does not hold the shutdown up: its disconnect is
+    /// recorded here, and its socket dies with the process.
+    public func closeAllConnections(timeout: Duration = .seconds(1)) async {
+        let reason = "server shutting down"
+        for connection in state.hub.all() { connection.close(code: 1001, reason: reason) }
         let deadline = ContinuousClock.now + timeout
         while state.hub.count > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        for connection in state.hub.all() where state.hub.remove(connection) {
+            _ = try? await state.execute(CommandRequest(.device(.disconnect(connectionID: connection.id, reason: reason)), actor: connection.actor))
+        }
     }
 
     /// The verifier in use (the `token` command and tests mint dev tokens with it).
@@ -64,7 +69,7 @@ public struct BubbleServer: Sendable {
     /// Every REST route (the OpenAPI test enumerates them).
     func restRouter() -> Router<BubbleRequestContext> {
         let router = Router(context: BubbleRequestContext.self)
-        router.middlewares.add(LogRequestsMiddleware(.info))
+        router.middlewares.add(RequestLogMiddleware())
         if !configuration.corsOrigins.isEmpty { router.middlewares.add(CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { [state, configuration] _, _ in
@@ -88,7 +93,7 @@ public struct BubbleServer: Sendable {
         let ws = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxFrameBytes,
             autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
-            closeTimeout: .seconds(5)
+            closeTimeout: .seconds(1)
         )
         return Application(
             router: router,

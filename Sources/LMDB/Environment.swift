@@ -218,6 +218,11 @@ public final class Environment: @unchecked Sendable {
         return Int(dead)
     }
 
+    /// The longest key LMDB accepts (511 bytes in Debian's build); longer is `MDB_BAD_VALSIZE`.
+    public var maxKeySize: Int {
+        gate.shared { (try? handle).map { Int(mdb_env_get_maxkeysize($0)) } ?? 0 }
+    }
+
     /// Map facts; zeros once closed.
     public func info() -> EnvironmentInfo {
         var raw = MDB_envinfo()

@@ -51,6 +51,16 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { "LMDB \(operation): \(message) (\(code))" }
 
+    /// Whether the failure ends the transaction it happened in (map full, I/O, corruption),
+    /// as opposed to refusing one operation (a key too long, a key missing) and leaving the
+    /// transaction usable by the other commands of a batch.
+    public var isTransactionFatal: Bool {
+        switch kind {
+        case .badValueSize, .keyExists, .notFound: false
+        default: true
+        }
+    }
+
     private static func kind(of code: Int32) -> Kind {
         switch code {
         case MDB_KEYEXIST: .keyExists

@@ -1,6 +1,33 @@
 /// `decide(command, state) -> [Event]`: pure, no clock, no storage. An empty list means the
 /// command changes nothing (idempotent repeat); a thrown ``Rejection`` means it is refused.
 public enum Decider {
+    /// The ids a command names, checked before any state is looked up by them: an empty or
+    /// oversized id is a refusal, never a storage error.
+    public static func checkIDs(_ command: TimerCommand, limits: Limits) throws(Rejection) {
+        try Validation.storable(command.timerID, field: "timerId", limits: limits)
+        switch command {
+        case .share(_, let user): try Validation.storable(user, field: "sharedWithUser", limits: limits)
+        case .unshare(_, let user): try Validation.storable(user, field: "userId", limits: limits)
+        case .update, .invite, .stop: break
+        }
+    }
+
+    /// The check every id passes before a lookup (REST path parameters included).
+    public static func checkStorable(_ id: String, field: String, limits: Limits) throws(Rejection) {
+        try Validation.storable(id, field: field, limits: limits)
+    }
+
+    /// The check a device id passes before its socket is accepted.
+    public static func checkDeviceID(_ id: DeviceID, limits: Limits) throws(Rejection) {
+        try Validation.identifier(id, field: "deviceId", limits: limits)
+    }
+
+    /// Whether a claimed owner is worth looking up: one that could not be an id (the app's
+    /// placeholders, oversized values) is nobody.
+    public static func isLookupable(_ user: UserID, limits: Limits) -> Bool {
+        (try? Validation.storable(user, field: "userId", limits: limits)) != nil
+    }
+
     public static func decide(_ command: TimerCommand, state: TimerState, context: DecisionContext) throws(Rejection) -> [Event] {
         let caller = context.actor.userID
         switch command {
@@ -43,7 +70,7 @@ public enum Decider {
                 }
                 existing = active.sharedWith
             }
-            let valid = users.filter { (try? Validation.identifier($0, field: "userIds", limits: context.limits)) != nil }
+            let valid = users.filter { (try? Validation.storable($0, field: "userIds", limits: context.limits)) != nil }
             return events + (try shares(valid, owner: caller, existing: existing, timerID: id, context: context))
 
         case .stop(let id):
@@ -54,7 +81,7 @@ public enum Decider {
         case .share(let id, let user):
             guard let active = state.active, active.canAccess(caller) else { throw .notFound(id) }
             guard caller == active.owner else { throw .forbidden(id, reason: "only the owner can share this timer") }
-            try Validation.identifier(user, field: "sharedWithUser", limits: context.limits)
+            try Validation.storable(user, field: "sharedWithUser", limits: context.limits)
             guard user != active.owner else { throw .invalid(field: "sharedWithUser", reason: "a timer cannot be shared with its owner") }
             return try shares([user], owner: caller, existing: active.sharedWith, timerID: id, context: context)
 
@@ -106,7 +133,7 @@ public enum Decider {
         var seen = existing
         var events: [Event] = []
         for user in users where user != owner && !seen.contains(user) {
-            try Validation.identifier(user, field: "shareWith", limits: context.limits)
+            try Validation.storable(user, field: "shareWith", limits: context.limits)
             seen.insert(user)
             events.append(.timerShared(timerID, with: user))
         }

@@ -2,7 +2,7 @@
 enum Validation {
     /// Field names are the timer object's own keys (`timerEnd` also for REST's `endTime`).
     static func check(_ timer: TimerSnapshot, limits: Limits) throws(Rejection) {
-        try identifier(timer.id, field: "id", limits: limits)
+        try newTimerID(timer.id, limits: limits)
         try text(timer.name, field: "name", max: limits.maxNameLength, allowEmpty: false)
         try duration(timer.totalDuration, field: "totalDuration", limits: limits)
         if let remaining = timer.remainingDuration {
@@ -34,9 +34,29 @@ enum Validation {
         }
     }
 
+    /// Timer and device ids: one alphabet on the socket and over REST, so that every id a
+    /// client can create is a path segment it can also reach (`/timers/{id}`,
+    /// `/device-tokens/{deviceId}`) without escaping.
     static func identifier(_ value: String, field: String, limits: Limits) throws(Rejection) {
+        try storable(value, field: field, limits: limits)
+        guard value.utf8.allSatisfy(IDAlphabet.contains) else {
+            throw .invalid(field: field, reason: "may hold only letters A-Z a-z, digits and - _ . ~ : (\(IDAlphabet.pattern))")
+        }
+        guard value != ".", value != ".." else { throw .invalid(field: field, reason: "'\(value)' is a path step, not an id") }
+    }
+
+    /// A timer id a client may create: ``identifier(_:field:limits:)``, and not `shared`
+    /// (`/timers/shared` is the share route).
+    static func newTimerID(_ value: String, limits: Limits) throws(Rejection) {
+        try identifier(value, field: "id", limits: limits)
+        guard !IDAlphabet.reservedTimerIDs.contains(value) else { throw .invalid(field: "id", reason: "'\(value)' is reserved") }
+    }
+
+    /// Any id before it is looked up or stored (user ids from tokens included, which keep
+    /// whatever characters the identity provider gives them): not empty, not over the limit,
+    /// no NUL (ids become LMDB key parts joined by NUL, and an empty key is an error there).
+    static func storable(_ value: String, field: String, limits: Limits) throws(Rejection) {
         try text(value, field: field, max: limits.maxIDLength, allowEmpty: false)
-        // Ids become LMDB key parts joined by NUL, so NUL cannot be part of one.
         guard !value.utf8.contains(0) else { throw .invalid(field: field, reason: "must not contain NUL characters") }
     }
 

@@ -16,7 +16,8 @@ struct Harness {
     let client: any TestClientProtocol
 
     static func run(
-        directory: TemporaryDirectory = TemporaryDirectory("server"), configure: (inout ServerConfiguration) -> Void = { _ in },
+        directory: TemporaryDirectory = TemporaryDirectory("server"), logs: LogCapture? = nil,
+        configure: (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         var config = ServerConfiguration()
@@ -25,8 +26,8 @@ struct Harness {
         config.auth.hmacSecret = "test-secret-test-secret-test-secret-0123"
         configure(&config)
         let server = try await BubbleServer(configuration: config)
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .warning
+        var logger = logs?.logger() ?? Logger(label: "test-server")
+        if logs == nil { logger.logLevel = .warning }
         try await server.application(logger: logger).test(.live) { client in
             try await body(Harness(port: client.port!, server: server, client: client))
         }
@@ -184,6 +185,9 @@ final class TestSocket: @unchecked Sendable {
         }
         return lock.withLock { errorFrames }
     }
+
+    /// Every frame received and not yet taken by ``next(timeout:sourceLocation:_:)``.
+    var rawFrames: [String] { lock.withLock { frames } }
 
     func countFrames(_ match: (String) -> Bool) -> Int { lock.withLock { frames.filter(match).count } }
 

@@ -54,6 +54,7 @@ import Testing
     @Test(arguments: [
         ("iss", "issuer"), ("aud", "not meant for this server"), ("token_use", "token_use"),
         ("exp", "expired"), ("cognito:username", "no 'cognito:username' claim"),
+        ("nbf", "the token's nbf is not a number"),
     ])
     func refusesWrongClaimsWithAReason(claim: String, reason: String) async throws {
         let (keys, jwks) = try await signer()

@@ -145,6 +145,39 @@ import Testing
     }
 }
 
+@Suite struct Identifiers {
+    @Test func timerIdsUseOneURLSafeAlphabetAndSharedIsReserved() {
+        let alphabet = "may hold only letters A-Z a-z, digits and - _ . ~ : (^[A-Za-z0-9._~:-]+$)"
+        for id in ["a/b", "50%", "tab\there", "caf\u{e9}", "sp ace"] {
+            let timer = TimerSnapshot(id: id, name: "Tea", totalDuration: "PT5M")
+            Spec.given().when(.update(timer), by: alice).thenRejects(.invalid(field: "id", reason: alphabet))
+        }
+        let shared = TimerSnapshot(id: "shared", name: "Tea", totalDuration: "PT5M")
+        Spec.given().when(.update(shared), by: alice).thenRejects(.invalid(field: "id", reason: "'shared' is reserved"))
+        let dots = TimerSnapshot(id: "..", name: "Tea", totalDuration: "PT5M")
+        Spec.given().when(.update(dots), by: alice).thenRejects(.invalid(field: "id", reason: "'..' is a path step, not an id"))
+        let uuid = TimerSnapshot(id: "3F2504E0-4F89-11D3-9A0C-0305E82C3301", name: "Tea", totalDuration: "PT5M")
+        Spec.given().when(.update(uuid), by: alice).then([.timerCreated(uuid, owner: "alice")])
+    }
+
+    @Test func userIdsKeepWhatTheIdentityProviderGives() {
+        Spec.given(.timerCreated(tea(), owner: "alice"))
+            .when(.share("t1", with: "b\u{f6}b+home@example.com/x"), by: alice)
+            .then([.timerShared("t1", with: "b\u{f6}b+home@example.com/x")])
+    }
+
+    @Test func idsAreCheckedBeforeAnyLookup() {
+        let limits = Limits()
+        #expect(throws: Rejection.invalid(field: "timerId", reason: "is required and must not be empty")) {
+            try Decider.checkIDs(.stop(""), limits: limits)
+        }
+        #expect(throws: Rejection.invalid(field: "userId", reason: "must not contain NUL characters")) {
+            try Decider.checkIDs(.unshare("t1", user: "a\u{0}b"), limits: limits)
+        }
+        #expect(!Decider.isLookupable("", limits: limits))
+    }
+}
+
 @Suite struct StopTimer {
     @Test func ownerOrSharedUserStopsAndTheEventNamesEveryoneWhoSawIt() {
         let spec = Spec.given(.timerCreated(tea(), owner: "alice"), .timerShared("t1", with: "carol"), .timerShared("t1", with: "bob"))

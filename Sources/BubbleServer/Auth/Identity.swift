@@ -19,12 +19,14 @@ public struct Identity: Sendable {
 enum Credentials {
     static let deviceIDHeader = HTTPField.Name("DeviceId")!
 
-    static func token(_ request: Request) -> String? {
+    /// The bearer token; `?token=` only on the WebSocket upgrade (browsers cannot set headers
+    /// there), never on REST, where a URL ends up in proxies' and servers' logs.
+    static func token(_ request: Request, socket: Bool) -> String? {
         if let header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
             if header.lowercased().hasPrefix("bearer ") { return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
             return header
         }
-        return request.uri.queryParameters["token"].map(String.init)
+        return socket ? request.uri.queryParameters["token"].map(String.init) : nil
     }
 
     static func deviceID(_ request: Request) -> String? {

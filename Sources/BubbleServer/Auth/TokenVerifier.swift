@@ -63,7 +63,13 @@ public struct TokenVerifier: Sendable {
         }
         guard let exp = claims.number("exp") else { throw .unauthorized("the token has no expiry (exp)") }
         guard exp + configuration.leeway > now else { throw .unauthorized("the token has expired") }
-        if let nbf = claims.number("nbf"), nbf - configuration.leeway > now { throw .unauthorized("the token is not valid yet") }
+        switch claims.values["nbf"] {
+        case nil: break
+        case .number(let nbf): if nbf - configuration.leeway > now { throw .unauthorized("the token is not valid yet") }
+        // A `nbf` that is not a number cannot be honoured; ignoring it would accept a token
+        // its issuer meant to hold back.
+        default: throw .unauthorized("the token's nbf is not a number")
+        }
         if let issuer = configuration.issuer, claims.string("iss") != issuer { throw .unauthorized("the token's issuer is not accepted") }
         if let audience = configuration.audience,
            !claims.audiences("aud").contains(audience), claims.string("client_id") != audience {

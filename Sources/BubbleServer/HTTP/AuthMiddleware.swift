@@ -31,8 +31,11 @@ struct AuthMiddleware: RouterMiddleware {
 /// A socket without a `DeviceId` is a device of its own (`anon-…`), so that two such tabs do
 /// not replace each other; a REST call without one comes from no device (`rest`).
 func authenticate(_ request: Request, server: ServerState, socket: Bool = false) async throws(ServerError) -> Identity {
-    guard let token = Credentials.token(request) else {
+    guard let token = Credentials.token(request, socket: socket) else {
         server.metrics.authFailures.increment()
+        if request.uri.queryParameters["token"] != nil {
+            throw .unauthorized("?token= is accepted only on the WebSocket upgrade: send Authorization: Bearer <jwt>")
+        }
         throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
     }
     let user: UserID
@@ -42,9 +45,7 @@ func authenticate(_ request: Request, server: ServerState, socket: Bool = false)
         throw error
     }
     let device = Credentials.deviceID(request) ?? (socket ? "anon-\(UUID().uuidString.prefix(8).lowercased())" : "rest")
-    guard device.utf8.count <= server.configuration.limits.maxIDLength, !device.utf8.contains(0) else {
-        throw .badRequest("invalid", "DeviceId is too long")
-    }
+    do { try Decider.checkDeviceID(device, limits: server.configuration.limits) } catch { throw ServerError.from(error) }
     let userAgent = request.headers[.userAgent] ?? ""
     let dialect: Dialect = switch request.uri.queryParameters["dialect"].map(String.init) {
     case "android": .android

@@ -18,7 +18,7 @@ struct DeviceTokenRoutes {
         // placeholder with `?deviceId=` set: a non-empty query wins over the path.
         router.delete("/device-tokens/:deviceId") { request, context in
             let query = request.uri.queryParameters["deviceId"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-            let device = try query ?? context.parameters.require("deviceId")
+            let device = try query ?? context.pathID("deviceId", field: "deviceId", limits: server.configuration.limits)
             _ = try await server.execute(CommandRequest(.device(.removePushToken(device: device)), actor: try context.actor))
             return jsonResponse(["result": "removed"])
         }

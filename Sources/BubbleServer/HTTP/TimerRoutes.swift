@@ -46,7 +46,7 @@ struct TimerRoutes {
     }
 
     private func timer(_ context: BubbleRequestContext) throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
         let user = try context.actor.userID
         guard let row = try server.store.read({ txn in try server.store.views.timer(id, txn) }),
               row.owner == user || row.sharedWith.contains(user) else { throw ServerError.from(Rejection.notFound(id)) }
@@ -56,7 +56,7 @@ struct TimerRoutes {
     /// The seed shape (the timer's fields at the top level) or the deployed backend's
     /// (`{"timer": {…}}`); the path names the timer.
     private func update(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
         let body = try await request.jsonObject(limit: limit)
         let wrapped = body["timer"] as? [String: Any]
         var object = wrapped ?? body
@@ -73,13 +73,13 @@ struct TimerRoutes {
     }
 
     private func stop(_ context: BubbleRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
         let result = try await run(.stop(id), context)
         return jsonResponse(["result": "stopped", "timerId": id, "changed": !result.events.isEmpty, "seq": try seq(of: result)])
     }
 
     private func addShare(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
         let body = try await request.jsonObject(limit: limit)
         let user = try body.optionalString("userId", in: "") ?? body.string("sharedWithUser", in: "")
         let result = try await run(.share(id, with: user), context)
@@ -87,8 +87,8 @@ struct TimerRoutes {
     }
 
     private func removeShare(_ context: BubbleRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let user = try context.parameters.require("userId")
+        let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
+        let user = try context.pathID("userId", field: "userId", limits: server.configuration.limits)
         let result = try await run(.unshare(id, user: user), context)
         return jsonResponse(["result": "removed", "timerId": id, "userId": user, "changed": !result.events.isEmpty, "seq": try seq(of: result)])
     }

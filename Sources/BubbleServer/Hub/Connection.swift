@@ -17,12 +17,23 @@ final class Connection: @unchecked Sendable {
     /// Broadcasts held back until the initial state (snapshot or resumed events) is queued,
     /// so a client never sees a live frame before the state it applies to.
     private var held: [(seq: UInt64, text: String)]? = []
+    /// More broadcasts came while holding than ``heldLimit``: they were dropped, and the
+    /// initial state must be read again from the log up to a later seq.
+    private var heldOverflowed = false
+    /// The seq the initial state covered: a broadcast at or below it (the fan-out can lag
+    /// behind the read) is already known to the client and is not sent again.
+    private var coveredThrough: UInt64 = 0
     /// Cancels the socket's reader and writer: a slow consumer's writer is stuck waiting for
     /// the peer to read, so asking it to close politely would wait forever.
     private var abort: (@Sendable () -> Void)?
 
+    /// At most this many broadcasts are held (as many as may be queued); past it they are
+    /// dropped and the resume reads them from the log instead.
+    private let heldLimit: Int
+
     init(actor: Actor, dialect: Dialect, queueLimit: Int) {
         id = String(UUID().uuidString.prefix(8)).lowercased()
+        heldLimit = queueLimit
         self.actor = actor
         currentStyle = FrameStyle(dialect: dialect)
         (frames, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingOldest(queueLimit))
@@ -61,19 +72,29 @@ final class Connection: @unchecked Sendable {
     /// Queues a broadcast, or holds it while the initial state is being prepared.
     func deliver(text: String, seq: UInt64) {
         let direct: Bool = lock.withLock {
+            guard seq > coveredThrough else { return false }
             guard held != nil else { return true }
-            held!.append((seq, text))
+            if held!.count < heldLimit { held!.append((seq, text)) } else { heldOverflowed = true }
             return false
         }
         if direct { send(text: text) }
     }
 
     /// Ends holding: queues the held broadcasts newer than `seq` (the initial state covered
-    /// the rest) and lets later ones through directly.
-    func release(after seq: UInt64) {
+    /// the rest) and lets later ones through directly. Returns `false`, still holding, when
+    /// broadcasts were dropped meanwhile: the caller reads on from the log past `seq` and
+    /// releases again.
+    func release(after seq: UInt64) -> Bool {
         lock.withLock {
+            coveredThrough = max(coveredThrough, seq)
+            if heldOverflowed {
+                heldOverflowed = false
+                held = []
+                return false
+            }
             for frame in held ?? [] where frame.seq > seq { _ = enqueue(frame.text) }
             held = nil
+            return true
         }
     }
 
@@ -91,7 +112,7 @@ final class Connection: @unchecked Sendable {
 
     func onAbort(_ handler: @escaping @Sendable () -> Void) { lock.withLock { abort = handler } }
 
-    private func abortSlowConsumer() {
+    func abortSlowConsumer() {
         let handler: (@Sendable () -> Void)? = lock.withLock {
             if requestedClose == nil { requestedClose = (1013, "slow consumer: outbound queue full") }
             return abort

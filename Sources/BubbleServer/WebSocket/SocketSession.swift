@@ -43,12 +43,29 @@ struct SocketSession {
         } catch {
             logger.error("could not record the connection", metadata: ["error": "\(error)"])
         }
-        sendInitialState(connection, lastSeen: lastSeen)
+        let resume = sendInitialState(connection, lastSeen: lastSeen)
         logger.info("connected", metadata: ["dialect": "\(identity.dialect.rawValue)"])
 
-        // The writer drains the outbound queue; the reader runs here. Either ending ends both:
-        // a closed socket stops the reader, and the reader finishing ends the queue.
-        let writer = Task {
+        // The writer streams a resume (if any), then drains the outbound queue; the reader
+        // runs beside it. Either ending ends both: a closed socket stops the reader, and the
+        // reader finishing ends the queue.
+        let writer = Task { [identity, logger] in
+            if let resume {
+                do {
+                    try await resume.stream(store: server.store, actor: identity.actor, style: { connection.style }) { text in
+                        try await outbound.write(.text(text))
+                        server.metrics.frames.increment()
+                    } release: { connection.release(after: $0) }
+                } catch {
+                    if !(error is CancellationError) { logger.debug("resume ended", metadata: ["error": "\(error)"]) }
+                    if error is StoreError {
+                        logger.error("could not read the missed events", metadata: ["error": "\(error)"])
+                        connection.close(code: 1011, reason: "internal error")
+                    } else {
+                        connection.finish()
+                    }
+                }
+            }
             for await text in connection.frames {
                 do { try await outbound.write(.text(text)) } catch { break }
                 server.metrics.frames.increment()
@@ -105,36 +122,38 @@ struct SocketSession {
     }
 
     /// Queues what the client needs before live frames, then lets the broadcasts held
-    /// meanwhile through: the missed commands (seed `?since=`), or the current state — for an
-    /// Android device seen before, preceded by a `stopTimer` for each timer it could see when
-    /// it left and can no longer see (the app only upserts its `activeTimerList`).
-    private func sendInitialState(_ connection: Connection, lastSeen: UInt64?) {
+    /// meanwhile through: the current state — for an Android device seen before, preceded by
+    /// a `stopTimer` for each timer it could see when it left and can no longer see (the app
+    /// only upserts its `activeTimerList`). A seed client resuming with `?since=` within the
+    /// window gets its missed commands streamed by the writer instead (the returned plan),
+    /// and the held broadcasts once it is caught up.
+    private func sendInitialState(_ connection: Connection, lastSeen: UInt64?) -> Resume? {
         let config = server.configuration
         let store = server.store
         do {
             let style = connection.style
-            if let since = identity.since, style.dialect == .seed,
-               let (frames, head) = try Resume.frames(store: store, actor: identity.actor, since: since, window: config.resumeWindow, style: style) {
-                for frame in frames { connection.send(frame) }
-                connection.send(["type": "resumed", "since": since, "seq": head, "count": frames.count])
-                connection.release(after: head)
-                return
-            }
-            let (timers, vanished, head) = try store.read { txn in
+            let (timers, vanished, head, resume) = try store.read { txn -> ([TimerViewRow], [TimerID], UInt64, Resume?) in
                 let head = try store.log.head(txn).seq
+                if let since = identity.since, style.dialect == .seed,
+                   Resume.isResumable(since: since, head: head, window: config.resumeWindow) {
+                    return ([], [], head, Resume(since: since))
+                }
                 var vanished: [TimerID] = []
                 if let lastSeen, lastSeen <= head, head - lastSeen <= config.resumeWindow {
                     vanished = try Catchup.vanishedTimers(for: identity.actor.userID, since: lastSeen, log: store.log, views: store.views, txn)
                 }
-                return (try store.views.visibleTimers(for: identity.actor.userID, txn), vanished, head)
+                return (try store.views.visibleTimers(for: identity.actor.userID, txn), vanished, head, nil)
             }
+            if let resume { return resume }
             for id in vanished { connection.send(OutboundFrame.vanished(id, seq: head)) }
             connection.send(OutboundFrame.initialState(timers, seq: head, style: style, resumeFailed: identity.since != nil))
-            connection.release(after: head)
+            // Over a thousand broadcasts for this user while one read ran: it cannot keep up.
+            if !connection.release(after: head) { connection.abortSlowConsumer() }
         } catch {
             logger.error("could not read the initial state", metadata: ["error": "\(error)"])
             connection.close(code: 1011, reason: "internal error")
         }
+        return nil
     }
 
     /// A superseded Android socket is closed after `supersededLinger` seconds if it is still
