@@ -1,6 +1,7 @@
 internal import EventLog
 public import Hummingbird
 internal import HummingbirdWebSocket
+internal import HummingbirdCore
 public import Logging
 public import NIOCore
 internal import ServiceLifecycle
@@ -18,7 +19,7 @@ public struct BubbleServer: Sendable {
 
     /// Opens the store (taking the data directory's writer lock) and records a server-start
     /// marker, which retires the connections the previous process left in the views.
-    public init(configuration: ServerConfiguration) async throws {
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "bubble-timer")) async throws {
         var storeOptions = StoreOptions()
         storeOptions.limits = configuration.limits
         let store = try EventStore(directory: configuration.dataDirectory, options: storeOptions)
@@ -27,7 +28,11 @@ public struct BubbleServer: Sendable {
             auth.hmacSecret = try DevSecret.loadOrCreate(directory: configuration.dataDirectory)
         }
         let verifier = try await TokenVerifier(auth, maxUserIDLength: configuration.limits.maxIDLength)
-        state = ServerState(configuration: configuration, store: store, verifier: verifier)
+        state = ServerState(configuration: configuration, store: store, verifier: verifier, logger: logger)
+        let files = FileLimit.ensure(room: configuration.maxConnections)
+        if files < configuration.maxConnections + FileLimit.reserve {
+            logger.warning("the open-file limit (ulimit -n) is \(files), below --max-connections \(configuration.maxConnections) plus \(FileLimit.reserve) for the server itself: raise the limit or lower the cap, or a flood of connections can starve the server of file descriptors")
+        }
         self.configuration = configuration
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         store.onCommit { [dispatcher = state.dispatcher] in dispatcher.enqueue($0) }
@@ -69,7 +74,7 @@ public struct BubbleServer: Sendable {
     /// Every REST route (the OpenAPI test enumerates them).
     func restRouter() -> Router<BubbleRequestContext> {
         let router = Router(context: BubbleRequestContext.self)
-        router.middlewares.add(RequestLogMiddleware())
+        router.middlewares.add(RequestLogMiddleware(trustedProxies: Set(configuration.trustedProxies)))
         if !configuration.corsOrigins.isEmpty { router.middlewares.add(CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { [state, configuration] _, _ in
@@ -95,12 +100,22 @@ public struct BubbleServer: Sendable {
             autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
             closeTimeout: .seconds(1)
         )
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HandshakeRefusalHandler(refusals)],
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))
+        )
+        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws)
+        let webSocketResponder = wsRouter.buildResponder()
+        let limits = state.connectionLimits
+        let headerTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeout * 1000))
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: wsRouter,
-                configuration: .init(http1: .init(additionalChannelHandlers: [HandshakeRefusalHandler(refusals)]), ws: ws)
-            ),
+            server: HTTPServerBuilder { responder in
+                GuardedChannel(
+                    inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                    limits: limits, headerTimeout: headerTimeout
+                )
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bubble-timer"),
             services: [Lifecycle(state: state)],
             onServerRunning: onServerRunning,

@@ -5,6 +5,7 @@ internal import Foundation
 internal import TimerDomain
 internal import Projections
 internal import BubbleCore
+internal import Logging
 
 /// What every route and socket shares. The only mutable state, the REST rate buckets, is
 /// guarded by its lock.
@@ -16,15 +17,20 @@ final class ServerState: @unchecked Sendable {
     let verifier: TokenVerifier
     let metrics = ServerMetrics()
     let handshakeRefusals = HandshakeRefusals()
+    let connectionLimits: ConnectionLimits
     private let restLimiterLock = NSLock()
     private var restLimiters: [UserID: RateLimiter] = [:]
 
-    init(configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier) {
+    init(configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.verifier = verifier
         hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice)
         dispatcher = FanOutDispatcher(hub: hub, metrics: metrics)
+        connectionLimits = ConnectionLimits(
+            maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress,
+            trustedProxies: Set(configuration.trustedProxies), metrics: metrics, logger: logger
+        )
     }
 
     /// Every command goes through here: appended durably, timed, counted by outcome.

@@ -36,6 +36,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between WebSocket pings [BUBBLE_PING_INTERVAL].") var pingInterval = Double(env("BUBBLE_PING_INTERVAL") ?? "") ?? 30
     @Option(help: "Seconds after an Android ping at which an extra pong is sent; 0 turns it off [BUBBLE_ANDROID_EXTRA_PONG].") var androidExtraPong = Double(env("BUBBLE_ANDROID_EXTRA_PONG") ?? "") ?? 11
     @Option(help: "Browser origin allowed to call the REST API (CORS), repeatable; * for any [BUBBLE_CORS_ORIGINS, comma-separated].") var corsOrigin: [String] = []
+    @Option(help: "Open connections in all; keep below ulimit -n [BUBBLE_MAX_CONNECTIONS].") var maxConnections = Int(env("BUBBLE_MAX_CONNECTIONS") ?? "") ?? 10_000
+    @Option(help: "Open connections from one client address [BUBBLE_MAX_CONNECTIONS_PER_ADDRESS].") var maxConnectionsPerAddress = Int(env("BUBBLE_MAX_CONNECTIONS_PER_ADDRESS") ?? "") ?? 256
+    @Option(help: "Seconds a new connection has to send a complete request head [BUBBLE_HEADER_TIMEOUT].") var headerTimeout = Double(env("BUBBLE_HEADER_TIMEOUT") ?? "") ?? 10
+    @Option(help: "Seconds an HTTP keep-alive connection may stay idle [BUBBLE_IDLE_TIMEOUT].") var idleTimeout = Double(env("BUBBLE_IDLE_TIMEOUT") ?? "") ?? 60
+    @Option(help: "Reverse proxy address whose X-Forwarded-For names the client, repeatable [BUBBLE_TRUSTED_PROXIES, comma-separated].") var trustedProxy: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -66,6 +71,12 @@ struct Serve: AsyncParsableCommand {
         config.androidExtraPongDelay = androidExtraPong
         config.corsOrigins = corsOrigin.isEmpty ? (env("BUBBLE_CORS_ORIGINS")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : corsOrigin
 
+        config.maxConnections = maxConnections
+        config.maxConnectionsPerAddress = maxConnectionsPerAddress
+        config.headerTimeout = headerTimeout
+        config.idleTimeout = idleTimeout
+        config.trustedProxies = trustedProxy.isEmpty ? (env("BUBBLE_TRUSTED_PROXIES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : trustedProxy
+
         let level = Logger.Level(rawValue: logLevel) ?? .info
         if logFormat == "json" {
             LoggingSystem.bootstrap { label in
@@ -77,7 +88,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "bubble-timer")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let server: BubbleServer
-        do { server = try await BubbleServer(configuration: config) } catch {
+        do { server = try await BubbleServer(configuration: config, logger: logger) } catch {
             Terminal.error("\(error)")
             throw ExitCode(2)
         }

@@ -280,7 +280,7 @@ extension HeavyLoad {
         }) { h in
             let alice = try await h.socket("alice", device: "phone")
             let tablet = try await h.socket("alice", device: "tablet")
-            let stalled = try StalledClient(port: h.port, token: try await h.token("bob"), device: "stalled-phone")
+            let stalled = try await StalledClient.open(port: h.port, token: try await h.token("bob"), device: "stalled-phone")
             #expect(stalled.handshake.hasPrefix("HTTP/1.1 101"))
             // ~2.5 KB frames: 3,000 of them outgrow the kernel's socket buffers (4 MB at most here).
             let name = String(repeating: "n", count: 250)

@@ -109,7 +109,7 @@ import TestSupport
             let expired = try await h.server.tokens.mint(user: "alice", lifetime: -3600)
             for auth in ["Bearer nonsense", "", "Bearer \(try await EndToEndTests.foreignToken())", expired] {
                 for path in ["/ws", "/"] {
-                    let (status, body) = try rawExchange(port: h.port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    let (status, body) = try await rawExchange(port: h.port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                         + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                         + (auth.isEmpty ? "" : "Authorization: \(auth)\r\n") + "DeviceId: phone\r\n\r\n")
                     #expect(status == 401, "\(auth.prefix(20)) \(path)")

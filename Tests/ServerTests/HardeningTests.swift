@@ -89,12 +89,95 @@ import BubbleCore
     /// close handshake, and its disconnect was recorded only if the store was still open.
     @Test func aClientIgnoringTheCloseHandshakeHasItsDisconnectRecordedAtShutdown() async throws {
         try await Harness.run { h in
-            let deaf = try StalledClient(port: h.port, token: try await h.token("alice"), device: "deaf")
+            let deaf = try await StalledClient.open(port: h.port, token: try await h.token("alice"), device: "deaf")
             #expect(deaf.handshake.hasPrefix("HTTP/1.1 101"))
             for _ in 0..<200 where h.server.state.hub.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(try h.disconnectReason(user: "alice", device: "deaf") == nil)
             await h.server.closeAllConnections()
             #expect(try h.disconnectReason(user: "alice", device: "deaf") == "server shutting down")
         }
+    }
+
+    /// Before: a connection that sent half a request head stayed open for good.
+    @Test func aConnectionWithoutACompleteRequestHeadIsClosedAtTheHeaderTimeout() async throws {
+        try await Harness.run(configure: { $0.headerTimeout = 0.5 }) { h in
+            // The test client's own idle connection times out too: let it, then count ours.
+            let timeouts = { h.server.state.metrics.value(of: "bubble_header_timeouts_total") ?? 0 }
+            try await Task.sleep(for: .seconds(1))
+            let before = timeouts()
+            let silent = try RawConnection(port: h.port)
+            let dribbling = try RawConnection(port: h.port)
+            dribbling.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+            #expect(try await silent.readUntilClosed(within: 15) == ("", true))
+            #expect(try await dribbling.readUntilClosed(within: 15) == ("", true))
+            #expect(timeouts() == before + 2)
+        }
+    }
+
+    /// Before: an idle keep-alive connection stayed open for good.
+    @Test func anIdleKeepAliveConnectionIsClosedAtTheIdleTimeout() async throws {
+        try await Harness.run(configure: { $0.idleTimeout = 0.5 }) { h in
+            let client = try RawConnection(port: h.port)
+            client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answer = try await client.readUntilClosed(within: 15)
+            #expect(answer.text.hasPrefix("HTTP/1.1 200"))
+            #expect(answer.closed)
+        }
+    }
+
+    /// Before: nothing capped connections; at the file limit `/health` went unanswered.
+    @Test func connectionsOverTheCapsAreClosedAtOnceAndCounted() async throws {
+        try await Harness.run(configure: { $0.maxConnectionsPerAddress = 3 }) { h in
+            // The test client's connection is one of them: make sure it is open first.
+            #expect(try await h.rest(.get, "/timers", as: "alice").status == .ok)
+            let before = h.server.state.connectionLimits.open
+            let held = try (before..<3).map { _ in try RawConnection(port: h.port) }
+            for _ in 0..<100 where h.server.state.connectionLimits.open < 3 { try await Task.sleep(for: .milliseconds(10)) }
+            let refused = try RawConnection(port: h.port)
+            #expect(try await refused.readUntilClosed(within: 15) == ("", true))
+            withExtendedLifetime(held) {}
+        }
+        try await Harness.run(configure: { $0.maxConnections = 2; $0.trustedProxies = ["127.0.0.1"] }) { h in
+            #expect(try await h.rest(.get, "/timers", as: "alice").status == .ok)
+            let held = try (h.server.state.connectionLimits.open..<2).map { _ in try RawConnection(port: h.port) }
+            for _ in 0..<100 where h.server.state.connectionLimits.open < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            let counted = { h.server.state.metrics.value(of: "bubble_connections_refused_total{reason=\"total\"}") ?? 0 }
+            let before = counted()
+            let refused = try RawConnection(port: h.port)
+            #expect(try await refused.readUntilClosed(within: 15) == ("", true))
+            #expect(counted() == before + 1)
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    @Test func behindATrustedProxyTheForwardedClientIsCapped() async throws {
+        try await Harness.run(configure: { $0.maxConnectionsPerAddress = 1; $0.trustedProxies = ["127.0.0.1"] }) { h in
+            func open(_ device: String, from address: String) async throws -> TestSocket {
+                var headers = HTTPFields()
+                headers[.authorization] = "Bearer \(try await h.token("alice"))"
+                headers[HTTPField.Name("DeviceId")!] = device
+                headers[HTTPField.Name("X-Forwarded-For")!] = "10.9.9.9, \(address)"
+                let socket = TestSocket()
+                try await socket.connect(url: "ws://127.0.0.1:\(h.port)/ws", headers: headers)
+                return socket
+            }
+            let first = try await open("a", from: "203.0.113.7")
+            _ = try await first.next(ofType("snapshot"))
+            let second = try await open("b", from: "203.0.113.7")
+            for _ in 0..<300 where !second.isClosed { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(second.closeCode == 1008, "\(second.rawFrames)")
+            let other = try await open("c", from: "198.51.100.1")
+            _ = try await other.next(ofType("snapshot"))
+            await first.close()
+            await other.close()
+        }
+    }
+
+    @Test func theForwardedAddressIsBelievedOnlyFromATrustedProxy() {
+        let trusted: Set<String> = ["10.0.0.2", "10.0.0.3"]
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: "1.2.3.4, 5.6.7.8, 10.0.0.3", trustedProxies: trusted) == "5.6.7.8")
+        #expect(ClientAddress.resolve(peer: "9.9.9.9", forwardedFor: "1.2.3.4", trustedProxies: trusted) == "9.9.9.9")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: nil, trustedProxies: trusted) == "10.0.0.2")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: " , ", trustedProxies: trusted) == "10.0.0.2")
     }
 }

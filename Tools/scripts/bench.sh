@@ -23,7 +23,7 @@ start_server() {
   local data="$1"; shift
   port=$((20000 + RANDOM % 20000))
   "$bin/bubble-timer" serve --data "$data" --port "$port" --log-level error --rate 1000000 --burst 1000000 \
-    --max-shares 2000 --outbound-queue 65536 "$@" > "$work/server.log" 2>&1 &
+    --max-shares 2000 --outbound-queue 65536 --max-connections 200000 --max-connections-per-address 200000 "$@" > "$work/server.log" 2>&1 &
   server=$!
   url="ws://127.0.0.1:$port/ws"
   python3 Tools/scripts/wait-healthy.py "$port"

@@ -21,7 +21,7 @@ last_seq=0
 trap 'kill -9 "${pid:-0}" 2>/dev/null || true' EXIT
 
 for cycle in $(seq 1 "$cycles"); do
-  "$bin/bubble-timer" serve --data "$data" --port "$port" --rate 1000000 --burst 1000000 \
+  "$bin/bubble-timer" serve --data "$data" --port "$port" --rate 1000000 --burst 1000000 --max-connections-per-address 100000 \
     --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
   pid=$!
   python3 Tools/scripts/wait-healthy.py "$port"

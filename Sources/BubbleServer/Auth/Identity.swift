@@ -11,6 +11,11 @@ public struct Identity: Sendable {
     public var since: UInt64?
     /// Unix seconds from which the token is refused (its `exp` plus the leeway).
     public var expiresAt: Double?
+    /// The client's address: the TCP peer, or behind a trusted proxy its `X-Forwarded-For`.
+    public var clientAddress: String = "unknown"
+    /// Whether the TCP peer is a trusted proxy (per-address caps then apply here, by
+    /// `clientAddress`, rather than at accept).
+    public var viaProxy = false
 }
 
 /// Where a request carries its token and device: `Authorization: Bearer <jwt>`, a raw

@@ -29,6 +29,17 @@ public struct ServerConfiguration: Sendable {
     public var androidExtraPongDelay = 11.0
     /// Browser origins allowed to call the REST API (CORS); `*` for any. Empty: no CORS headers.
     public var corsOrigins: [String] = []
+    /// Open TCP connections in all, and from one client address; over either, a new
+    /// connection is closed as soon as it is accepted. Keep the total below the process's
+    /// file limit (`ulimit -n`), which the server checks at start.
+    public var maxConnections = 10_000
+    public var maxConnectionsPerAddress = 256
+    /// Seconds a new connection has to send its first complete request head.
+    public var headerTimeout = 10.0
+    /// Seconds an HTTP keep-alive connection may sit idle between requests.
+    public var idleTimeout = 60.0
+    /// Peers (IP addresses) whose `X-Forwarded-For` names the client: a reverse proxy's.
+    public var trustedProxies: [String] = []
     public var version = "0.1.0"
 
     public init() {}

@@ -15,7 +15,7 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let identity: Identity
-        do { identity = try await authenticate(request, server: server, socket: socket) } catch {
+        do { identity = try await authenticate(request, context: context, server: server, socket: socket) } catch {
             if socket { server.handshakeRefusals.record(error, channel: context.channelID) }
             throw error
         }
@@ -30,7 +30,7 @@ struct AuthMiddleware: RouterMiddleware {
 ///
 /// A socket without a `DeviceId` is a device of its own (`anon-…`), so that two such tabs do
 /// not replace each other; a REST call without one comes from no device (`rest`).
-func authenticate(_ request: Request, server: ServerState, socket: Bool = false) async throws(ServerError) -> Identity {
+func authenticate(_ request: Request, context: BubbleRequestContext, server: ServerState, socket: Bool = false) async throws(ServerError) -> Identity {
     guard let token = Credentials.token(request, socket: socket) else {
         server.metrics.authFailures.increment()
         if request.uri.queryParameters["token"] != nil {
@@ -53,5 +53,9 @@ func authenticate(_ request: Request, server: ServerState, socket: Bool = false)
     default: userAgent.contains("BubbleTimer-Android") ? .android : .seed
     }
     let since = request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
-    return Identity(actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, expiresAt: expiresAt)
+    let trusted = server.connectionLimits.trustedProxies
+    return Identity(
+        actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, expiresAt: expiresAt,
+        clientAddress: context.clientAddress(request, trustedProxies: trusted), viaProxy: trusted.contains(context.peer)
+    )
 }

@@ -5,9 +5,12 @@ internal import Logging
 /// Replaces Hummingbird's request logger, which writes the URL as it came (a `?token=` and all).
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = BubbleRequestContext
+    let trustedProxies: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = Redaction.uri(request.uri.description)
+        var context = context
+        context.logger[metadataKey: "client"] = "\(context.clientAddress(request, trustedProxies: trustedProxies))"
         do {
             let response = try await next(request, context)
             context.logger.info("request", metadata: ["method": "\(request.method)", "path": "\(path)", "status": "\(response.status.code)"])

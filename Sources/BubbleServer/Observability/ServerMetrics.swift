@@ -16,6 +16,8 @@ public final class ServerMetrics: Sendable {
     /// `rate_limited` error frames not sent because one went out less than a second before.
     let rateLimitFramesSuppressed: CoreMetrics.Counter
     let tokenExpiredCloses: CoreMetrics.Counter
+    /// Connections closed without a complete request head in time.
+    let headerTimeouts: CoreMetrics.Counter
     let appendLatency: CoreMetrics.Timer
     let commitToSend: CoreMetrics.Timer
     let commitDuration: CoreMetrics.Timer
@@ -37,6 +39,7 @@ public final class ServerMetrics: Sendable {
         rateLimited = CoreMetrics.Counter(label: "bubble_rate_limited_total", factory: factory)
         rateLimitFramesSuppressed = CoreMetrics.Counter(label: "bubble_rate_limit_frames_suppressed_total", factory: factory)
         tokenExpiredCloses = CoreMetrics.Counter(label: "bubble_token_expired_closes_total", factory: factory)
+        headerTimeouts = CoreMetrics.Counter(label: "bubble_header_timeouts_total", factory: factory)
         appendLatency = Self.timer("bubble_append_seconds", factory)
         commitToSend = Self.timer("bubble_commit_to_send_seconds", factory)
         commitDuration = Self.timer("bubble_commit_seconds", factory)
@@ -45,6 +48,19 @@ public final class ServerMetrics: Sendable {
 
     private static func timer(_ label: String, _ factory: PrometheusMetricsFactory) -> CoreMetrics.Timer {
         CoreMetrics.Timer(label: label, dimensions: [], handler: factory.makeTimer(label: label, dimensions: []), factory: factory)
+    }
+
+    /// The value of one series as `/metrics` prints it (`name{labels}`), if present.
+    func value(of series: String) -> Double? {
+        for line in text().split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    /// Counts one connection refused at accept, by which cap: `total` or `address`.
+    func connectionsRefused(_ reason: String) {
+        CoreMetrics.Counter(label: "bubble_connections_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
 
     /// Counts one command by type and outcome (appended, noop, rejected, error).

@@ -25,6 +25,14 @@ struct SocketSession {
         logger[metadataKey: "user"] = "\(identity.actor.userID)"
         logger[metadataKey: "device"] = "\(identity.actor.deviceID)"
 
+        // Behind a trusted proxy the per-address cap applies here, to the forwarded client.
+        if identity.viaProxy {
+            guard server.connectionLimits.admitForwarded(identity.clientAddress) else {
+                try? await outbound.close(.policyViolation, reason: "too many connections from this address")
+                return
+            }
+        }
+        defer { if identity.viaProxy { server.connectionLimits.releaseForwarded(identity.clientAddress) } }
         switch server.hub.add(connection) {
         case .tooMany:
             try? await outbound.close(.policyViolation, reason: "too many connections for this user")

@@ -1,0 +1,90 @@
+internal import NIOCore
+internal import Logging
+internal import HummingbirdCore
+
+/// First in every accepted connection's pipeline, before any HTTP parsing: takes the
+/// connection's slot in ``ConnectionLimits`` (closing it at once when refused), and closes it
+/// if its first request head is not complete within the header timeout (a client that
+/// connects and sends nothing, or one byte a second). After the head it only passes bytes
+/// through; idle keep-alive connections are Hummingbird's idle timeout's.
+final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let limits: ConnectionLimits
+    private let headerTimeout: TimeAmount
+    private var address: String?
+    private var deadline: Scheduled<Void>?
+    /// The last bytes seen, to find `\r\n\r\n` across reads.
+    private var tail: [UInt8] = []
+    private var headComplete = false
+
+    init(limits: ConnectionLimits, headerTimeout: TimeAmount) {
+        self.limits = limits
+        self.headerTimeout = headerTimeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard limits.admit(address) == .admitted else {
+            context.close(promise: nil)
+            return
+        }
+        self.address = address
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: headerTimeout) { [limits] in
+            limits.headerTimedOut(address)
+            channel.close(promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !headComplete {
+            let window = tail + Array(unwrapInboundIn(data).readableBytesView)
+            if window.count >= 4, Self.containsHeadEnd(window) {
+                headComplete = true
+                deadline?.cancel()
+                deadline = nil
+                tail = []
+            } else {
+                tail = Array(window.suffix(3))
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        if let address { limits.release(address) }
+        address = nil
+        context.fireChannelInactive()
+    }
+
+    private static func containsHeadEnd(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        while i + 3 < bytes.count {
+            if bytes[i] == 13, bytes[i + 1] == 10, bytes[i + 2] == 13, bytes[i + 3] == 10 { return true }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// Any server child channel with a ``ConnectionGuardHandler`` put in front of its pipeline.
+struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Inner.Value
+    let inner: Inner
+    let limits: ConnectionLimits
+    let headerTimeout: TimeAmount
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(limits: limits, headerTimeout: headerTimeout), position: .first)
+        }.flatMap { inner.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
