@@ -162,10 +162,14 @@ public final class EventStore: Sendable {
 
     static func decide(_ request: CommandRequest, store: LMDBViewStore, log: EventLog, txn: ReadTransaction, limits: Limits) throws -> [Event] {
         var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
+        try Decider.checkRequestID(request.commandID, limits: limits)
         switch request.command {
         case .timer(let command):
             try Decider.checkIDs(command, limits: limits)
             let state = try store.timerState(command.timerID)
+            if state == .unknown {
+                context.ownedLiveTimers = try store.tables.timersOwned(by: request.actor.userID, txn).count
+            }
             // A claimed owner matters only when the command would create the timer; shared
             // users' updates (which name the owner) skip the lookup.
             if state == .unknown, let claimed = command.claimedOwner, claimed != request.actor.userID,

@@ -68,6 +68,8 @@ public struct DecisionContext: Sendable {
     /// Which of the users the command names (a claimed owner) the server knows: they have
     /// connected, registered a push token, or own or share a timer.
     public var knownUsers: Set<UserID>
+    /// How many live timers the caller owns (read when a command would create one).
+    public var ownedLiveTimers = 0
 
     public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits(), knownUsers: Set<UserID> = []) {
         self.actor = actor
@@ -86,6 +88,10 @@ public struct Limits: Equatable, Sendable {
     public var maxTagLength = 64
     public var maxSharesPerTimer = 100
     public var maxPushTokenLength = 4096
+    /// A client's request id is stored in every event of its command.
+    public var maxRequestIDLength = 128
+    /// Live timers one user may own; creating one more is refused until one is stopped.
+    public var maxLiveTimersPerUser = 1000
 
     public init() {}
 }

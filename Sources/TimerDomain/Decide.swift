@@ -36,6 +36,7 @@ public enum Decider {
             switch state {
             case .unknown:
                 try checkClaim(claimed, timerID: timer.id, context: context)
+                try checkQuota(context)
                 // First update creates the timer, owned by the authenticated caller.
                 let created = Event.timerCreated(timer, owner: caller)
                 return [created] + (try shares(shareWith, owner: caller, existing: [], timerID: timer.id, context: context))
@@ -58,6 +59,7 @@ public enum Decider {
                 guard let timer else { throw .notFound(id) }
                 try Validation.check(timer, limits: context.limits)
                 try checkClaim(claimed, timerID: id, context: context)
+                try checkQuota(context)
                 events.append(.timerCreated(timer, owner: caller))
             case .stopped(let owner):
                 throw owner == caller ? .timerStopped(id) : .notFound(id)
@@ -124,6 +126,17 @@ public enum Decider {
     private static func checkClaim(_ claimed: UserID?, timerID: TimerID, context: DecisionContext) throws(Rejection) {
         guard let claimed, claimed != context.actor.userID, context.knownUsers.contains(claimed) else { return }
         throw .forbidden(timerID, reason: "the timer names '\(claimed)' as its owner; only they can create it")
+    }
+
+    private static func checkQuota(_ context: DecisionContext) throws(Rejection) {
+        let limit = context.limits.maxLiveTimersPerUser
+        guard context.ownedLiveTimers < limit else { throw .tooManyTimers(limit: limit) }
+    }
+
+    /// A client's request id, before anything is decided: it is stored with every event.
+    public static func checkRequestID(_ id: String?, limits: Limits) throws(Rejection) {
+        guard let id else { return }
+        try Validation.text(id, field: "requestId", max: limits.maxRequestIDLength, allowEmpty: true)
     }
 
     /// Share events for users not yet shared with; never the owner, never twice.

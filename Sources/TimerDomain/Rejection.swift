@@ -12,6 +12,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// The owner updated a timer that was stopped; timer ids are not reused.
     case timerStopped(TimerID)
     case tooManyShares(TimerID, limit: Int)
+    /// The caller owns as many live timers as the server allows.
+    case tooManyTimers(limit: Int)
 
     public var code: String {
         switch self {
@@ -20,6 +22,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalid: "invalid_field"
         case .timerStopped: "timer_stopped"
         case .tooManyShares: "too_many_shares"
+        case .tooManyTimers: "too_many_timers"
         }
     }
 
@@ -30,6 +33,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalid(let field, let reason): "invalid \(field): \(reason)"
         case .timerStopped(let id): "timer '\(id)' was stopped; start a new timer with a new id"
         case .tooManyShares(let id, let limit): "timer '\(id)' cannot be shared with more than \(limit) users"
+        case .tooManyTimers(let limit): "you have \(limit) live timers, the most this server allows; stop one first"
         }
     }
 }

@@ -38,7 +38,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
         case .forbidden: .init(.forbidden, code: rejection.code, rejection.description)
         case .invalid(let field, _): .init(.badRequest, code: rejection.code, rejection.description, field: field)
         case .timerStopped: .init(.conflict, code: rejection.code, rejection.description)
-        case .tooManyShares: .init(.conflict, code: rejection.code, rejection.description)
+        case .tooManyShares, .tooManyTimers: .init(.conflict, code: rejection.code, rejection.description)
         }
     }
 

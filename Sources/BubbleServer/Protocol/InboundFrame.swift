@@ -5,8 +5,9 @@ enum InboundMessage {
     /// A command to run; the sender gets a result or an error frame (seed dialect).
     /// `endKey`: the name a seed client used for a timer's end, which its frames then use.
     case command(Command, requestID: String?, endKey: TimerJSON.EndKey? = nil)
-    /// Several commands from one frame (an old Android client's `activeTimerList`).
-    case commands([Command])
+    /// Several independent commands from one frame (an old Android client's
+    /// `activeTimerList`), each read on its own: an item that cannot be read is its error.
+    case commands([Result<Command, ServerError>])
     case ping(timestamp: Any?, requestID: String?)
     case ack
 }
@@ -112,10 +113,12 @@ enum InboundFrame {
             return .ack
         case "activeTimerList":
             guard let list = d["timerList"] as? [Any] else { throw .badRequest("missing_field", "data.timerList must be an array") }
-            var commands: [Command] = []
-            for (i, item) in list.enumerated() {
-                guard let object = item as? [String: Any] else { throw .badRequest("wrong_type", "data.timerList[\(i)] must be an object") }
-                commands.append(.timer(.update(try TimerJSON.snapshot(object, context: "data.timerList[\(i)]."), claimedOwner: object["userId"] as? String)))
+            // Each item stands alone: one that cannot be read is refused by itself.
+            let commands = list.enumerated().map { i, item -> Result<Command, ServerError> in
+                guard let object = item as? [String: Any] else { return .failure(.badRequest("wrong_type", "data.timerList[\(i)] must be an object")) }
+                return Result { () throws(ServerError) in
+                    .timer(.update(try TimerJSON.snapshot(object, context: "data.timerList[\(i)]."), claimedOwner: object["userId"] as? String))
+                }
             }
             return .commands(commands)
         default:

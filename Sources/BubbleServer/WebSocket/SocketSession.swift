@@ -223,9 +223,12 @@ struct SocketSession {
                 connection.send(failure.frame(requestID: requestID))
             }
         case .commands(let commands):
-            guard admit(requestID: nil, connection: connection, state: &state) else { return }
-            for command in commands {
-                do { _ = try await server.execute(CommandRequest(command, actor: identity.actor)) } catch {
+            // An `activeTimerList` is a list of independent updates: each is charged and
+            // decided on its own, so a long list costs what as many frames would, and one
+            // bad item refuses that item only. Past the budget the rest are dropped.
+            for item in commands {
+                guard admit(requestID: nil, connection: connection, state: &state) else { return }
+                do { _ = try await server.execute(CommandRequest(try item.get(), actor: identity.actor)) } catch {
                     connection.send(ServerError.from(error).frame(requestID: nil))
                 }
             }
