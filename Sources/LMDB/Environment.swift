@@ -88,6 +88,7 @@ public final class Environment: @unchecked Sendable {
         let identity = OpenEnvironments.identity(of: path)
         if let identity, !OpenEnvironments.claim(identity) { throw .alreadyOpen(path) }
         do {
+            try DataFileCheck.check(directory: path)
             raw = try Self.open(path: path, options: options)
         } catch {
             if let identity { OpenEnvironments.release(identity) }

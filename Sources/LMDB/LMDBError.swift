@@ -20,6 +20,9 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
         /// This process already has an environment open on the same directory. LMDB forbids
         /// it: closing either one drops the process's locks on the file.
         case alreadyOpen
+        /// The data file contradicts its own meta pages (truncated, or not LMDB at all),
+        /// found before LMDB maps it.
+        case damagedFile
     }
 
     public let kind: Kind
@@ -42,6 +45,11 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
         LMDBError(kind: .alreadyOpen, code: EBUSY, message: "this process already has an environment open on this directory", operation: "env_open(\(path))")
     }
 
+    /// `path` is not a data file LMDB can safely map; `problem` says why.
+    static func damaged(_ path: String, _ problem: String) -> LMDBError {
+        LMDBError(kind: .damagedFile, code: MDB_CORRUPTED, message: "\(path) \(problem); restore from a backup (docs/operations.md, \"Corruption\")", operation: "check data file")
+    }
+
     private init(kind: Kind, code: Int32, message: String, operation: String) {
         self.kind = kind
         self.code = code
@@ -49,7 +57,9 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
         self.operation = operation
     }
 
-    public var description: String { "LMDB \(operation): \(message) (\(code))" }
+    public var description: String {
+        kind == .damagedFile ? message : "LMDB \(operation): \(message) (\(code))"
+    }
 
     /// Whether the failure ends the transaction it happened in (map full, I/O, corruption),
     /// as opposed to refusing one operation (a key too long, a key missing) and leaving the

@@ -1,6 +1,7 @@
 import TestSupport
 import Foundation
 import Testing
+import LMDB
 @testable import BubbleCore
 
 /// The built executables on a temporary data directory, as a user would run them.
@@ -169,5 +170,43 @@ import Testing
         let untilWithoutInto = try Tools.run("bubble-replay", ["--until", "3", "--data", data])
         #expect(untilWithoutInto.status != 0)
         #expect(untilWithoutInto.stderr.contains("--until needs --into"))
+    }
+
+    /// Every tool that opens a data directory, as an operator would run it.
+    static let openers: [(String, [String])] = [
+        ("bubble-inspect", ["stats"]), ("bubble-inspect", ["verify"]), ("bubble-replay", ["--verify"]),
+        ("bubble-replay", []), ("bubble-timer", ["serve", "--port", "0"]),
+    ]
+
+    /// Before: a truncated `data.mdb` was a bus error (exit 135 and a backtrace) in every tool.
+    @Test func aTruncatedDataFileStopsEveryToolWithExitTwoAndOneLine() throws {
+        try demo()
+        let path = data + "/data.mdb"
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(truncate(path, off_t(size / 2)) == 0)
+        for (tool, arguments) in Self.openers {
+            let run = try Tools.run(tool, arguments + ["--data", data])
+            #expect(run.status == 2, "\(tool) \(arguments): \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(tool) \(arguments): \(run.stderr)")
+            #expect(lines.first?.contains("data.mdb is \(size / 2) bytes but its meta page says the data runs to") == true, "\(run.stderr)")
+        }
+    }
+
+    @Test func aLogWrittenInAnUnknownFormatStopsEveryToolWithExitTwoAndOneLine() throws {
+        try demo()
+        do {
+            let env = try Environment(path: data)
+            let meta = try env.openDatabase("log_meta")
+            try env.write { txn in try txn.put(meta, key: Array("format".utf8), value: [9]) }
+            env.close()
+        }
+        for (tool, arguments) in Self.openers {
+            let run = try Tools.run(tool, arguments + ["--data", data])
+            #expect(run.status == 2, "\(tool) \(arguments): \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(tool) \(arguments): \(run.stderr)")
+            #expect(lines.first?.contains("the log has format version 9; this build reads versions up to 2") == true, "\(run.stderr)")
+        }
     }
 }
