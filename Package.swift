@@ -109,7 +109,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Replay",
-            dependencies: ["BubbleCore", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BubbleCore", "EventLog", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/Replay",
             swiftSettings: strictSettings
         ),

@@ -26,7 +26,7 @@ public enum FanOut {
             users = (timerAfter?.audience ?? []) + [removed]
         case .timerStopped(_, let owner, let sharedWith):
             users = [owner] + sharedWith
-        case .deviceConnected, .deviceDisconnected, .pushTokenRegistered, .pushTokenRemoved, .serverStarted:
+        case .deviceConnected, .deviceDisconnected, .pushTokenRegistered, .pushTokenRemoved, .serverStarted, .logSalvaged:
             users = []
         }
         var seen = Set<UserID>()

@@ -18,15 +18,15 @@ public struct LMDBViewStore: ViewStore {
     }
 
     public func timerState(_ id: TimerID) throws -> TimerState {
-        try txn.get(tables.timerState, key: Array(id.utf8)) { try RowCodec.timerState($0) } ?? .unknown
+        try txn.get(tables.timerState, key: Array(id.utf8)) { try RowCodec.timerState($0, at: "timer_state[\(id)]") } ?? .unknown
     }
 
     public func userState(_ id: UserID) throws -> UserState {
-        try txn.get(tables.userState, key: Array(id.utf8)) { try RowCodec.userState($0) } ?? .initial
+        try txn.get(tables.userState, key: Array(id.utf8)) { try RowCodec.userState($0, at: "user_state[\(id)]") } ?? .initial
     }
 
     public func timerView(_ id: TimerID) throws -> TimerViewRow? {
-        try txn.get(tables.timerView, key: Array(id.utf8)) { try RowCodec.timerView($0) }
+        try txn.get(tables.timerView, key: Array(id.utf8)) { try RowCodec.timerView($0, at: "timer_view[\(id)]") }
     }
 
     public mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws {

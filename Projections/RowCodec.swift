@@ -1,10 +1,13 @@
 internal import TimerDomain
 internal import EventLog
 
-/// Binary rows of the views. Each starts with a version byte; views can always be rebuilt
-/// from the log, so a version bump means "replay", never a migration.
+/// Binary rows of the views. Each starts with a version byte and ends with a CRC-32C of
+/// everything before it, so a damaged row is an error, never data served to a client. Views
+/// can always be rebuilt from the log, so a version bump means "replay", never a migration
+/// (a writable open rebuilds views of another version by itself).
 enum RowCodec {
-    static let version: UInt8 = 1
+    /// 2: rows end with a CRC-32C.
+    static let version: UInt8 = 2
 
     static func encode(_ state: TimerState) -> [UInt8] {
         var w = ByteWriter(capacity: 160)
@@ -21,19 +24,20 @@ enum RowCodec {
             w.u8(2)
             w.string(owner)
         }
-        return w.bytes
+        return sealed(w)
     }
 
-    static func timerState(_ raw: UnsafeRawBufferPointer) throws -> TimerState {
-        var r = try reader(raw)
-        switch try r.u8() {
-        case 0: return .unknown
-        case 1:
-            let owner = try r.string()
-            let timer = try EventCodec.timer(&r)
-            return .active(ActiveTimer(owner: owner, timer: timer, sharedWith: Set(try r.strings())))
-        case 2: return .stopped(owner: try r.string())
-        case let tag: throw DecodeFailure.malformed("timer state tag \(tag)")
+    static func timerState(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> TimerState {
+        try decode(raw, at: row()) { r in
+            switch try r.u8() {
+            case 0: return .unknown
+            case 1:
+                let owner = try r.string()
+                let timer = try EventCodec.timer(&r)
+                return .active(ActiveTimer(owner: owner, timer: timer, sharedWith: Set(try r.strings())))
+            case 2: return .stopped(owner: try r.string())
+            case let tag: throw DecodeFailure.malformed("timer state tag \(tag)")
+            }
         }
     }
 
@@ -51,21 +55,22 @@ enum RowCodec {
             w.string(device)
             w.string(token)
         }
-        return w.bytes
+        return sealed(w)
     }
 
-    static func userState(_ raw: UnsafeRawBufferPointer) throws -> UserState {
-        var r = try reader(raw)
-        var state = UserState()
-        for _ in 0..<(try r.varint()) {
-            let device = try r.string()
-            state.connections[device] = .init(connectionID: try r.string(), epoch: try r.varint())
+    static func userState(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> UserState {
+        try decode(raw, at: row()) { r in
+            var state = UserState()
+            for _ in 0..<(try r.varint()) {
+                let device = try r.string()
+                state.connections[device] = .init(connectionID: try r.string(), epoch: try r.varint())
+            }
+            for _ in 0..<(try r.varint()) {
+                let device = try r.string()
+                state.pushTokens[device] = try r.string()
+            }
+            return state
         }
-        for _ in 0..<(try r.varint()) {
-            let device = try r.string()
-            state.pushTokens[device] = try r.string()
-        }
-        return state
     }
 
     static func encode(_ row: TimerViewRow) -> [UInt8] {
@@ -80,17 +85,18 @@ enum RowCodec {
         w.u64(UInt64(bitPattern: row.updatedAt))
         w.string(row.updatedBy.userID)
         w.string(row.updatedBy.deviceID)
-        return w.bytes
+        return sealed(w)
     }
 
-    static func timerView(_ raw: UnsafeRawBufferPointer) throws -> TimerViewRow {
-        var r = try reader(raw)
-        return TimerViewRow(
-            timer: try EventCodec.timer(&r), owner: try r.string(), sharedWith: try r.strings(),
-            createdSeq: try r.u64(), lastSeq: try r.u64(),
-            createdAt: Int64(bitPattern: try r.u64()), updatedAt: Int64(bitPattern: try r.u64()),
-            updatedBy: Actor(userID: try r.string(), deviceID: try r.string())
-        )
+    static func timerView(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> TimerViewRow {
+        try decode(raw, at: row()) { r in
+            TimerViewRow(
+                timer: try EventCodec.timer(&r), owner: try r.string(), sharedWith: try r.strings(),
+                createdSeq: try r.u64(), lastSeq: try r.u64(),
+                createdAt: Int64(bitPattern: try r.u64()), updatedAt: Int64(bitPattern: try r.u64()),
+                updatedBy: Actor(userID: try r.string(), deviceID: try r.string())
+            )
+        }
     }
 
     static func encode(_ row: ConnectionRow) -> [UInt8] {
@@ -99,20 +105,40 @@ enum RowCodec {
         w.string(row.connectionID)
         w.u64(UInt64(bitPattern: row.connectedAt))
         w.u64(row.seq)
-        return w.bytes
+        return sealed(w)
     }
 
-    static func connection(_ raw: UnsafeRawBufferPointer) throws -> ConnectionRow {
-        var r = try reader(raw)
-        return ConnectionRow(connectionID: try r.string(), connectedAt: Int64(bitPattern: try r.u64()), seq: try r.u64())
+    static func connection(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> ConnectionRow {
+        try decode(raw, at: row()) { r in
+            ConnectionRow(connectionID: try r.string(), connectedAt: Int64(bitPattern: try r.u64()), seq: try r.u64())
+        }
     }
 
-    private static func reader(_ raw: UnsafeRawBufferPointer) throws -> ByteReader {
-        var r = ByteReader(raw)
-        let v = try r.u8()
-        guard v == version else { throw DecodeFailure.malformed("view row version \(v); run bubble-replay to rebuild the views") }
-        return r
+    private static func sealed(_ w: ByteWriter) -> [UInt8] {
+        var bytes = w.bytes
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes += $0 }
+        return bytes
     }
+
+    /// Decodes the row's payload with `body` once its version and checksum are right.
+    private static func decode<T>(_ raw: UnsafeRawBufferPointer, at row: String, _ body: (inout ByteReader) throws -> T) throws(ViewError) -> T {
+        guard raw.count >= 5 else { throw ViewError(row: row, reason: "it is \(raw.count) bytes, too short for a row") }
+        guard raw[0] == version else { throw ViewError(row: row, reason: "its version is \(raw[0]), this build writes \(version)") }
+        let payload = UnsafeRawBufferPointer(rebasing: raw[..<(raw.count - 4)])
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: raw.count - 4, as: UInt32.self))
+        guard stored == CRC32C.checksum(payload) else { throw ViewError(row: row, reason: "checksum mismatch (the row is damaged)") }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: payload[1...]))
+        do { return try body(&r) } catch { throw ViewError(row: row, reason: "\(error)") }
+    }
+}
+
+/// A view row that cannot be read. Views are derived data: `bubble-replay` rebuilds them.
+public struct ViewError: Error, Equatable, CustomStringConvertible {
+    /// `table[key]`.
+    public let row: String
+    public let reason: String
+    public var description: String { "view row \(row) is unreadable: \(reason); run bubble-replay to rebuild the views" }
 }
 
 /// Composite keys `a NUL b`: ids cannot contain NUL (validation refuses it), so prefix scans

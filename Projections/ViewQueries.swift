@@ -5,15 +5,15 @@ public import EventLog
 /// Reads the server and tools need, each a point lookup or a prefix range scan.
 extension ViewTables {
     public func timer(_ id: TimerID, _ txn: ReadTransaction) throws -> TimerViewRow? {
-        try txn.get(timerView, key: Array(id.utf8)) { try RowCodec.timerView($0) }
+        try txn.get(timerView, key: Array(id.utf8)) { try RowCodec.timerView($0, at: "timer_view[\(id)]") }
     }
 
     public func timerState(_ id: TimerID, _ txn: ReadTransaction) throws -> TimerState {
-        try txn.get(timerState, key: Array(id.utf8)) { try RowCodec.timerState($0) } ?? .unknown
+        try txn.get(timerState, key: Array(id.utf8)) { try RowCodec.timerState($0, at: "timer_state[\(id)]") } ?? .unknown
     }
 
     public func userState(_ id: UserID, _ txn: ReadTransaction) throws -> UserState {
-        try txn.get(userState, key: Array(id.utf8)) { try RowCodec.userState($0) } ?? .initial
+        try txn.get(userState, key: Array(id.utf8)) { try RowCodec.userState($0, at: "user_state[\(id)]") } ?? .initial
     }
 
     /// Ids of the live timers `owner` owns, sorted.
@@ -54,7 +54,7 @@ extension ViewTables {
         let prefix = CompositeKey.prefix(user)
         try txn.scan(connections, from: prefix) { k, v in
             guard CompositeKey.hasPrefix(k, prefix), let (_, device) = CompositeKey.split(k) else { return false }
-            out.append((device, try RowCodec.connection(v)))
+            out.append((device, try RowCodec.connection(v, at: "connections[\(user)/\(device)]")))
             return true
         }
         return out

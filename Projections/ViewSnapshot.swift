@@ -30,22 +30,33 @@ extension ViewTables {
         try pairs(store.connections, into: connections, RowCodec.encode)
         try txn.put(meta, key: Self.appliedKey, value: BigEndianKey.encode(store.applied))
         try txn.put(meta, key: Self.epochKey, value: BigEndianKey.encode(store.epoch))
+        try txn.put(meta, key: Self.formatKey, value: [Self.formatVersion])
     }
 
     /// Reads every view into memory (for `replay --verify` and `inspector verify`).
     public func loadAll(_ txn: ReadTransaction) throws -> (store: MemoryViewStore, problems: [String]) {
         var store = MemoryViewStore()
         var problems: [String] = []
+        /// A damaged row is reported and left out (the comparison then names it too).
+        func row<T>(_ decode: () throws -> T) throws -> T? {
+            do { return try decode() } catch let error as ViewError {
+                problems.append(error.description)
+                return nil
+            }
+        }
         try txn.scan(timerState) { k, v in
-            store.timers[String(decoding: k, as: UTF8.self), default: .init()].state = try RowCodec.timerState(v)
+            let id = String(decoding: k, as: UTF8.self)
+            if let state = try row({ try RowCodec.timerState(v, at: "timer_state[\(id)]") }) { store.timers[id, default: .init()].state = state }
             return true
         }
         try txn.scan(userState) { k, v in
-            store.userStates[String(decoding: k, as: UTF8.self)] = try RowCodec.userState(v)
+            let id = String(decoding: k, as: UTF8.self)
+            if let state = try row({ try RowCodec.userState(v, at: "user_state[\(id)]") }) { store.userStates[id] = state }
             return true
         }
         try txn.scan(timerView) { k, v in
-            store.timers[String(decoding: k, as: UTF8.self), default: .init()].view = try RowCodec.timerView(v)
+            let id = String(decoding: k, as: UTF8.self)
+            if let view = try row({ try RowCodec.timerView(v, at: "timer_view[\(id)]") }) { store.timers[id, default: .init()].view = view }
             return true
         }
         try txn.scan(sharesByUser) { k, v in
@@ -60,7 +71,7 @@ extension ViewTables {
         }
         try txn.scan(connections) { k, v in
             guard let (user, device) = CompositeKey.split(k) else { return true }
-            store.connections[user, default: [:]][device] = try RowCodec.connection(v)
+            if let connection = try row({ try RowCodec.connection(v, at: "connections[\(user)/\(device)]") }) { store.connections[user, default: [:]][device] = connection }
             return true
         }
         store.applied = try appliedSeq(txn)

@@ -17,6 +17,9 @@ public struct ViewTables: Sendable {
 
     static let appliedKey = Array("applied".utf8)
     static let epochKey = Array("epoch".utf8)
+    static let formatKey = Array("format".utf8)
+    /// The row format the views are written in (``RowCodec/version``).
+    public static var formatVersion: UInt8 { RowCodec.version }
 
     public init(environment: Environment) throws {
         timerState = try environment.openDatabase("timer_state")
@@ -35,6 +38,17 @@ public struct ViewTables: Sendable {
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0
+    }
+
+    /// The row format of the stored views; `nil` for views written before rows had one
+    /// (format 1) or none at all.
+    public func format(_ txn: ReadTransaction) throws -> UInt8? {
+        try txn.get(meta, key: Self.formatKey) { $0.first } ?? nil
+    }
+
+    /// Marks freshly written or rebuilt views with this build's row format.
+    public func markFormat(_ txn: WriteTransaction) throws {
+        try txn.put(meta, key: Self.formatKey, value: [Self.formatVersion])
     }
 
     /// Seq of the last event the views include.

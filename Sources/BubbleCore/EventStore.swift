@@ -28,6 +28,7 @@ public final class EventStore: Sendable {
             try Self.checkLimits(options.limits, environment: environment)
             log = try EventLog(environment: environment)
             views = try ViewTables(environment: environment)
+            try Self.upgradeViews(environment: environment, views: views)
             try Self.catchUp(environment: environment, log: log, views: views)
         } catch {
             throw StoreError.wrap(error)
@@ -36,6 +37,13 @@ public final class EventStore: Sendable {
         committer.start { [environment, log, views, options] batch in
             try Self.process(batch, environment: environment, log: log, views: views, options: options)
         }
+    }
+
+    /// Checks the last `records` records before anything is appended after them; throws
+    /// ``StoreError/damagedTail(_:)`` naming the first problem.
+    public func checkTail(records: UInt64) throws {
+        let found = try read { try log.verifyTail($0, records: records) }
+        if let problem = found.problems.first { throw StoreError.damagedTail(problem) }
     }
 
     /// Runs one command and returns once its events are durably committed (or it was rejected:
@@ -196,6 +204,17 @@ public final class EventStore: Sendable {
         guard longest <= maxKey else {
             let largest = (maxKey - 1) / 2
             throw StoreError.setting("a maximum id length of \(limits.maxIDLength) bytes cannot work: ids become LMDB keys of up to \(longest) bytes and LMDB keys stop at \(maxKey); use at most \(largest) (--max-id-length)")
+        }
+    }
+
+    /// Views in another row format are dropped, so ``catchUp(environment:log:views:)`` folds
+    /// them again from the whole log: views are derived data, never migrated.
+    static func upgradeViews(environment: Environment, views: ViewTables) throws {
+        let (format, applied) = try environment.read { txn in (try views.format(txn), try views.appliedSeq(txn)) }
+        guard format != ViewTables.formatVersion else { return }
+        try environment.write { txn in
+            if applied > 0 { try views.replaceAll(with: MemoryViewStore(), txn) }
+            try views.markFormat(txn)
         }
     }
 

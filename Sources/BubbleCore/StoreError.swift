@@ -15,6 +15,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case io(path: String, reason: String)
     /// A setting that cannot work with this storage, refused at start.
     case setting(String)
+    /// The log's tail is damaged: nothing may be appended after it.
+    case damagedTail(LogProblem)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum StoreError: Error, CustomStringConvertible {
             "the views include seq \(views) but the log ends at \(log); run `bubble-replay` to rebuild them"
         case .io(let path, let reason): "\(path): \(reason)"
         case .setting(let reason): reason
+        case .damagedTail(let problem):
+            "the log is damaged at seq \(problem.seq): \(problem.problem). The server does not append after a damaged record: restore from a backup, or salvage into a new directory with `bubble-replay --salvage --into DIR` (docs/operations.md, \"Corruption\")"
         }
     }
 

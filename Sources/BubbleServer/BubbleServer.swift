@@ -5,6 +5,7 @@ internal import HummingbirdCore
 public import Logging
 public import NIOCore
 internal import ServiceLifecycle
+internal import CoreMetrics
 internal import BubbleCore
 internal import TimerDomain
 
@@ -23,6 +24,9 @@ public struct BubbleServer: Sendable {
         var storeOptions = StoreOptions()
         storeOptions.limits = configuration.limits
         let store = try EventStore(directory: configuration.dataDirectory, options: storeOptions)
+        // Appending after a damaged record would chain new history to it: check the tail now,
+        // the rest of the log in the background.
+        try store.checkTail(records: configuration.startupCheckRecords)
         var auth = configuration.auth
         if auth.hmacSecret == nil, auth.jwksJSON == nil {
             auth.hmacSecret = try DevSecret.loadOrCreate(directory: configuration.dataDirectory)
@@ -37,6 +41,8 @@ public struct BubbleServer: Sendable {
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         store.onCommit { [dispatcher = state.dispatcher] in dispatcher.enqueue($0) }
         store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
+        state.metrics.logProblems.record(0)
+        state.integrity.check(store: store, metrics: state.metrics, logger: logger)
     }
 
     /// The first step of a graceful shutdown: closes every socket with 1001 ("going away")
@@ -79,7 +85,11 @@ public struct BubbleServer: Sendable {
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { [state, configuration] _, _ in
             let head = try state.store.read { try state.store.log.head($0).seq }
-            return jsonResponse(["status": "ok", "seq": head, "connections": state.hub.count, "version": configuration.version])
+            let degraded = state.integrity.isDamaged
+            return jsonResponse([
+                "status": degraded ? "degraded" : "ok", "seq": head, "connections": state.hub.count, "version": configuration.version,
+                "log": state.integrity.summary,
+            ])
         }
         router.get("/metrics") { [state] _, _ in
             var headers = HTTPFields()

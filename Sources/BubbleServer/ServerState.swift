@@ -18,6 +18,7 @@ final class ServerState: @unchecked Sendable {
     let metrics = ServerMetrics()
     let handshakeRefusals = HandshakeRefusals()
     let connectionLimits: ConnectionLimits
+    let integrity = LogIntegrity()
     private let restLimiterLock = NSLock()
     private var restLimiters: [UserID: RateLimiter] = [:]
 

@@ -6,6 +6,7 @@ public enum EventCodec {
     enum Tag: UInt8 {
         case timerCreated = 1, timerUpdated, timerStopped, timerShared, timerUnshared
         case deviceConnected, deviceDisconnected, pushTokenRegistered, pushTokenRemoved, serverStarted
+        case logSalvaged
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -54,6 +55,10 @@ public enum EventCodec {
         case .serverStarted(let version):
             w.u8(Tag.serverStarted.rawValue)
             w.string(version)
+        case .logSalvaged(let seq, let reason):
+            w.u8(Tag.logSalvaged.rawValue)
+            w.varint(seq)
+            w.string(reason)
         }
     }
 
@@ -81,6 +86,8 @@ public enum EventCodec {
             return .pushTokenRemoved(try r.string(), device: try r.string())
         case .serverStarted:
             return .serverStarted(version: try r.string())
+        case .logSalvaged:
+            return .logSalvaged(skippedSeq: try r.varint(), reason: try r.string())
         }
     }
 

@@ -6,6 +6,11 @@ public struct LogProblem: Equatable, Sendable, CustomStringConvertible {
     public var seq: UInt64
     public var problem: String
     public var description: String { "seq \(seq): \(problem)" }
+
+    public init(seq: UInt64, problem: String) {
+        self.seq = seq
+        self.problem = problem
+    }
 }
 
 /// What ``EventLog/verify(_:progress:)`` found.
@@ -75,6 +80,54 @@ extension EventLog {
         }
         for key in stored.keys where streams[key] == nil && result.problems.count < maxProblems {
             _ = report(stored[key]?.lastSeq ?? 0, "a head for \(key) names events that are not in the log")
+        }
+        return result
+    }
+}
+
+extension EventLog {
+    /// The last `count` records: checksum, decoding, seq continuity and the hash chain from
+    /// the record before them, and the log head against the last one. The check a server
+    /// runs before it appends after them; the whole log is ``verify(_:maxProblems:progress:)``.
+    public func verifyTail(_ txn: ReadTransaction, records count: UInt64) throws -> LogVerification {
+        var result = LogVerification()
+        let head = try head(txn)
+        guard head.seq > 0 else { return result }
+        let first = head.seq > count ? head.seq - count + 1 : 1
+        var chain = LogHead.genesis.chain
+        if first > 1 {
+            guard let before = try txn.get(events, key: BigEndianKey.encode(first - 1), { RecordCodec.storedChain($0) }) ?? nil else {
+                result.problems.append(LogProblem(seq: first - 1, problem: "log record \(first - 1) is missing or unreadable"))
+                return result
+            }
+            chain = before
+        }
+        var expectedSeq = first
+        try txn.scan(events, from: BigEndianKey.encode(first)) { key, value in
+            result.records += 1
+            guard let seq = BigEndianKey.decode(key), seq == expectedSeq else {
+                result.problems.append(LogProblem(seq: expectedSeq, problem: "log record \(expectedSeq) is missing"))
+                return false
+            }
+            expectedSeq = seq + 1
+            result.lastSeq = seq
+            do { _ = try RecordCodec.decode(value, seq: seq) } catch {
+                result.problems.append(LogProblem(seq: seq, problem: "\(error)"))
+                return false
+            }
+            guard let stored = RecordCodec.storedChain(value), RecordCodec.expectedChain(value, previousChain: chain) == stored else {
+                result.problems.append(LogProblem(seq: seq, problem: "hash chain broken: record \(seq) does not follow record \(seq - 1)"))
+                return false
+            }
+            chain = stored
+            return true
+        }
+        if result.problems.isEmpty {
+            if head.seq != result.lastSeq {
+                result.problems.append(LogProblem(seq: head.seq, problem: "the log head says the last record is \(head.seq) but the log ends at \(result.lastSeq) (truncated)"))
+            } else if head.chain != chain {
+                result.problems.append(LogProblem(seq: head.seq, problem: "the log head's chain value does not match the last record"))
+            }
         }
         return result
     }

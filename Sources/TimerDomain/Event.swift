@@ -12,6 +12,9 @@ public enum Event: Equatable, Sendable {
     case pushTokenRegistered(UserID, device: DeviceID, token: String)
     case pushTokenRemoved(UserID, device: DeviceID)
     case serverStarted(version: String)
+    /// Written by `bubble-replay --salvage` in place of a record it could not read, at that
+    /// record's seq, so the salvaged log keeps every other seq and says what it lost.
+    case logSalvaged(skippedSeq: UInt64, reason: String)
 
     /// The stream (aggregate) the event belongs to; its history is one range scan.
     public var stream: StreamID {
@@ -20,7 +23,7 @@ public enum Event: Equatable, Sendable {
         case .timerStopped(let id, _, _), .timerShared(let id, _), .timerUnshared(let id, _): .timer(id)
         case .deviceConnected(let u, _, _, _), .deviceDisconnected(let u, _, _, _),
              .pushTokenRegistered(let u, _, _), .pushTokenRemoved(let u, _): .user(u)
-        case .serverStarted: .server
+        case .serverStarted, .logSalvaged: .server
         }
     }
 
@@ -43,13 +46,14 @@ public enum Event: Equatable, Sendable {
         case .pushTokenRegistered: "push_token_registered"
         case .pushTokenRemoved: "push_token_removed"
         case .serverStarted: "server_started"
+        case .logSalvaged: "log_salvaged"
         }
     }
 
     public static let allNames = [
         "timer_created", "timer_updated", "timer_stopped", "timer_shared", "timer_unshared",
         "device_connected", "device_disconnected", "push_token_registered", "push_token_removed",
-        "server_started",
+        "server_started", "log_salvaged",
     ]
 }
 

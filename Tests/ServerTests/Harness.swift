@@ -25,9 +25,9 @@ struct Harness {
         config.port = 0
         config.auth.hmacSecret = "test-secret-test-secret-test-secret-0123"
         configure(&config)
-        let server = try await BubbleServer(configuration: config)
         var logger = logs?.logger() ?? Logger(label: "test-server")
         if logs == nil { logger.logLevel = .warning }
+        let server = try await BubbleServer(configuration: config, logger: logger)
         try await server.application(logger: logger).test(.live) { client in
             try await body(Harness(port: client.port!, server: server, client: client))
         }

@@ -209,4 +209,44 @@ import LMDB
             #expect(lines.first?.contains("the log has format version 9; this build reads versions up to 2") == true, "\(run.stderr)")
         }
     }
+
+    @Test func salvageWritesANewDirectoryWithEveryReadableRecordAndMarksTheLostOne() throws {
+        try demo()
+        let path = data + "/data.mdb"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let marker = Array("fcm-alice-phone-token".utf8)
+        for at in 0...(bytes.count - marker.count) where bytes[at] == marker[0] && bytes[at..<(at + marker.count)].elementsEqual(marker) {
+            bytes[at + 4] ^= 0x20
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let refused = try Tools.run("bubble-replay", ["--salvage", "--data", data])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--salvage needs --into <new directory>"))
+
+        let saved = dir.path + "/saved"
+        let run = try Tools.run("bubble-replay", ["--salvage", "--into", saved, "--data", data, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try run.json() as? [String: Any])
+        #expect(report["kept"] as? Int == 21)
+        #expect(report["events"] as? Int == 22)
+        let skipped = try #require(report["skipped"] as? [[String: Any]])
+        #expect(skipped.map { $0["seq"] as? Int } == [7])
+        #expect((skipped.first?["reason"] as? String)?.hasPrefix("log record 7 is corrupt: checksum mismatch") == true)
+
+        // The source is untouched; the new directory verifies and says what was lost, where.
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
+        #expect(try Tools.run("bubble-inspect", ["verify", "--data", saved]).status == 0)
+        #expect(try Tools.run("bubble-replay", ["--verify", "--data", saved]).status == 0)
+        let tail = try Tools.run("bubble-inspect", ["tail", "-n", "22", "--json", "--data", saved])
+        let events = tail.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(events.count == 22)
+        #expect(events[6]["seq"] as? Int == 7)
+        #expect(events[6]["type"] as? String == "log_salvaged")
+
+        let again = try Tools.run("bubble-replay", ["--salvage", "--into", saved, "--data", data])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("already holds a log; choose a new directory"))
+    }
 }

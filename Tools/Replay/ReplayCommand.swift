@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import BubbleCore
+import EventLog
 import ToolSupport
 
 @main
@@ -12,7 +13,10 @@ struct ReplayCommand: ParsableCommand {
         Without options, rebuilds every view in place; it refuses while a server holds the \
         data directory. --verify rebuilds in memory and reports differences with the live \
         views, changing nothing (safe while a server runs). --until builds the state as it \
-        was at a seq or time into a new directory (--into), leaving the source untouched.
+        was at a seq or time into a new directory (--into), leaving the source untouched. \
+        --salvage copies every readable record of a damaged log into a new directory (--into), \
+        re-chained, with a log_salvaged event in place of each record it could not read, and \
+        builds the views there; the source is only read (docs/operations.md, "Corruption").
         """
     )
 
@@ -25,8 +29,11 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .long, help: "Build the state as of this seq or ISO-8601 time (no offset = UTC).")
     var until: String?
 
-    @Option(name: .long, help: "With --until: the new directory to write the log prefix and views into.")
+    @Option(name: .long, help: "With --until or --salvage: the new directory to write into.")
     var into: String?
+
+    @Flag(name: .long, help: "Copy every readable record of a damaged log into --into, marking what was lost.")
+    var salvage = false
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
@@ -37,9 +44,12 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("--until '\(until)' is neither a seq nor an ISO-8601 time such as 2025-08-12T08:00:00Z")
         }
         if verify, until != nil { throw ValidationError("--verify and --until cannot be combined") }
+        if salvage, into == nil { throw ValidationError("--salvage needs --into <new directory>: a damaged log is never rewritten in place") }
+        if salvage, verify || until != nil { throw ValidationError("--salvage cannot be combined with --verify or --until") }
     }
 
     func run() throws {
+        if salvage, let into { return try runSalvage(into: into) }
         let bar = ProgressBar(label: verify ? "verify" : "replay")
         let report: ReplayReport
         do {
@@ -82,5 +92,22 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         if verify, !report.differences.isEmpty { throw ExitCode(1) }
+    }
+
+    private func runSalvage(into: String) throws {
+        let report: SalvageReport
+        do { report = try Replay.salvage(directory: data, into: into) } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(2)
+        }
+        if json {
+            JSONOutput.print([
+                "mode": "salvage", "into": into, "events": report.events, "kept": report.kept,
+                "skipped": report.skipped.map { ["seq": $0.seq, "reason": $0.problem] as [String: Any] },
+            ])
+        } else {
+            print("salvaged \(report.kept) of \(report.events) records into \(into) and built its views")
+            for lost in report.skipped { print("  lost seq \(lost.seq): \(lost.problem) (a log_salvaged event stands in its place)") }
+        }
     }
 }

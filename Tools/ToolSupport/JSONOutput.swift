@@ -46,6 +46,7 @@ public enum JSONOutput {
         case .pushTokenRegistered(let u, let d, _): ["user": u, "device": d]
         case .pushTokenRemoved(let u, let d): ["user": u, "device": d]
         case .serverStarted(let version): ["version": version]
+        case .logSalvaged(let seq, let reason): ["skippedSeq": seq, "reason": reason]
         }
     }
 
@@ -62,6 +63,7 @@ public enum JSONOutput {
         case .pushTokenRegistered(let u, let d, _): "\(u)/\(d)"
         case .pushTokenRemoved(let u, let d): "\(u)/\(d)"
         case .serverStarted(let v): "version \(v)"
+        case .logSalvaged(let seq, let reason): "record \(seq) lost: \(reason)"
         }
     }
 }

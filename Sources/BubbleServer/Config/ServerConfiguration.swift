@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout = 60.0
     /// Peers (IP addresses) whose `X-Forwarded-For` names the client: a reverse proxy's.
     public var trustedProxies: [String] = []
+    /// Log records checked (checksums, hash chain) before the server appends after them;
+    /// the whole log is then checked in the background.
+    public var startupCheckRecords: UInt64 = 10_000
     public var version = "0.1.0"
 
     public init() {}

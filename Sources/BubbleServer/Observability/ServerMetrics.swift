@@ -16,6 +16,8 @@ public final class ServerMetrics: Sendable {
     /// `rate_limited` error frames not sent because one went out less than a second before.
     let rateLimitFramesSuppressed: CoreMetrics.Counter
     let tokenExpiredCloses: CoreMetrics.Counter
+    /// Problems the background log check found (0 when the log verified).
+    let logProblems: CoreMetrics.Gauge
     /// Connections closed without a complete request head in time.
     let headerTimeouts: CoreMetrics.Counter
     let appendLatency: CoreMetrics.Timer
@@ -40,6 +42,7 @@ public final class ServerMetrics: Sendable {
         rateLimitFramesSuppressed = CoreMetrics.Counter(label: "bubble_rate_limit_frames_suppressed_total", factory: factory)
         tokenExpiredCloses = CoreMetrics.Counter(label: "bubble_token_expired_closes_total", factory: factory)
         headerTimeouts = CoreMetrics.Counter(label: "bubble_header_timeouts_total", factory: factory)
+        logProblems = CoreMetrics.Gauge(label: "bubble_log_problems", factory: factory)
         appendLatency = Self.timer("bubble_append_seconds", factory)
         commitToSend = Self.timer("bubble_commit_to_send_seconds", factory)
         commitDuration = Self.timer("bubble_commit_seconds", factory)
