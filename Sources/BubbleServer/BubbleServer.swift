@@ -85,13 +85,18 @@ public struct BubbleServer: Sendable {
         router.middlewares.add(ErrorMiddleware())
         router.get("/health") { [state, configuration] _, _ in
             let head = try state.store.read { try state.store.log.head($0).seq }
-            let degraded = state.integrity.isDamaged
+            let storage = state.storageStatus()
+            var problems = storage.problems(minFreeDisk: configuration.minFreeDiskBytes)
+            if state.integrity.isDamaged { problems.append("the event log is damaged (see log.problems)") }
+            var storageJSON = storage.json
+            storageJSON["problems"] = problems
             return jsonResponse([
-                "status": degraded ? "degraded" : "ok", "seq": head, "connections": state.hub.count, "version": configuration.version,
-                "log": state.integrity.summary,
+                "status": problems.isEmpty ? "ok" : "degraded", "seq": head, "connections": state.hub.count,
+                "version": configuration.version, "log": state.integrity.summary, "storage": storageJSON,
             ])
         }
         router.get("/metrics") { [state] _, _ in
+            _ = state.storageStatus()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: state.metrics.text())))

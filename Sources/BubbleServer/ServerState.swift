@@ -60,4 +60,11 @@ final class ServerState: @unchecked Sendable {
     }
 
     func connectionsChanged() { metrics.connections.record(hub.count) }
+
+    /// Reads the disk and map figures and records them as gauges.
+    func storageStatus() -> StorageStatus {
+        let status = StorageStatus.read(store.environment)
+        metrics.storage(status)
+        return status
+    }
 }

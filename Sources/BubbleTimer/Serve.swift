@@ -41,6 +41,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a new connection has to send a complete request head [BUBBLE_HEADER_TIMEOUT].") var headerTimeout = Double(env("BUBBLE_HEADER_TIMEOUT") ?? "") ?? 10
     @Option(help: "Seconds an HTTP keep-alive connection may stay idle [BUBBLE_IDLE_TIMEOUT].") var idleTimeout = Double(env("BUBBLE_IDLE_TIMEOUT") ?? "") ?? 60
     @Option(help: "Reverse proxy address whose X-Forwarded-For names the client, repeatable [BUBBLE_TRUSTED_PROXIES, comma-separated].") var trustedProxy: [String] = []
+    @Option(help: "MiB free on the data disk below which /health is degraded [BUBBLE_MIN_FREE_DISK_MB].") var minFreeDiskMb = Int(env("BUBBLE_MIN_FREE_DISK_MB") ?? "") ?? 512
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -71,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         config.androidExtraPongDelay = androidExtraPong
         config.corsOrigins = corsOrigin.isEmpty ? (env("BUBBLE_CORS_ORIGINS")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : corsOrigin
 
+        config.minFreeDiskBytes = minFreeDiskMb * 1_048_576
         config.maxConnections = maxConnections
         config.maxConnectionsPerAddress = maxConnectionsPerAddress
         config.headerTimeout = headerTimeout

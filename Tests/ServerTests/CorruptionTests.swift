@@ -98,4 +98,23 @@ import LMDB
             "\(error)" == "view row timer_view[t1] is unreadable: checksum mismatch (the row is damaged); run bubble-replay to rebuild the views"
         }
     }
+
+    /// Issue 10, defect 10. Before: nothing said how full the disk or the map was.
+    @Test func healthAndMetricsReportTheDiskAndTheMap() async throws {
+        try await Harness.run(directory: dir, configure: { $0.minFreeDiskBytes = Int.max }) { h in
+            let health = try await h.client.execute(uri: "/health", method: .get) { try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any] }
+            #expect(health?["status"] as? String == "degraded")
+            let storage = try #require(health?["storage"] as? [String: Any])
+            let file = try FileManager.default.attributesOfItem(atPath: dir.path + "/data.mdb")[.size] as! Int
+            #expect(storage["dataFileBytes"] as? Int == file)
+            let problems = try #require(storage["problems"] as? [String])
+            #expect(problems.count == 1)
+            #expect(problems.first?.contains("MiB free on the data directory's disk, below --min-free-disk") == true)
+            let metrics = h.server.state.metrics
+            #expect(metrics.value(of: "bubble_data_file_bytes") == Double(file))
+            #expect((metrics.value(of: "bubble_map_used_bytes") ?? 0) > 0)
+            #expect((metrics.value(of: "bubble_disk_free_bytes") ?? 0) > 0)
+            #expect(metrics.value(of: "bubble_map_size_bytes") == Double(h.server.state.store.environment.info().mapSize))
+        }
+    }
 }

@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     /// Log records checked (checksums, hash chain) before the server appends after them;
     /// the whole log is then checked in the background.
     public var startupCheckRecords: UInt64 = 10_000
+    /// Free space on the data directory's disk below which `/health` says `degraded`.
+    public var minFreeDiskBytes = 512 * 1_048_576
     public var version = "0.1.0"
 
     public init() {}

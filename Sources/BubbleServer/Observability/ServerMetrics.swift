@@ -61,6 +61,16 @@ public final class ServerMetrics: Sendable {
         return nil
     }
 
+    /// The storage gauges: data file, map use and size, free disk, in bytes.
+    func storage(_ status: StorageStatus) {
+        for (label, value) in [
+            ("bubble_data_file_bytes", status.dataFileBytes), ("bubble_map_used_bytes", status.mapUsedBytes),
+            ("bubble_map_size_bytes", status.mapSizeBytes), ("bubble_disk_free_bytes", status.diskFreeBytes),
+        ] {
+            CoreMetrics.Gauge(label: label, factory: factory).record(value)
+        }
+    }
+
     /// Counts one connection refused at accept, by which cap: `total` or `address`.
     func connectionsRefused(_ reason: String) {
         CoreMetrics.Counter(label: "bubble_connections_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
