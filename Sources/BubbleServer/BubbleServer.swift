@@ -80,9 +80,10 @@ public struct BubbleServer: Sendable {
     /// Every REST route (the OpenAPI test enumerates them).
     func restRouter() -> Router<BubbleRequestContext> {
         let router = Router(context: BubbleRequestContext.self)
+        let methods = RouteMethods()
         router.middlewares.add(RequestLogMiddleware(trustedProxies: Set(configuration.trustedProxies)))
         if !configuration.corsOrigins.isEmpty { router.middlewares.add(CORSMiddleware(origins: Set(configuration.corsOrigins))) }
-        router.middlewares.add(ErrorMiddleware())
+        router.middlewares.add(ErrorMiddleware(methods: methods))
         router.get("/health") { [state, configuration] _, _ in
             let head = try state.store.read { try state.store.log.head($0).seq }
             let storage = state.storageStatus()
@@ -104,6 +105,7 @@ public struct BubbleServer: Sendable {
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)
         DeviceTokenRoutes(server: state).register(on: api)
+        methods.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
 
@@ -113,7 +115,7 @@ public struct BubbleServer: Sendable {
         let ws = WebSocketServerConfiguration(
             maxFrameSize: configuration.maxFrameBytes,
             autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
-            closeTimeout: .seconds(1)
+            closeTimeout: .seconds(3)
         )
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HandshakeRefusalHandler(refusals)],

@@ -38,9 +38,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Browser origin allowed to call the REST API (CORS), repeatable; * for any [BUBBLE_CORS_ORIGINS, comma-separated].") var corsOrigin: [String] = []
     @Option(help: "Open connections in all; keep below ulimit -n [BUBBLE_MAX_CONNECTIONS].") var maxConnections = Int(env("BUBBLE_MAX_CONNECTIONS") ?? "") ?? 10_000
     @Option(help: "Open connections from one client address [BUBBLE_MAX_CONNECTIONS_PER_ADDRESS].") var maxConnectionsPerAddress = Int(env("BUBBLE_MAX_CONNECTIONS_PER_ADDRESS") ?? "") ?? 256
-    @Option(help: "Seconds a new connection has to send a complete request head [BUBBLE_HEADER_TIMEOUT].") var headerTimeout = Double(env("BUBBLE_HEADER_TIMEOUT") ?? "") ?? 10
+    @Option(help: "Seconds a new connection has to send a complete request head [BUBBLE_HEADER_TIMEOUT].") var headerTimeout = Double(env("BUBBLE_HEADER_TIMEOUT") ?? "") ?? 30
     @Option(help: "Seconds an HTTP keep-alive connection may stay idle [BUBBLE_IDLE_TIMEOUT].") var idleTimeout = Double(env("BUBBLE_IDLE_TIMEOUT") ?? "") ?? 60
     @Option(help: "Reverse proxy address whose X-Forwarded-For names the client, repeatable [BUBBLE_TRUSTED_PROXIES, comma-separated].") var trustedProxy: [String] = []
+    @Option(help: "Live timers one user may own [BUBBLE_MAX_TIMERS_PER_USER].") var maxTimersPerUser = Int(env("BUBBLE_MAX_TIMERS_PER_USER") ?? "") ?? 1000
+    @Option(help: "Log records checked before the server appends after them (the rest in the background) [BUBBLE_STARTUP_CHECK_RECORDS].") var startupCheckRecords = UInt64(env("BUBBLE_STARTUP_CHECK_RECORDS") ?? "") ?? 10_000
     @Option(help: "MiB free on the data disk below which /health is degraded [BUBBLE_MIN_FREE_DISK_MB].") var minFreeDiskMb = Int(env("BUBBLE_MIN_FREE_DISK_MB") ?? "") ?? 512
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
@@ -73,6 +75,8 @@ struct Serve: AsyncParsableCommand {
         config.corsOrigins = corsOrigin.isEmpty ? (env("BUBBLE_CORS_ORIGINS")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : corsOrigin
 
         config.minFreeDiskBytes = minFreeDiskMb * 1_048_576
+        config.limits.maxLiveTimersPerUser = maxTimersPerUser
+        config.startupCheckRecords = startupCheckRecords
         config.maxConnections = maxConnections
         config.maxConnectionsPerAddress = maxConnectionsPerAddress
         config.headerTimeout = headerTimeout

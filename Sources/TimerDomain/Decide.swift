@@ -84,7 +84,7 @@ public enum Decider {
             guard let active = state.active, active.canAccess(caller) else { throw .notFound(id) }
             guard caller == active.owner else { throw .forbidden(id, reason: "only the owner can share this timer") }
             try Validation.storable(user, field: "sharedWithUser", limits: context.limits)
-            guard user != active.owner else { throw .invalid(field: "sharedWithUser", reason: "a timer cannot be shared with its owner") }
+            // The owner can already see it: sharing with them changes nothing.
             return try shares([user], owner: caller, existing: active.sharedWith, timerID: id, context: context)
 
         case .unshare(let id, let user):

@@ -42,49 +42,6 @@ import BubbleCore
         #expect(Redaction.uri("/x?token") == "/x?token=REDACTED")
     }
 
-    /// Before: 1,024 frames, then `1013 slow consumer` on every retry (the whole resume was
-    /// queued before the socket drained any of it).
-    @Test func aClientFarBehindIsStreamedEveryMissedCommandThenResumed() async throws {
-        // The default window is 100,000 events; the connect itself is one more.
-        try await Harness.run(configure: { $0.resumeWindow = 200_000 }) { h in
-            let store = h.server.state.store
-            let before = try store.read { try store.log.head($0).seq }
-            let phone = Actor(userID: "alice", deviceID: "phone")
-            let missed = 100_000
-            for chunk in stride(from: 0, to: missed, by: 5_000) {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for i in chunk..<min(chunk + 5_000, missed) {
-                        group.addTask {
-                            let timer = TimerSnapshot(id: "t\(i % 50)", name: "n\(i)", totalDuration: "PT5M")
-                            _ = try await store.execute(CommandRequest(.timer(.update(timer)), actor: phone))
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-            }
-            let head = try store.read { try store.log.head($0).seq }
-            #expect(head - before == UInt64(missed))
-
-            let web = try await h.socket("alice", device: "web", query: "?since=\(before)")
-            let resumed = try await web.waitForRawFrame(containing: "\"type\":\"resumed\"", timeout: 120)
-            let summary = try #require(resumed.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
-            #expect(summary["count"] as? Int == missed)
-            // Caught up through its own connect, the one event after the missed ones.
-            #expect((summary["seq"] as? NSNumber)?.uint64Value == head + 1)
-            // Every missed command once, in log order, and nothing else.
-            let seqs = web.rawFrames.compactMap { text -> UInt64? in
-                guard text.contains("\"type\":\"timer\"") else { return nil }
-                return ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["seq"].flatMap { ($0 as? NSNumber)?.uint64Value }
-            }
-            #expect(seqs == Array((before + 1)...head))
-            // Live again after the resume.
-            _ = try await store.execute(CommandRequest(.timer(.update(TimerSnapshot(id: "t1", name: "after", totalDuration: "PT5M"))), actor: phone))
-            _ = try await web.next { ($0["timer"] as? [String: Any])?["name"] as? String == "after" }
-            #expect(!web.isClosed)
-            await web.close()
-        }
-    }
-
     /// Before: closeAllConnections waited out its 3 s for a client that never answers the
     /// close handshake, and its disconnect was recorded only if the store was still open.
     @Test func aClientIgnoringTheCloseHandshakeHasItsDisconnectRecordedAtShutdown() async throws {
@@ -179,5 +136,80 @@ import BubbleCore
         #expect(ClientAddress.resolve(peer: "9.9.9.9", forwardedFor: "1.2.3.4", trustedProxies: trusted) == "9.9.9.9")
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: nil, trustedProxies: trusted) == "10.0.0.2")
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: " , ", trustedProxies: trusted) == "10.0.0.2")
+    }
+
+    /// Defect 9. Before: an empty query id was a 500 (a zero-length LMDB key), an id over
+    /// the documented length was accepted, and a known path with another method was a 404.
+    @Test func noInputReachesStorageUncheckedAndAKnownPathAnswers405() async throws {
+        try await Harness.run { h in
+            let empty = try await h.rest(.delete, "/timers/shared?timerId=", as: "alice")
+            #expect(empty.status == .badRequest)
+            #expect(empty.json as? [String: String] == ["code": "invalid_field", "field": "timerId", "error": "invalid timerId: is required and must not be empty"])
+            let long = try await h.rest(.delete, "/timers/" + String(repeating: "x", count: 129), as: "alice")
+            #expect(long.status == .badRequest)
+            #expect(long.json as? [String: String] == ["code": "invalid_field", "field": "timerId", "error": "invalid timerId: is 129 bytes long; the limit is 128"])
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(try await h.token("alice"))"
+            let put = try await h.client.execute(uri: "/timers/tea", method: .put, headers: headers) { response in
+                (response.status, response.headers[.allow], try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: String])
+            }
+            #expect(put.0 == .methodNotAllowed)
+            #expect(put.1 == "DELETE, GET, POST")
+            #expect(put.2 == ["code": "method_not_allowed", "error": "PUT is not allowed on /timers/tea; allowed: DELETE, GET, POST"])
+            // A user id with '@', '/' and non-ASCII, percent-encoded in the path, is decoded.
+            #expect(try await h.rest(.post, "/timers/tea", as: "alice", body: #"{"name":"Tea","totalDuration":"PT5M","shareWith":["b\u00f6b/x@y"]}"#).status == .ok)
+            let removed = try await h.rest(.delete, "/timers/tea/shares/b%C3%B6b%2Fx%40y", as: "alice")
+            #expect(removed.status == .ok)
+            #expect((removed.json as? [String: Any])?["userId"] as? String == "b\u{f6}b/x@y")
+            #expect((removed.json as? [String: Any])?["changed"] as? Bool == true)
+        }
+    }
+}
+
+extension HeavyLoad {
+    /// 100,000 events appended and streamed: it loads the machine, so it runs apart.
+    @Suite struct ResumeStreamTests {
+        /// Before: 1,024 frames, then `1013 slow consumer` on every retry (the whole resume was
+        /// queued before the socket drained any of it).
+        @Test func aClientFarBehindIsStreamedEveryMissedCommandThenResumed() async throws {
+            // The default window is 100,000 events; the connect itself is one more.
+            try await Harness.run(configure: { $0.resumeWindow = 200_000 }) { h in
+                let store = h.server.state.store
+                let before = try store.read { try store.log.head($0).seq }
+                let phone = Actor(userID: "alice", deviceID: "phone")
+                let missed = 100_000
+                for chunk in stride(from: 0, to: missed, by: 5_000) {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for i in chunk..<min(chunk + 5_000, missed) {
+                            group.addTask {
+                                let timer = TimerSnapshot(id: "t\(i % 50)", name: "n\(i)", totalDuration: "PT5M")
+                                _ = try await store.execute(CommandRequest(.timer(.update(timer)), actor: phone))
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                let head = try store.read { try store.log.head($0).seq }
+                #expect(head - before == UInt64(missed))
+
+                let web = try await h.socket("alice", device: "web", query: "?since=\(before)")
+                let resumed = try await web.waitForRawFrame(containing: "\"type\":\"resumed\"", timeout: 120)
+                let summary = try #require(resumed.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+                #expect(summary["count"] as? Int == missed)
+                // Caught up through its own connect, the one event after the missed ones.
+                #expect((summary["seq"] as? NSNumber)?.uint64Value == head + 1)
+                // Every missed command once, in log order, and nothing else.
+                let seqs = web.rawFrames.compactMap { text -> UInt64? in
+                    guard text.contains("\"type\":\"timer\"") else { return nil }
+                    return ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["seq"].flatMap { ($0 as? NSNumber)?.uint64Value }
+                }
+                #expect(seqs == Array((before + 1)...head))
+                // Live again after the resume.
+                _ = try await store.execute(CommandRequest(.timer(.update(TimerSnapshot(id: "t1", name: "after", totalDuration: "PT5M"))), actor: phone))
+                _ = try await web.next { ($0["timer"] as? [String: Any])?["name"] as? String == "after" }
+                #expect(!web.isClosed)
+                await web.close()
+            }
+        }
     }
 }

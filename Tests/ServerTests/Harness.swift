@@ -24,6 +24,10 @@ struct Harness {
         config.dataDirectory = directory.path
         config.port = 0
         config.auth.hmacSecret = "test-secret-test-secret-test-secret-0123"
+        // The test client keeps one connection for the whole test, idle for long stretches;
+        // the tests of these timeouts set their own.
+        config.headerTimeout = 600
+        config.idleTimeout = 600
         configure(&config)
         var logger = logs?.logger() ?? Logger(label: "test-server")
         if logs == nil { logger.logLevel = .warning }

@@ -6,4 +6,6 @@ source Tools/scripts/bootstrap.sh
 swift build --build-tests
 # Durability under kill -9, short form (the long form and its result: docs/benchmarks.md).
 Tools/scripts/crash-test.sh "${CRASH_CYCLES:-20}"
+# The REST API against its own document (schemathesis from PyPI, installed on first run).
+Tools/scripts/api-fuzz.sh
 swift test --skip-build

@@ -35,7 +35,7 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 10_000
     public var maxConnectionsPerAddress = 256
     /// Seconds a new connection has to send its first complete request head.
-    public var headerTimeout = 10.0
+    public var headerTimeout = 30.0
     /// Seconds an HTTP keep-alive connection may sit idle between requests.
     public var idleTimeout = 60.0
     /// Peers (IP addresses) whose `X-Forwarded-For` names the client: a reverse proxy's.

@@ -27,6 +27,9 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public static func tooLarge(_ limit: Int) -> ServerError {
         .init(.contentTooLarge, code: "too_large", "the body is larger than the limit of \(limit) bytes")
     }
+    public static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> ServerError {
+        .init(.methodNotAllowed, code: "method_not_allowed", "\(method) is not allowed on \(path); allowed: \(allowed.joined(separator: ", "))")
+    }
     public static let tokenExpired = ServerError(.unauthorized, code: "token_expired", "the token has expired; reconnect with a fresh one")
     public static let rateLimited = ServerError(.tooManyRequests, code: "rate_limited", "too many messages; slow down")
     public static let unavailable = ServerError(.serviceUnavailable, code: "unavailable", "the server is shutting down")

@@ -1,3 +1,4 @@
+internal import HTTPTypes
 internal import Hummingbird
 internal import TimerDomain
 internal import BubbleCore
@@ -15,16 +16,20 @@ struct TimerRoutes {
         router.delete("/timers/shared") { request, context in try await self.leave(request, context) }
         router.get("/timers/:id") { _, context in try self.timer(context) }
         router.post("/timers/:id") { request, context in try await self.update(request, context) }
-        router.delete("/timers/:id") { _, context in try await self.stop(context) }
+        router.delete("/timers/:id") { request, context in try await self.stop(request, context) }
         router.post("/timers/:id/shares") { request, context in try await self.addShare(request, context) }
-        router.delete("/timers/:id/shares/:userId") { _, context in try await self.removeShare(context) }
+        router.delete("/timers/:id/shares/:userId") { request, context in try await self.removeShare(request, context) }
     }
 
     private var limit: Int { server.configuration.maxFrameBytes }
 
-    private func run(_ command: TimerCommand, _ context: BubbleRequestContext, id: String? = nil) async throws -> CommandResult {
-        try await server.execute(CommandRequest(.timer(command), actor: try context.actor, commandID: id))
+    /// Runs one command; `X-Request-Id`, when sent, is stored with its events.
+    private func run(_ command: TimerCommand, _ request: Request, _ context: BubbleRequestContext) async throws -> CommandResult {
+        let id = request.headers[Self.requestID]
+        return try await server.execute(CommandRequest(.timer(command), actor: try context.actor, commandID: id))
     }
+
+    static let requestID = HTTPField.Name("X-Request-Id")!
 
     private func ownTimers(_ context: BubbleRequestContext) throws -> Response {
         let user = try context.actor.userID
@@ -68,13 +73,13 @@ struct TimerRoutes {
         let timer = try TimerJSON.snapshot(object, context: prefix)
         let shareWith = try (wrapped == nil ? body : object).strings("shareWith", in: prefix)
         let command = TimerCommand.update(timer, shareWith: shareWith, claimedOwner: object["userId"] as? String)
-        let result = try await run(command, context, id: request.headers[.init("X-Request-Id")!])
+        let result = try await run(command, request, context)
         return try respondWithTimer(id, result)
     }
 
-    private func stop(_ context: BubbleRequestContext) async throws -> Response {
+    private func stop(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
         let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
-        let result = try await run(.stop(id), context)
+        let result = try await run(.stop(id), request, context)
         return jsonResponse(["result": "stopped", "timerId": id, "changed": !result.events.isEmpty, "seq": try seq(of: result)])
     }
 
@@ -82,14 +87,14 @@ struct TimerRoutes {
         let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
         let body = try await request.jsonObject(limit: limit)
         let user = try body.optionalString("userId", in: "") ?? body.string("sharedWithUser", in: "")
-        let result = try await run(.share(id, with: user), context)
+        let result = try await run(.share(id, with: user), request, context)
         return try respondWithTimer(id, result)
     }
 
-    private func removeShare(_ context: BubbleRequestContext) async throws -> Response {
+    private func removeShare(_ request: Request, _ context: BubbleRequestContext) async throws -> Response {
         let id = try context.pathID("id", field: "timerId", limits: server.configuration.limits)
         let user = try context.pathID("userId", field: "userId", limits: server.configuration.limits)
-        let result = try await run(.unshare(id, user: user), context)
+        let result = try await run(.unshare(id, user: user), request, context)
         return jsonResponse(["result": "removed", "timerId": id, "userId": user, "changed": !result.events.isEmpty, "seq": try seq(of: result)])
     }
 
@@ -100,19 +105,18 @@ struct TimerRoutes {
         let body = try await request.jsonObject(limit: limit)
         let timerID = try body.string("timerId", in: "")
         let users = try body.strings("userIds", in: "")
+        guard !users.isEmpty else { throw ServerError.badRequest("missing_field", "userIds must name at least one user") }
         let caller = try context.actor.userID
+        // The app sends the whole share list, the owner included: the caller is never invited.
         let invited = users.filter { $0 != caller }
-        guard !invited.isEmpty else {
-            throw ServerError.badRequest("missing_field", "userIds must name at least one user besides the caller")
-        }
         var timer: TimerSnapshot?
         var claimed: UserID?
-        if var object = body["timer"] as? [String: Any] {
+        if var object = try body.optionalObject("timer", in: "") {
             object["id"] = timerID
             timer = try TimerJSON.snapshot(object, context: "timer.")
             claimed = object["userId"] as? String
         }
-        _ = try await run(.invite(timerID, users: invited, timer: timer, claimedOwner: claimed), context)
+        _ = try await run(.invite(timerID, users: invited, timer: timer, claimedOwner: claimed), request, context)
         let shared = Set(try server.store.read { txn in try server.store.views.timer(timerID, txn) }?.sharedWith ?? [])
         var success: [String] = [], failed: [String] = []
         for user in invited { if shared.contains(user) { success.append(user) } else { failed.append(user) } }
@@ -124,7 +128,7 @@ struct TimerRoutes {
         var timerID = request.uri.queryParameters["timerId"].map(String.init)
         if timerID == nil { timerID = try (try await request.optionalJSONObject(limit: limit))?.string("timerId", in: "") }
         guard let timerID else { throw ServerError.badRequest("missing_field", "timerId is required (query or JSON body)") }
-        _ = try await run(.unshare(timerID, user: try context.actor.userID), context)
+        _ = try await run(.unshare(timerID, user: try context.actor.userID), request, context)
         return jsonResponse(["result": "rejected", "timerId": timerID])
     }
 

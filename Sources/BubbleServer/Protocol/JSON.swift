@@ -51,6 +51,12 @@ extension Dictionary where Key == String, Value == Any {
         return out
     }
 
+    func optionalObject(_ key: String, in context: String) throws(ServerError) -> [String: Any]? {
+        guard let value = self[key], !(value is NSNull) else { return nil }
+        guard let object = value as? [String: Any] else { throw .badRequest("wrong_type", "\(context)\(key) must be an object") }
+        return object
+    }
+
     func object(_ key: String, in context: String) throws(ServerError) -> [String: Any] {
         guard let value = self[key] else { throw .badRequest("missing_field", "\(context)\(key) is required") }
         guard let object = value as? [String: Any] else { throw .badRequest("wrong_type", "\(context)\(key) must be an object") }

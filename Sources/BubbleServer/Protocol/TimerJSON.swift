@@ -1,13 +1,18 @@
 internal import TimerDomain
 internal import Projections
+internal import HTTPTypes
 
 /// Timer objects as clients send and expect them. The socket says `timerEnd`, REST says
 /// `endTime`; both land in `TimerSnapshot.end` and go out under the name the reader expects.
 enum TimerJSON {
     /// Reads a timer object. The client's `userId` is ignored: the owner is the caller.
     static func snapshot(_ object: [String: Any], context: String = "timer.") throws(ServerError) -> TimerSnapshot {
-        var end = try object.optionalString("timerEnd", in: context)
-        if end == nil { end = try object.optionalString("endTime", in: context) }
+        let timerEnd = try object.optionalString("timerEnd", in: context)
+        let endTime = try object.optionalString("endTime", in: context)
+        if timerEnd != nil, endTime != nil {
+            throw ServerError(.badRequest, code: "invalid_field", "\(context)timerEnd and \(context)endTime name the same end; send one", field: "timerEnd")
+        }
+        let end = timerEnd ?? endTime
         return TimerSnapshot(
             id: try object.string("id", in: context),
             name: try object.string("name", in: context),

@@ -28,14 +28,14 @@ struct SocketSession {
         // Behind a trusted proxy the per-address cap applies here, to the forwarded client.
         if identity.viaProxy {
             guard server.connectionLimits.admitForwarded(identity.clientAddress) else {
-                try? await outbound.close(.policyViolation, reason: "too many connections from this address")
+                await refuse(reason: "too many connections from this address", inbound: inbound, outbound: outbound)
                 return
             }
         }
         defer { if identity.viaProxy { server.connectionLimits.releaseForwarded(identity.clientAddress) } }
         switch server.hub.add(connection) {
         case .tooMany:
-            try? await outbound.close(.policyViolation, reason: "too many connections for this user")
+            await refuse(reason: "too many connections for this user", inbound: inbound, outbound: outbound)
             return
         case .added(let close, let detached):
             for old in close { old.close(code: 1000, reason: "replaced by a newer connection of this device") }
@@ -127,6 +127,14 @@ struct SocketSession {
             _ = try? await server.execute(CommandRequest(.device(.disconnect(connectionID: connection.id, reason: reason)), actor: identity.actor))
         }
         logger.info("disconnected", metadata: ["reason": "\(connection.closeReason?.reason ?? "client closed")"])
+    }
+
+    /// Closes a socket refused after the upgrade with 1008, then reads until the client's
+    /// close answer (Hummingbird bounds the wait), so the client sees a completed close
+    /// with the code rather than a dropped connection.
+    private func refuse(reason: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        try? await outbound.close(.policyViolation, reason: reason)
+        do { for try await _ in inbound {} } catch {}
     }
 
     /// Queues what the client needs before live frames, then lets the broadcasts held
