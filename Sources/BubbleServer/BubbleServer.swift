@@ -136,7 +136,7 @@ public struct BubbleServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bubble-timer"),
             services: [Lifecycle(state: state)],
             onServerRunning: onServerRunning,
-            logger: logger
+            logger: ClosedChannelNoise.wrapping(logger)
         )
     }
 }

@@ -41,6 +41,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a new connection has to send a complete request head [BUBBLE_HEADER_TIMEOUT].") var headerTimeout = Double(env("BUBBLE_HEADER_TIMEOUT") ?? "") ?? 30
     @Option(help: "Seconds an HTTP keep-alive connection may stay idle [BUBBLE_IDLE_TIMEOUT].") var idleTimeout = Double(env("BUBBLE_IDLE_TIMEOUT") ?? "") ?? 60
     @Option(help: "Reverse proxy address whose X-Forwarded-For names the client, repeatable [BUBBLE_TRUSTED_PROXIES, comma-separated].") var trustedProxy: [String] = []
+    @Option(help: "Events back a ?since= resume may reach; further gets a snapshot [BUBBLE_RESUME_WINDOW].") var resumeWindow = UInt64(env("BUBBLE_RESUME_WINDOW") ?? "") ?? 100_000
     @Option(help: "Live timers one user may own [BUBBLE_MAX_TIMERS_PER_USER].") var maxTimersPerUser = Int(env("BUBBLE_MAX_TIMERS_PER_USER") ?? "") ?? 1000
     @Option(help: "Log records checked before the server appends after them (the rest in the background) [BUBBLE_STARTUP_CHECK_RECORDS].") var startupCheckRecords = UInt64(env("BUBBLE_STARTUP_CHECK_RECORDS") ?? "") ?? 10_000
     @Option(help: "MiB free on the data disk below which /health is degraded [BUBBLE_MIN_FREE_DISK_MB].") var minFreeDiskMb = Int(env("BUBBLE_MIN_FREE_DISK_MB") ?? "") ?? 512
@@ -76,6 +77,7 @@ struct Serve: AsyncParsableCommand {
 
         config.minFreeDiskBytes = minFreeDiskMb * 1_048_576
         config.limits.maxLiveTimersPerUser = maxTimersPerUser
+        config.resumeWindow = resumeWindow
         config.startupCheckRecords = startupCheckRecords
         config.maxConnections = maxConnections
         config.maxConnectionsPerAddress = maxConnectionsPerAddress

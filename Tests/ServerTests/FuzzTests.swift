@@ -108,5 +108,28 @@ extension HeavyLoad {
             #expect((secret.json as? [String: Any])?["sharedWith"] as? [String] == [])
         }
     }
+
+    /// Idle and slow-header floods (issue 10): each flood connection is closed at the header
+    /// timeout, and `/health` on a fresh connection answers while they are held.
+    @Test func idleAndSlowHeaderFloodsAreClosedWhileHealthAnswers() async throws {
+        try await Harness.run(configure: { c in
+            c.headerTimeout = 1
+            c.maxConnectionsPerAddress = 10_000
+        }) { h in
+            let timeouts = { h.server.state.metrics.value(of: "bubble_header_timeouts_total") ?? 0 }
+            try await Task.sleep(for: .milliseconds(1500))  // the test client's idle connection goes first
+            let before = timeouts()
+            let idle = try (0..<150).map { _ in try RawConnection(port: h.port) }
+            let slow = try (0..<150).map { _ in try RawConnection(port: h.port) }
+            for byte in ["G", "E", "T"] {
+                for connection in slow { connection.send(byte) }
+                let health = try await rawExchange(port: h.port, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                #expect(health.status == 200)
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            for connection in idle + slow { #expect(try await connection.readUntilClosed(within: 15) == ("", true)) }
+            #expect(timeouts() == before + 300)
+        }
+    }
 }
 }

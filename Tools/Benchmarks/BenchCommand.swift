@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Scratch directory (removed afterwards).") var scratch = NSTemporaryDirectory() + "bubble-bench"
     @Option(help: "Group sizes for the append comparison.") var groups: [Int] = [1, 10, 100, 1000]
     @Flag(help: "Print JSON instead of a table.") var json = false
-    @Option(help: "Run only these sections: append, command, replay (encode and startup on request).") var only: [String] = ["append", "command", "replay"]
+    @Option(help: "Run only these sections: append, command, replay (encode, startup and growth on request).") var only: [String] = ["append", "command", "replay"]
     @Option(help: "startup: where to generate (once) and keep the log it opens.") var logDir: String?
 
     func run() throws {
@@ -39,6 +39,10 @@ struct BenchCommand: ParsableCommand {
         }
         if only.contains("replay") {
             results += try ReplayBench.run(events: events, hotEvents: hotEvents, scratch: scratch, progress: progress)
+        }
+        if only.contains("growth") {
+            results += try GrowthBench.run(scratch: scratch)
+            progress(results.last!)
         }
         if only.contains("startup") {
             results += try StartupBench.run(events: events, hotEvents: hotEvents, dir: logDir ?? scratch + "/startup")

@@ -1,8 +1,4 @@
-internal import Foundation
 internal import LMDB
-#if canImport(Glibc)
-internal import Glibc
-#endif
 
 /// How full the data directory's disk and LMDB's map are, read when asked (`/health`,
 /// `/metrics`): a `stat`, a `statvfs` and `mdb_env_info`, cheap enough for every scrape.
@@ -17,10 +13,7 @@ struct StorageStatus {
 
     static func read(_ environment: Environment) -> StorageStatus {
         let info = environment.info()
-        var file = stat()
-        let size = stat(environment.path + "/data.mdb", &file) == 0 ? Int(file.st_size) : 0
-        var disk = statvfs()
-        let free = statvfs(environment.path, &disk) == 0 ? Int(disk.f_bavail) * Int(disk.f_frsize) : 0
+        let (size, free) = environment.fileUsage
         return StorageStatus(
             dataFileBytes: size, mapUsedBytes: (info.lastPage + 1) * info.pageSize, mapSizeBytes: info.mapSize,
             mapLimitBytes: environment.options.maxMapSize, diskFreeBytes: free
