@@ -1,6 +1,4 @@
 internal import NIOCore
-internal import Logging
-internal import HummingbirdCore
 
 /// First in every accepted connection's pipeline, before any HTTP parsing: takes the
 /// connection's slot in ``ConnectionLimits`` (closing it at once when refused), and closes it
@@ -68,23 +66,5 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
             i += 1
         }
         return false
-    }
-}
-
-/// Any server child channel with a ``ConnectionGuardHandler`` put in front of its pipeline.
-struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Inner.Value
-    let inner: Inner
-    let limits: ConnectionLimits
-    let headerTimeout: TimeAmount
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuardHandler(limits: limits, headerTimeout: headerTimeout), position: .first)
-        }.flatMap { inner.setup(channel: channel, logger: logger) }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
     }
 }
