@@ -175,7 +175,8 @@ public final class EventStore: Sendable {
         case .timer(let command):
             try Decider.checkIDs(command, limits: limits)
             let state = try store.timerState(command.timerID)
-            if state == .unknown {
+            // Only a command that can create the timer needs the caller's count of live timers.
+            if state == .unknown, command.canCreate {
                 context.ownedLiveTimers = try store.tables.timersOwned(by: request.actor.userID, txn).count
             }
             // A claimed owner matters only when the command would create the timer; shared

@@ -42,6 +42,15 @@ public enum TimerCommand: Equatable, Sendable {
         }
     }
 
+    /// Whether the command creates its timer when the timer is unknown.
+    public var canCreate: Bool {
+        switch self {
+        case .update: true
+        case .invite(_, _, let timer, _): timer != nil
+        case .stop, .share, .unshare: false
+        }
+    }
+
     public var timerID: TimerID {
         switch self {
         case .update(let timer, _, _): timer.id

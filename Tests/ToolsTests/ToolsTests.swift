@@ -178,19 +178,24 @@ import LMDB
         ("bubble-replay", []), ("bubble-timer", ["serve", "--port", "0"]),
     ]
 
+    /// Each of ``openers`` on the data directory exits 2 with one line on stderr containing `text`.
+    func expectEveryOpenerStops(saying text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for (tool, arguments) in Self.openers {
+            let run = try Tools.run(tool, arguments + ["--data", data])
+            #expect(run.status == 2, "\(tool) \(arguments): \(run.stderr)", sourceLocation: sourceLocation)
+            let lines = run.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(tool) \(arguments): \(run.stderr)", sourceLocation: sourceLocation)
+            #expect(lines.first?.contains(text) == true, "\(tool) \(arguments): \(run.stderr)", sourceLocation: sourceLocation)
+        }
+    }
+
     /// Before: a truncated `data.mdb` was a bus error (exit 135 and a backtrace) in every tool.
     @Test func aTruncatedDataFileStopsEveryToolWithExitTwoAndOneLine() throws {
         try demo()
         let path = data + "/data.mdb"
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(truncate(path, off_t(size / 2)) == 0)
-        for (tool, arguments) in Self.openers {
-            let run = try Tools.run(tool, arguments + ["--data", data])
-            #expect(run.status == 2, "\(tool) \(arguments): \(run.stderr)")
-            let lines = run.stderr.split(separator: "\n")
-            #expect(lines.count == 1, "\(tool) \(arguments): \(run.stderr)")
-            #expect(lines.first?.contains("data.mdb is \(size / 2) bytes but its meta page says the data runs to") == true, "\(run.stderr)")
-        }
+        try expectEveryOpenerStops(saying: "data.mdb is \(size / 2) bytes but its meta page says the data runs to")
     }
 
     @Test func aLogWrittenInAnUnknownFormatStopsEveryToolWithExitTwoAndOneLine() throws {
@@ -201,13 +206,7 @@ import LMDB
             try env.write { txn in try txn.put(meta, key: Array("format".utf8), value: [9]) }
             env.close()
         }
-        for (tool, arguments) in Self.openers {
-            let run = try Tools.run(tool, arguments + ["--data", data])
-            #expect(run.status == 2, "\(tool) \(arguments): \(run.stderr)")
-            let lines = run.stderr.split(separator: "\n")
-            #expect(lines.count == 1, "\(tool) \(arguments): \(run.stderr)")
-            #expect(lines.first?.contains("the log has format version 9; this build reads versions up to 2") == true, "\(run.stderr)")
-        }
+        try expectEveryOpenerStops(saying: "the log has format version 9; this build reads versions up to 2")
     }
 
     @Test func salvageWritesANewDirectoryWithEveryReadableRecordAndMarksTheLostOne() throws {
