@@ -112,13 +112,7 @@ import LMDB
         #expect(good.status == 0)
         #expect((try good.json() as? [String: Any])?["ok"] as? Bool == true)
 
-        let path = data + "/data.mdb"
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        let marker = Array("fcm-alice-phone-token".utf8)
-        for at in 0...(bytes.count - marker.count) where bytes[at] == marker[0] && bytes[at..<(at + marker.count)].elementsEqual(marker) {
-            bytes[at + 4] ^= 0x20
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try damageRecordSeven()
         let bad = try Tools.run("bubble-inspect", ["verify", "--data", data])
         #expect(bad.status == 1)
         #expect(bad.stdout.contains("seq 7: log record 7 is corrupt: checksum mismatch"))
@@ -178,6 +172,18 @@ import LMDB
         ("bubble-replay", []), ("bubble-timer", ["serve", "--port", "0"]),
     ]
 
+    /// Flips one bit in every copy of the demo's push token in `data.mdb`: log record 7 (and
+    /// alice's user_state row) no longer pass their checksums.
+    func damageRecordSeven() throws {
+        let path = data + "/data.mdb"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let marker = Array("fcm-alice-phone-token".utf8)
+        for at in 0...(bytes.count - marker.count) where bytes[at] == marker[0] && bytes[at..<(at + marker.count)].elementsEqual(marker) {
+            bytes[at + 4] ^= 0x20
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
     /// Each of ``openers`` on the data directory exits 2 with one line on stderr containing `text`.
     func expectEveryOpenerStops(saying text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         for (tool, arguments) in Self.openers {
@@ -211,13 +217,8 @@ import LMDB
 
     @Test func salvageWritesANewDirectoryWithEveryReadableRecordAndMarksTheLostOne() throws {
         try demo()
+        try damageRecordSeven()
         let path = data + "/data.mdb"
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        let marker = Array("fcm-alice-phone-token".utf8)
-        for at in 0...(bytes.count - marker.count) where bytes[at] == marker[0] && bytes[at..<(at + marker.count)].elementsEqual(marker) {
-            bytes[at + 4] ^= 0x20
-        }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
         let damaged = try Data(contentsOf: URL(fileURLWithPath: path))
 
         let refused = try Tools.run("bubble-replay", ["--salvage", "--data", data])
