@@ -20,8 +20,15 @@ public enum FanOut {
     public static func audience(of event: Event, timerAfter: ActiveTimer?) -> [UserID] {
         var users: [UserID]
         switch event {
-        case .timerCreated, .timerUpdated, .timerShared:
+        case .timerCreated, .timerUpdated, .timerShared, .timerCountdown:
             users = timerAfter?.audience ?? []
+        case .timerCompleted(_, _, _, let kind):
+            // An end that passed before the server kept time is history, not news.
+            users = kind == .silent ? [] : timerAfter?.audience ?? []
+        case .reminderFired(_, _, let user, _, _, let kind):
+            users = kind == .silent ? [] : [user]
+        case .timerEndResolved, .reminderSet, .reminderCancelled, .userTimeZoneSet, .deviceTimeZoneSet, .schedulerEnabled:
+            users = []
         case .timerUnshared(_, let removed):
             users = (timerAfter?.audience ?? []) + [removed]
         case .timerStopped(_, let owner, let sharedWith):
@@ -62,12 +69,29 @@ public enum Notice: Equatable, Sendable {
     case removed(TimerID)
     /// Stopped by `by` (the user who sent the stop).
     case stopped(TimerID, by: UserID)
+    /// The server saw its end pass.
+    case completed(TimerViewRow, Firing)
+    /// One of the recipient's reminders on it fell due.
+    case reminder(TimerViewRow, reminderID: String, Firing)
 
     public var timerID: TimerID {
         switch self {
-        case .updated(let row), .shared(let row, _), .unshared(let row, _): row.timer.id
+        case .updated(let row), .shared(let row, _), .unshared(let row, _), .completed(let row, _), .reminder(let row, _, _): row.timer.id
         case .removed(let id), .stopped(let id, _): id
         }
+    }
+}
+
+/// When something the scheduler fires was due, and when it fired.
+public struct Firing: Equatable, Sendable {
+    public var dueAt: Int64
+    public var firedAt: Int64
+    public var kind: FiringKind
+
+    public init(dueAt: Int64, firedAt: Int64, kind: FiringKind) {
+        self.dueAt = dueAt
+        self.firedAt = firedAt
+        self.kind = kind
     }
 }
 
@@ -114,6 +138,10 @@ extension FanOut {
             let notice: Notice
             if let stopper = stoppedBy {
                 notice = .stopped(id, by: stopper)
+            } else if let row, case .timerCompleted(_, let due, let fired, let kind) = last.event {
+                notice = .completed(row, Firing(dueAt: due, firedAt: fired, kind: kind))
+            } else if let row, case .reminderFired(_, let reminder, _, let due, let fired, let kind) = last.event {
+                notice = .reminder(row, reminderID: reminder, Firing(dueAt: due, firedAt: fired, kind: kind))
             } else if let row, row.owner == user || row.sharedWith.contains(user) {
                 if events.count == 1, case .timerShared(_, let with) = last.event {
                     notice = .shared(row, with: with)

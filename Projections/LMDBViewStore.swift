@@ -76,6 +76,21 @@ public struct LMDBViewStore: ViewStore {
         }
     }
 
+    public mutating func apply(_ change: DueChange) throws {
+        switch change {
+        case .add(let entry): try txn.put(tables.due, key: entry.key, value: [])
+        case .remove(let entry): _ = try txn.delete(tables.due, key: entry.key)
+        case .addReminder(let reminder, let timer): try txn.put(tables.reminders, key: Array(reminder.utf8), value: Array(timer.utf8))
+        case .removeReminder(let reminder): _ = try txn.delete(tables.reminders, key: Array(reminder.utf8))
+        }
+    }
+
+    public func schedulerSince() throws -> Int64? { try tables.schedulerSince(txn) }
+
+    public mutating func setSchedulerSince(_ since: Int64) throws {
+        try txn.put(tables.meta, key: ViewTables.schedulerKey, value: BigEndianKey.encode(UInt64(bitPattern: since)))
+    }
+
     public func serverEpoch() -> UInt64 { epoch }
     public func appliedSeq() -> UInt64 { applied }
 

@@ -18,6 +18,11 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public var connections: [UserID: [DeviceID: ConnectionRow]] = [:]
     public var epoch: UInt64 = 0
     public var applied: UInt64 = 0
+    public var due: Set<DueEntry> = []
+    /// reminder id → timer.
+    public var reminders: [String: TimerID] = [:]
+    /// The scheduler's first start (`scheduler_enabled`).
+    public var enabledSince: Int64?
 
     public init() {}
 
@@ -66,6 +71,18 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         }
     }
 
+    public mutating func apply(_ change: DueChange) {
+        switch change {
+        case .add(let entry): due.insert(entry)
+        case .remove(let entry): due.remove(entry)
+        case .addReminder(let reminder, let timer): reminders[reminder] = timer
+        case .removeReminder(let reminder): reminders[reminder] = nil
+        }
+    }
+
+    public func schedulerSince() -> Int64? { enabledSince }
+    public mutating func setSchedulerSince(_ since: Int64) { enabledSince = since }
+
     public func serverEpoch() -> UInt64 { epoch }
     public func appliedSeq() -> UInt64 { applied }
     public mutating func setPositions(applied: UInt64, epoch: UInt64) {
@@ -95,6 +112,11 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         compare("shares_by_user", other.sharesByUser, sharesByUser)
         compare("owned_timers", other.ownedByUser, ownedByUser)
         compare("connections", other.connections, connections)
+        compare("reminder_index", other.reminders, reminders)
+        for entry in other.due.symmetricDifference(due).sorted().prefix(max(0, limit - out.count)) {
+            out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(due.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")
+        }
+        if enabledSince != other.enabledSince, out.count < limit { out.append("scheduler since: \(enabledSince.map(String.init) ?? "never") vs \(other.enabledSince.map(String.init) ?? "never")") }
         if epoch != other.epoch, out.count < limit { out.append("server epoch: \(epoch) vs \(other.epoch)") }
         if applied != other.applied, out.count < limit { out.append("applied seq: \(applied) vs \(other.applied)") }
         return out

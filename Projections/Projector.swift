@@ -8,14 +8,19 @@ public enum Projector {
     public static func apply<Store: ViewStore>(_ e: EventEnvelope, to store: inout Store) throws {
         switch e.stream {
         case .timer(let id):
+            var due: [DueChange] = []
+            let scheduled = DueIndex.concerns(e.event)
             try store.updateTimer(id) { state, row in
+                let before = scheduled ? state : .unknown
                 state.apply(e.event)
                 TimerView.apply(e, to: &row)
+                if scheduled { due = DueIndex.changes(id, from: before, to: state) }
             }
+            for change in due { try store.apply(change) }
         case .user(let id):
             try store.updateUser(id) { $0.apply(e.event) }
         case .server:
-            break
+            if case .schedulerEnabled(let since) = e.event, try store.schedulerSince() == nil { try store.setSchedulerSince(since) }
         }
         switch e.event {
         case .timerShared, .timerUnshared, .timerStopped:

@@ -6,8 +6,9 @@ internal import EventLog
 /// can always be rebuilt from the log, so a version bump means "replay", never a migration
 /// (a writable open rebuilds views of another version by itself).
 enum RowCodec {
-    /// 2: rows end with a CRC-32C.
-    static let version: UInt8 = 2
+    /// 2: rows end with a CRC-32C. 3: timers carry their instant end, completion and
+    /// reminders; users their zones.
+    static let version: UInt8 = 3
 
     static func encode(_ state: TimerState) -> [UInt8] {
         var w = ByteWriter(capacity: 160)
@@ -18,8 +19,18 @@ enum RowCodec {
         case .active(let active):
             w.u8(1)
             w.string(active.owner)
-            EventCodec.encode(active.timer, into: &w)
+            snapshot(active.timer, into: &w)
             w.strings(active.sharedWith.sorted())
+            optional(active.completedAt, into: &w)
+            w.varint(UInt64(active.reminders.count))
+            for reminder in active.reminders {
+                w.string(reminder.id)
+                w.string(reminder.user)
+                switch reminder.trigger {
+                case .before(let lead): w.u8(0); w.signed(lead)
+                case .at(let instant): w.u8(1); w.signed(instant)
+                }
+            }
         case .stopped(let owner):
             w.u8(2)
             w.string(owner)
@@ -33,8 +44,17 @@ enum RowCodec {
             case 0: return .unknown
             case 1:
                 let owner = try r.string()
-                let timer = try EventCodec.timer(&r)
-                return .active(ActiveTimer(owner: owner, timer: timer, sharedWith: Set(try r.strings())))
+                let timer = try snapshot(&r)
+                var active = ActiveTimer(owner: owner, timer: timer, sharedWith: Set(try r.strings()))
+                active.completedAt = try optional(&r)
+                for _ in 0..<(try r.varint()) {
+                    let id = try r.string()
+                    let user = try r.string()
+                    let kind = try r.u8()
+                    let value = try r.signed()
+                    active.reminders.append(Reminder(id: id, user: user, trigger: kind == 0 ? .before(value) : .at(value)))
+                }
+                return .active(active)
             case 2: return .stopped(owner: try r.string())
             case let tag: throw DecodeFailure.malformed("timer state tag \(tag)")
             }
@@ -55,6 +75,12 @@ enum RowCodec {
             w.string(device)
             w.string(token)
         }
+        w.optionalString(state.timeZone)
+        w.varint(UInt64(state.deviceZones.count))
+        for (device, zone) in state.deviceZones.sorted(by: { $0.key < $1.key }) {
+            w.string(device)
+            w.string(zone)
+        }
         return sealed(w)
     }
 
@@ -69,6 +95,11 @@ enum RowCodec {
                 let device = try r.string()
                 state.pushTokens[device] = try r.string()
             }
+            state.timeZone = try r.optionalString()
+            for _ in 0..<(try r.varint()) {
+                let device = try r.string()
+                state.deviceZones[device] = try r.string()
+            }
             return state
         }
     }
@@ -76,7 +107,7 @@ enum RowCodec {
     static func encode(_ row: TimerViewRow) -> [UInt8] {
         var w = ByteWriter(capacity: 192)
         w.u8(version)
-        EventCodec.encode(row.timer, into: &w)
+        snapshot(row.timer, into: &w)
         w.string(row.owner)
         w.strings(row.sharedWith)
         w.u64(row.createdSeq)
@@ -85,17 +116,20 @@ enum RowCodec {
         w.u64(UInt64(bitPattern: row.updatedAt))
         w.string(row.updatedBy.userID)
         w.string(row.updatedBy.deviceID)
+        optional(row.completedAt, into: &w)
         return sealed(w)
     }
 
     static func timerView(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> TimerViewRow {
         try decode(raw, at: row()) { r in
-            TimerViewRow(
-                timer: try EventCodec.timer(&r), owner: try r.string(), sharedWith: try r.strings(),
+            var row = TimerViewRow(
+                timer: try snapshot(&r), owner: try r.string(), sharedWith: try r.strings(),
                 createdSeq: try r.u64(), lastSeq: try r.u64(),
                 createdAt: Int64(bitPattern: try r.u64()), updatedAt: Int64(bitPattern: try r.u64()),
                 updatedBy: Actor(userID: try r.string(), deviceID: try r.string())
             )
+            row.completedAt = try optional(&r)
+            return row
         }
     }
 
@@ -112,6 +146,26 @@ enum RowCodec {
         try decode(raw, at: row()) { r in
             ConnectionRow(connectionID: try r.string(), connectedAt: Int64(bitPattern: try r.u64()), seq: try r.u64())
         }
+    }
+
+    /// A snapshot as the log writes it, then its instant end (which rows always spell out).
+    private static func snapshot(_ timer: TimerSnapshot, into w: inout ByteWriter) {
+        EventCodec.encode(timer, into: &w)
+        optional(timer.endsAt, into: &w)
+    }
+
+    private static func snapshot(_ r: inout ByteReader) throws(DecodeFailure) -> TimerSnapshot {
+        var timer = try EventCodec.timer(&r)
+        timer.endsAt = try optional(&r)
+        return timer
+    }
+
+    private static func optional(_ value: Int64?, into w: inout ByteWriter) {
+        if let value { w.u8(1); w.signed(value) } else { w.u8(0) }
+    }
+
+    private static func optional(_ r: inout ByteReader) throws(DecodeFailure) -> Int64? {
+        try r.u8() == 0 ? nil : try r.signed()
     }
 
     private static func sealed(_ w: ByteWriter) -> [UInt8] {

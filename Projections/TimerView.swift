@@ -13,6 +13,8 @@ public struct TimerViewRow: Equatable, Sendable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var updatedBy: Actor
+    /// The due instant at which the server completed it; `nil` unless it ran out.
+    public var completedAt: Int64?
 
     public init(
         timer: TimerSnapshot, owner: UserID, sharedWith: [UserID], createdSeq: UInt64, lastSeq: UInt64,
@@ -46,7 +48,10 @@ public enum TimerView {
                 createdAt: e.timestamp, updatedAt: e.timestamp, updatedBy: e.actor
             )
         case .timerUpdated(let timer):
-            touch(&row, e) { $0.timer = timer }
+            touch(&row, e) { r in
+                if r.completedAt != nil, !timer.keepsCompletion(from: r.timer) { r.completedAt = nil }
+                r.timer = timer
+            }
         case .timerShared(_, let user):
             touch(&row, e) { r in
                 if !r.sharedWith.contains(user) {
@@ -58,6 +63,16 @@ public enum TimerView {
             touch(&row, e) { $0.sharedWith.removeAll { $0 == user } }
         case .timerStopped:
             row = nil
+        case .timerCountdown(_, _, let countdown):
+            touch(&row, e) { r in
+                r.timer = r.timer.with(countdown)
+                r.completedAt = nil
+            }
+        case .timerCompleted(_, let dueAt, _, _):
+            touch(&row, e) { $0.completedAt = dueAt }
+        case .timerEndResolved(_, let endsAt):
+            // Not a change anyone made: the row's instant is filled in, its "last changed" kept.
+            if row != nil { row!.timer.endsAt = endsAt }
         default:
             break
         }

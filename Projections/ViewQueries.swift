@@ -31,6 +31,42 @@ extension ViewTables {
         try (timersOwned(by: user, txn) + timersShared(with: user, txn)).compactMap { try timer($0, txn) }
     }
 
+    /// What falls due at or before `instant`, in due order (at most `limit`), and the due
+    /// instant of the first entry after those (when the scheduler should look again).
+    public func due(through instant: Int64, limit: Int, _ txn: ReadTransaction) throws -> (entries: [DueEntry], next: Int64?) {
+        var entries: [DueEntry] = []
+        var next: Int64?
+        try txn.scan(due) { k, _ in
+            guard let entry = DueEntry(key: k) else { return true }
+            if entry.dueAt > instant || entries.count == limit {
+                next = entry.dueAt
+                return false
+            }
+            entries.append(entry)
+            return true
+        }
+        return (entries, next)
+    }
+
+    /// The timer a reminder is on, while it is pending.
+    public func timerOfReminder(_ id: String, _ txn: ReadTransaction) throws -> TimerID? {
+        try txn.get(reminders, key: Array(id.utf8)) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Live timers whose local end no server resolved yet (written before it kept time), with
+    /// their owner and end.
+    public func unresolvedEnds(_ txn: ReadTransaction) throws -> [(timer: TimerID, owner: UserID, end: String)] {
+        var out: [(timer: TimerID, owner: UserID, end: String)] = []
+        try txn.scan(timerState) { k, v in
+            let id = String(decoding: k, as: UTF8.self)
+            if let active = try RowCodec.timerState(v, at: "timer_state[\(id)]").active, active.timer.needsResolving, let end = active.timer.end {
+                out.append((id, active.owner, end))
+            }
+            return true
+        }
+        return out
+    }
+
     /// Whether the server knows `user`: they have a stream of their own (connected a device or
     /// registered a push token), or own or share a live timer.
     public func isKnownUser(_ user: UserID, log: EventLog, _ txn: ReadTransaction) throws -> Bool {

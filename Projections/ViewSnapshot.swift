@@ -28,6 +28,15 @@ extension ViewTables {
         try pairs(store.sharesByUser, into: sharesByUser, BigEndianKey.encode)
         try pairs(store.ownedByUser, into: ownedTimers, BigEndianKey.encode)
         try pairs(store.connections, into: connections, RowCodec.encode)
+        for key in store.due.map(\.key).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            try txn.put(due, key: key, value: [], flags: .append)
+        }
+        for id in lmdbOrdered(store.reminders.keys) {
+            try txn.put(reminders, key: Array(id.utf8), value: Array(store.reminders[id]!.utf8), flags: .append)
+        }
+        if let since = store.enabledSince {
+            try txn.put(meta, key: Self.schedulerKey, value: BigEndianKey.encode(UInt64(bitPattern: since)))
+        }
         try txn.put(meta, key: Self.appliedKey, value: BigEndianKey.encode(store.applied))
         try txn.put(meta, key: Self.epochKey, value: BigEndianKey.encode(store.epoch))
         try txn.put(meta, key: Self.formatKey, value: [Self.formatVersion])
@@ -74,6 +83,15 @@ extension ViewTables {
             if let connection = try row({ try RowCodec.connection(v, at: "connections[\(user)/\(device)]") }) { store.connections[user, default: [:]][device] = connection }
             return true
         }
+        try txn.scan(due) { k, _ in
+            if let entry = DueEntry(key: k) { store.due.insert(entry) } else { problems.append("due_index has an unreadable key of \(k.count) bytes") }
+            return true
+        }
+        try txn.scan(reminders) { k, v in
+            store.reminders[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
+            return true
+        }
+        store.enabledSince = try schedulerSince(txn)
         store.applied = try appliedSeq(txn)
         store.epoch = try serverEpoch(txn)
         return (store, problems)

@@ -16,10 +16,14 @@ public protocol ViewStore {
     mutating func apply(_ change: ShareChange) throws
     mutating func apply(_ change: OwnershipChange) throws
     mutating func apply(_ change: ConnectionChange) throws
+    mutating func apply(_ change: DueChange) throws
 
     /// Seq of the latest server-start marker (connections from earlier epochs are dead).
     func serverEpoch() throws -> UInt64
     /// Seq of the last event folded in.
     func appliedSeq() throws -> UInt64
     mutating func setPositions(applied: UInt64, epoch: UInt64) throws
+    /// The instant the scheduler first ran (`scheduler_enabled`), `nil` before.
+    func schedulerSince() throws -> Int64?
+    mutating func setSchedulerSince(_ since: Int64) throws
 }

@@ -12,12 +12,17 @@ public struct ViewTables: Sendable {
     public let ownedTimers: Database
     /// `user NUL device` → connection row.
     public let connections: Database
-    /// `applied` → seq, `epoch` → seq.
+    /// `applied` → seq, `epoch` → seq, `scheduler_since` → ms, `format` → row format.
     public let meta: Database
+    /// ``DueEntry/key`` → empty: what falls due when, in due order.
+    public let due: Database
+    /// reminder id → timer id.
+    public let reminders: Database
 
     static let appliedKey = Array("applied".utf8)
     static let epochKey = Array("epoch".utf8)
     static let formatKey = Array("format".utf8)
+    static let schedulerKey = Array("scheduler_since".utf8)
     /// The row format the views are written in (``RowCodec/version``).
     public static var formatVersion: UInt8 { RowCodec.version }
 
@@ -29,12 +34,14 @@ public struct ViewTables: Sendable {
         ownedTimers = try environment.openDatabase("owned_timers")
         connections = try environment.openDatabase("connections")
         meta = try environment.openDatabase("view_meta")
+        due = try environment.openDatabase("due_index")
+        reminders = try environment.openDatabase("reminder_index")
     }
 
     /// The longest key the views write for ids of `idLength` bytes: two ids and a NUL.
     public static func longestKey(idLength: Int) -> Int { 2 * idLength + 1 }
 
-    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta] }
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0
@@ -53,6 +60,11 @@ public struct ViewTables: Sendable {
 
     /// Seq of the last event the views include.
     public func appliedSeq(_ txn: ReadTransaction) throws -> UInt64 { try position(Self.appliedKey, txn) }
+    /// When the scheduler first ran on this log (Unix ms), `nil` before.
+    public func schedulerSince(_ txn: ReadTransaction) throws -> Int64? {
+        try txn.get(meta, key: Self.schedulerKey) { BigEndianKey.decode($0).map { Int64(bitPattern: $0) } } ?? nil
+    }
+
     /// Seq of the latest server-start marker.
     public func serverEpoch(_ txn: ReadTransaction) throws -> UInt64 { try position(Self.epochKey, txn) }
 }

@@ -54,6 +54,11 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// Queues a command; `completion` runs on the writer thread once it is durable or refused.
+    func submit(_ request: CommandRequest, _ completion: @escaping @Sendable (Result<CommandResult, any Error>) -> Void) {
+        committer.submit(request, completion)
+    }
+
     /// The blocking form, for tools and tests that are not async.
     public func executeAndWait(_ request: CommandRequest) throws -> CommandResult {
         let done = Completion<CommandResult>()
@@ -133,7 +138,7 @@ public final class EventStore: Sendable {
                     continue
                 }
                 do {
-                    let events = try decide(request, store: store, log: log, txn: txn, limits: options.limits)
+                    let events = try decide(request, store: store, log: log, txn: txn, options: options, now: now)
                     var appended: [CommittedEvent] = []
                     for (eventIndex, event) in events.enumerated() {
                         // Who is told is decided from the state after the event, before it is
@@ -168,12 +173,21 @@ public final class EventStore: Sendable {
         }
     }
 
-    static func decide(_ request: CommandRequest, store: LMDBViewStore, log: EventLog, txn: ReadTransaction, limits: Limits) throws -> [Event] {
-        var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits)
+    static func decide(
+        _ request: CommandRequest, store: LMDBViewStore, log: EventLog, txn: ReadTransaction, options: StoreOptions, now: Int64
+    ) throws -> [Event] {
+        let limits = options.limits
+        var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits, now: now)
         try Decider.checkRequestID(request.commandID, limits: limits)
         switch request.command {
-        case .timer(let command):
+        case .timer(var command):
             try Decider.checkIDs(command, limits: limits)
+            if command.localEnd != nil {
+                let zone = try store.userState(request.actor.userID).zone(of: request.actor.deviceID)
+                command = command.resolvingLocalEnd { end in
+                    zone.flatMap { ZoneRules.resolve(end: end, in: $0) } ?? ZoneRules.resolve(end: end, in: options.timeZone)
+                }
+            }
             let state = try store.timerState(command.timerID)
             // Only a command that can create the timer needs the caller's count of live timers.
             if state == .unknown, command.canCreate {
@@ -190,6 +204,8 @@ public final class EventStore: Sendable {
             return try Decider.decide(command, state: try store.userState(request.actor.userID), context: context)
         case .markServerStarted(let version):
             return [.serverStarted(version: version)]
+        case .enableScheduler:
+            return try store.schedulerSince() == nil ? [.schedulerEnabled(since: now)] : []
         }
     }
 

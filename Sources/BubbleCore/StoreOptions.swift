@@ -9,6 +9,8 @@ public struct StoreOptions: Sendable {
     public var maxBatch = 4096
     /// The clock, in Unix milliseconds (tests pin it).
     public var clock: @Sendable () -> Int64 = currentMilliseconds
+    /// The zone for local ends from users and devices that named none (`--time-zone`).
+    public var timeZone: String = ZoneRules.machineZone
 
     public init() {}
 }

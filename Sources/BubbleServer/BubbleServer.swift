@@ -8,6 +8,7 @@ internal import ServiceLifecycle
 internal import CoreMetrics
 internal import BubbleCore
 internal import TimerDomain
+internal import Projections
 
 /// The real-time server: REST and WebSocket on one port, over one event store.
 ///
@@ -23,6 +24,7 @@ public struct BubbleServer: Sendable {
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "bubble-timer")) async throws {
         var storeOptions = StoreOptions()
         storeOptions.limits = configuration.limits
+        storeOptions.timeZone = configuration.timeZone
         let store = try EventStore(directory: configuration.dataDirectory, options: storeOptions)
         // Appending after a damaged record would chain new history to it: check the tail now,
         // the rest of the log in the background.
@@ -39,8 +41,15 @@ public struct BubbleServer: Sendable {
         }
         self.configuration = configuration
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
-        store.onCommit { [dispatcher = state.dispatcher] in dispatcher.enqueue($0) }
+        let scheduler = state.scheduler
+        store.onCommit { [dispatcher = state.dispatcher] events in
+            dispatcher.enqueue(events)
+            if let scheduler, events.contains(where: { DueIndex.concerns($0.event) }) { scheduler.wake() }
+        }
         store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
+        // Ends and reminders that fell due while the server was down fire now, before the
+        // port opens, in due order and marked late.
+        try scheduler?.start()
         state.metrics.logProblems.record(0)
         state.integrity.check(store: store, metrics: state.metrics, logger: logger)
     }
@@ -96,6 +105,10 @@ public struct BubbleServer: Sendable {
                 "version": configuration.version, "log": state.integrity.summary, "storage": storageJSON,
             ])
         }
+        // The server's clock, for clients and public pages (no token).
+        router.get("/time") { [configuration] _, _ in
+            jsonResponse(["serverTime": currentMilliseconds(), "timeZone": configuration.timeZone])
+        }
         router.get("/metrics") { [state] _, _ in
             _ = state.storageStatus()
             var headers = HTTPFields()
@@ -105,6 +118,7 @@ public struct BubbleServer: Sendable {
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)
         DeviceTokenRoutes(server: state).register(on: api)
+        MeRoutes(server: state).register(on: api)
         methods.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
@@ -155,6 +169,7 @@ struct Lifecycle: Service {
         }
         // Sessions record their disconnects as their sockets close; give them a moment.
         for _ in 0..<50 where state.hub.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+        state.scheduler?.stop()
         state.store.close()
     }
 }

@@ -6,6 +6,7 @@ internal import TimerDomain
 internal import Projections
 internal import BubbleCore
 internal import Logging
+internal import LMDB
 
 /// What every route and socket shares. The only mutable state, the REST rate buckets, is
 /// guarded by its lock.
@@ -19,6 +20,8 @@ final class ServerState: @unchecked Sendable {
     let handshakeRefusals = HandshakeRefusals()
     let connectionLimits: ConnectionLimits
     let integrity = LogIntegrity()
+    /// Completes timers and fires reminders; `nil` with `--no-scheduler`.
+    let scheduler: Scheduler?
     private let restLimiterLock = NSLock()
     private var restLimiters: [UserID: RateLimiter] = [:]
 
@@ -28,6 +31,7 @@ final class ServerState: @unchecked Sendable {
         self.verifier = verifier
         hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice)
         dispatcher = FanOutDispatcher(hub: hub, metrics: metrics)
+        scheduler = configuration.scheduler ? Scheduler(store: store) { [logger] in logger.error("\($0)") } : nil
         connectionLimits = ConnectionLimits(
             maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress,
             trustedProxies: Set(configuration.trustedProxies), metrics: metrics, logger: logger
@@ -57,6 +61,12 @@ final class ServerState: @unchecked Sendable {
             restLimiters[user] = limiter
             return allowed
         }
+    }
+
+    /// The zone local times of `actor`'s device are read and written in: the device's
+    /// `?tz=`, the user's setting, else the server's.
+    func zone(of actor: Actor, _ txn: ReadTransaction) throws -> String {
+        try store.views.userState(actor.userID, txn).zone(of: actor.deviceID) ?? configuration.timeZone
     }
 
     func connectionsChanged() { metrics.connections.record(hub.count) }

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import UnixSignals
 import ToolSupport
 import TimerDomain
+import BubbleCore
 
 /// `bubble-timer serve`: the server on its embedded default (LMDB under ./data, a dev
 /// signing secret generated there). Every flag also reads an environment variable
@@ -45,6 +46,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Live timers one user may own [BUBBLE_MAX_TIMERS_PER_USER].") var maxTimersPerUser = Int(env("BUBBLE_MAX_TIMERS_PER_USER") ?? "") ?? 1000
     @Option(help: "Log records checked before the server appends after them (the rest in the background) [BUBBLE_STARTUP_CHECK_RECORDS].") var startupCheckRecords = UInt64(env("BUBBLE_STARTUP_CHECK_RECORDS") ?? "") ?? 10_000
     @Option(help: "MiB free on the data disk below which /health is degraded [BUBBLE_MIN_FREE_DISK_MB].") var minFreeDiskMb = Int(env("BUBBLE_MIN_FREE_DISK_MB") ?? "") ?? 512
+    @Option(help: "IANA zone for local timer ends from users and devices that named none, e.g. Europe/Berlin; default: the machine's [BUBBLE_TIME_ZONE].") var timeZone = env("BUBBLE_TIME_ZONE")
+    @Flag(help: "Do not complete timers or fire reminders (a node that only relays) [BUBBLE_NO_SCHEDULER=1].") var noScheduler = env("BUBBLE_NO_SCHEDULER") == "1"
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -84,6 +87,14 @@ struct Serve: AsyncParsableCommand {
         config.headerTimeout = headerTimeout
         config.idleTimeout = idleTimeout
         config.trustedProxies = trustedProxy.isEmpty ? (env("BUBBLE_TRUSTED_PROXIES")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : trustedProxy
+        if let timeZone {
+            guard ZoneRules.isZone(timeZone) else {
+                Terminal.error("--time-zone '\(timeZone)' is not an IANA time zone this machine knows (is tzdata installed?)")
+                throw ExitCode(2)
+            }
+            config.timeZone = timeZone
+        }
+        config.scheduler = !noScheduler
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         if logFormat == "json" {

@@ -27,6 +27,9 @@ public struct ByteWriter {
         bytes.append(UInt8(v))
     }
 
+    /// A signed value, zigzag-encoded so that small magnitudes of either sign stay short.
+    public mutating func signed(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+
     public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
@@ -87,6 +90,11 @@ public struct ByteReader {
             if byte & 0x80 == 0 { return result }
             shift += 7
         }
+    }
+
+    public mutating func signed() throws(DecodeFailure) -> Int64 {
+        let raw = try varint()
+        return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
     public mutating func string() throws(DecodeFailure) -> String {

@@ -7,17 +7,91 @@ public enum EventCodec {
         case timerCreated = 1, timerUpdated, timerStopped, timerShared, timerUnshared
         case deviceConnected, deviceDisconnected, pushTokenRegistered, pushTokenRemoved, serverStarted
         case logSalvaged
+        /// Creates and updates whose local end the server resolved: the snapshot, then the instant.
+        case timerCreatedResolved, timerUpdatedResolved
+        case timerStarted, timerPaused, timerResumed, timerReset, timerTimeAdded, timerRemainingSet
+        case timerCompleted, timerEndResolved, reminderSet, reminderCancelled, reminderFired
+        case userTimeZoneSet, deviceTimeZoneSet, schedulerEnabled
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
         switch event {
         case .timerCreated(let timer, let owner):
-            w.u8(Tag.timerCreated.rawValue)
+            // The older tag whenever the end's string says all (records stay as they were).
+            let resolved = timer.endsAt != timer.end.flatMap(ISO8601.instantMilliseconds)
+            w.u8(resolved ? Tag.timerCreatedResolved.rawValue : Tag.timerCreated.rawValue)
             encode(timer, into: &w)
             w.string(owner)
+            if resolved { w.signed(timer.endsAt ?? 0) }
         case .timerUpdated(let timer):
-            w.u8(Tag.timerUpdated.rawValue)
+            let resolved = timer.endsAt != timer.end.flatMap(ISO8601.instantMilliseconds)
+            w.u8(resolved ? Tag.timerUpdatedResolved.rawValue : Tag.timerUpdated.rawValue)
             encode(timer, into: &w)
+            if resolved { w.signed(timer.endsAt ?? 0) }
+        case .timerCountdown(let id, let action, let result):
+            let tag: Tag = switch action {
+            case .start: .timerStarted
+            case .pause: .timerPaused
+            case .resume: .timerResumed
+            case .reset: .timerReset
+            case .add: .timerTimeAdded
+            case .set: .timerRemainingSet
+            }
+            w.u8(tag.rawValue)
+            w.string(id)
+            switch action {
+            case .add(let amount), .set(let amount): w.signed(amount)
+            default: break
+            }
+            switch result {
+            case .running(let end): w.u8(0); w.signed(end)
+            case .paused(let remaining): w.u8(1); w.signed(remaining)
+            case .completed(let ended): w.u8(2); w.signed(ended)
+            }
+        case .timerCompleted(let id, let dueAt, let firedAt, let kind):
+            w.u8(Tag.timerCompleted.rawValue)
+            w.string(id)
+            w.signed(dueAt)
+            w.signed(firedAt)
+            w.u8(kind.rawValue)
+        case .timerEndResolved(let id, let endsAt):
+            w.u8(Tag.timerEndResolved.rawValue)
+            w.string(id)
+            w.signed(endsAt)
+        case .reminderSet(let id, let reminder):
+            w.u8(Tag.reminderSet.rawValue)
+            w.string(id)
+            w.string(reminder.id)
+            w.string(reminder.user)
+            switch reminder.trigger {
+            case .before(let lead): w.u8(0); w.signed(lead)
+            case .at(let instant): w.u8(1); w.signed(instant)
+            }
+        case .reminderCancelled(let id, let reminder, let user):
+            w.u8(Tag.reminderCancelled.rawValue)
+            w.string(id)
+            w.string(reminder)
+            w.string(user)
+        case .reminderFired(let id, let reminder, let user, let dueAt, let firedAt, let kind):
+            w.u8(Tag.reminderFired.rawValue)
+            w.string(id)
+            w.string(reminder)
+            w.string(user)
+            w.signed(dueAt)
+            w.signed(firedAt)
+            w.u8(kind.rawValue)
+        case .userTimeZoneSet(let user, let zone):
+            w.u8(Tag.userTimeZoneSet.rawValue)
+            w.string(user)
+            w.optionalString(zone)
+        case .deviceTimeZoneSet(let user, let device, let zone):
+            w.u8(Tag.deviceTimeZoneSet.rawValue)
+            w.string(user)
+            w.string(device)
+            w.string(zone)
+        case .schedulerEnabled(let since):
+            w.u8(Tag.schedulerEnabled.rawValue)
+            w.signed(since)
         case .timerStopped(let id, let owner, let sharedWith):
             w.u8(Tag.timerStopped.rawValue)
             w.string(id)
@@ -88,7 +162,72 @@ public enum EventCodec {
             return .serverStarted(version: try r.string())
         case .logSalvaged:
             return .logSalvaged(skippedSeq: try r.varint(), reason: try r.string())
+        case .timerCreatedResolved:
+            var t = try timer(&r)
+            let owner = try r.string()
+            t.endsAt = try r.signed()
+            return .timerCreated(t, owner: owner)
+        case .timerUpdatedResolved:
+            var t = try timer(&r)
+            t.endsAt = try r.signed()
+            return .timerUpdated(t)
+        case .timerStarted, .timerPaused, .timerResumed, .timerReset, .timerTimeAdded, .timerRemainingSet:
+            let id = try r.string()
+            let action: CountdownAction = switch tag {
+            case .timerStarted: .start
+            case .timerPaused: .pause
+            case .timerResumed: .resume
+            case .timerReset: .reset
+            case .timerTimeAdded: .add(try r.signed())
+            default: .set(try r.signed())
+            }
+            let kind = try r.u8()
+            let value = try r.signed()
+            let result: Countdown
+            switch kind {
+            case 0: result = .running(endsAt: value)
+            case 1: result = .paused(remaining: value)
+            case 2: result = .completed(endedAt: value)
+            default: throw .malformed("unknown countdown state \(kind)")
+            }
+            return .timerCountdown(id, action, result: result)
+        case .timerCompleted:
+            return .timerCompleted(try r.string(), dueAt: try r.signed(), firedAt: try r.signed(), kind: try firingKind(&r))
+        case .timerEndResolved:
+            return .timerEndResolved(try r.string(), endsAt: try r.signed())
+        case .reminderSet:
+            let id = try r.string()
+            let reminder = try r.string()
+            let user = try r.string()
+            let kind = try r.u8()
+            let value = try r.signed()
+            let trigger: Reminder.Trigger
+            switch kind {
+            case 0: trigger = .before(value)
+            case 1: trigger = .at(value)
+            default: throw .malformed("unknown reminder trigger \(kind)")
+            }
+            return .reminderSet(id, Reminder(id: reminder, user: user, trigger: trigger))
+        case .reminderCancelled:
+            return .reminderCancelled(try r.string(), reminderID: try r.string(), user: try r.string())
+        case .reminderFired:
+            return .reminderFired(
+                try r.string(), reminderID: try r.string(), user: try r.string(),
+                dueAt: try r.signed(), firedAt: try r.signed(), kind: try firingKind(&r)
+            )
+        case .userTimeZoneSet:
+            return .userTimeZoneSet(try r.string(), zone: try r.optionalString())
+        case .deviceTimeZoneSet:
+            return .deviceTimeZoneSet(try r.string(), device: try r.string(), zone: try r.string())
+        case .schedulerEnabled:
+            return .schedulerEnabled(since: try r.signed())
         }
+    }
+
+    private static func firingKind(_ r: inout ByteReader) throws(DecodeFailure) -> FiringKind {
+        let raw = try r.u8()
+        guard let kind = FiringKind(rawValue: raw) else { throw .malformed("unknown firing kind \(raw)") }
+        return kind
     }
 
     public static func encode(_ timer: TimerSnapshot, into w: inout ByteWriter) {

@@ -16,6 +16,8 @@ public enum Command: Equatable, Sendable {
     /// Written once per process start, so the connection view can forget sockets that died
     /// with the previous process.
     case markServerStarted(version: String)
+    /// The scheduler's first start on this log: ends due before now complete silently.
+    case enableScheduler
 }
 
 /// Commands on one timer's stream.
@@ -33,12 +35,25 @@ public enum TimerCommand: Equatable, Sendable {
     case share(TimerID, with: UserID)
     /// Removes a user from the share; a shared user may remove themself (leave).
     case unshare(TimerID, user: UserID)
+    /// Start, pause, resume, reset, add or set, computed with the server's clock.
+    case countdown(TimerID, CountdownAction)
+    /// A reminder for the caller; its id is chosen by the server.
+    case setReminder(TimerID, Reminder)
+    case cancelReminder(TimerID, reminderID: String)
+
+    // The scheduler's commands (actor: the server; no client frame or route makes them).
+    /// The end `dueAt` has passed: completes the timer if that is still its end.
+    case complete(TimerID, dueAt: Int64, kind: FiringKind)
+    /// The reminder fell due at `dueAt`: fires it if that is still when it is due.
+    case fireReminder(TimerID, reminderID: String, dueAt: Int64, kind: FiringKind)
+    /// Records the instant an unresolved local end `end` means.
+    case resolveEnd(TimerID, end: String, endsAt: Int64)
 
     /// The owner the payload names, for the commands that can create a timer.
     public var claimedOwner: UserID? {
         switch self {
         case .update(_, _, let claimed), .invite(_, _, _, let claimed): claimed
-        case .stop, .share, .unshare: nil
+        default: nil
         }
     }
 
@@ -47,21 +62,51 @@ public enum TimerCommand: Equatable, Sendable {
         switch self {
         case .update: true
         case .invite(_, _, let timer, _): timer != nil
-        case .stop, .share, .unshare: false
+        default: false
+        }
+    }
+
+    /// The local end the command's timer names, which the edge resolves to an instant.
+    public var localEnd: String? {
+        let timer: TimerSnapshot? = switch self {
+        case .update(let t, _, _): t
+        case .invite(_, _, let t, _): t
+        default: nil
+        }
+        guard let timer, timer.needsResolving else { return nil }
+        return timer.end
+    }
+
+    /// The command with its timer's local end resolved by `resolve` (the edge's zone rules).
+    public func resolvingLocalEnd(_ resolve: (String) -> Int64?) -> TimerCommand {
+        switch self {
+        case .update(var t, let shareWith, let claimed):
+            t.endsAt = t.end.flatMap(resolve)
+            return .update(t, shareWith: shareWith, claimedOwner: claimed)
+        case .invite(let id, let users, var t?, let claimed):
+            t.endsAt = t.end.flatMap(resolve)
+            return .invite(id, users: users, timer: t, claimedOwner: claimed)
+        default:
+            return self
         }
     }
 
     public var timerID: TimerID {
         switch self {
         case .update(let timer, _, _): timer.id
-        case .stop(let id), .share(let id, _), .unshare(let id, _), .invite(let id, _, _, _): id
+        case .stop(let id), .share(let id, _), .unshare(let id, _), .invite(let id, _, _, _),
+             .countdown(let id, _), .setReminder(let id, _), .cancelReminder(let id, _),
+             .complete(let id, _, _), .fireReminder(let id, _, _, _), .resolveEnd(let id, _, _): id
         }
     }
 }
 
 /// Commands on the acting user's own stream.
 public enum DeviceCommand: Equatable, Sendable {
-    case connect(connectionID: String)
+    /// `timeZone`: the `?tz=` the device connected with, remembered for its local times.
+    case connect(connectionID: String, timeZone: String? = nil)
+    /// The user's zone (`PATCH /me`); `nil` clears it. The edge checks the name is a zone.
+    case setTimeZone(String?)
     case disconnect(connectionID: String, reason: String)
     /// Push (FCM) token of a device of the caller; the device need not be the one connected.
     case registerPushToken(device: DeviceID, token: String)
@@ -79,12 +124,15 @@ public struct DecisionContext: Sendable {
     public var knownUsers: Set<UserID>
     /// How many live timers the caller owns (read when a command would create one).
     public var ownedLiveTimers = 0
+    /// The server's clock when the command is decided (Unix ms): the only time the domain knows.
+    public var now: Int64
 
-    public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits(), knownUsers: Set<UserID> = []) {
+    public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits(), knownUsers: Set<UserID> = [], now: Int64 = 0) {
         self.actor = actor
         self.serverEpoch = serverEpoch
         self.limits = limits
         self.knownUsers = knownUsers
+        self.now = now
     }
 }
 
@@ -101,6 +149,13 @@ public struct Limits: Equatable, Sendable {
     public var maxRequestIDLength = 128
     /// Live timers one user may own; creating one more is refused until one is stopped.
     public var maxLiveTimersPerUser = 1000
+    /// Reminders on one timer, all its users' together.
+    public var maxRemindersPerTimer = 20
+    /// The longest duration a countdown command or reminder may name (100 years): keeps
+    /// instants far from overflow.
+    public var maxCountdownMilliseconds: Int64 = 3_155_760_000_000
+    /// IANA zone names are short (`America/Argentina/ComodRivadavia` is the longest).
+    public var maxTimeZoneLength = 64
 
     public init() {}
 }

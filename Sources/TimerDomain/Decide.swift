@@ -1,4 +1,4 @@
-/// `decide(command, state) -> [Event]`: pure, no clock, no storage. An empty list means the
+/// `decide(command, state) -> [Event]`: pure, no storage, no clock (the time is `context.now`). An empty list means the
 /// command changes nothing (idempotent repeat); a thrown ``Rejection`` means it is refused.
 public enum Decider {
     /// The ids a command names, checked before any state is looked up by them: an empty or
@@ -8,7 +8,9 @@ public enum Decider {
         switch command {
         case .share(_, let user): try Validation.storable(user, field: "sharedWithUser", limits: limits)
         case .unshare(_, let user): try Validation.storable(user, field: "userId", limits: limits)
-        case .update, .invite, .stop: break
+        case .setReminder(_, let reminder): try Validation.identifier(reminder.id, field: "reminderId", limits: limits)
+        case .cancelReminder(_, let reminder), .fireReminder(_, let reminder, _, _): try Validation.storable(reminder, field: "reminderId", limits: limits)
+        default: break
         }
     }
 
@@ -93,6 +95,9 @@ public enum Decider {
                 throw .forbidden(id, reason: "only the owner can remove other users from this timer")
             }
             return active.sharedWith.contains(user) ? [.timerUnshared(id, user: user)] : []
+
+        case .countdown, .setReminder, .cancelReminder, .complete, .fireReminder, .resolveEnd:
+            return try decideTime(command, state: state, context: context)
         }
     }
 
@@ -100,11 +105,21 @@ public enum Decider {
         let user = context.actor.userID
         let device = context.actor.deviceID
         switch command {
-        case .connect(let connection):
+        case .connect(let connection, let zone):
             try Validation.identifier(device, field: "deviceId", limits: context.limits)
+            var events: [Event] = []
             let current = state.connections[device]
-            if current?.connectionID == connection, current?.epoch == context.serverEpoch { return [] }
-            return [.deviceConnected(user, device: device, connectionID: connection, epoch: context.serverEpoch)]
+            if current?.connectionID != connection || current?.epoch != context.serverEpoch {
+                events.append(.deviceConnected(user, device: device, connectionID: connection, epoch: context.serverEpoch))
+            }
+            if let zone, state.deviceZones[device] != zone {
+                try Validation.text(zone, field: "tz", max: context.limits.maxTimeZoneLength, allowEmpty: false)
+                events.append(.deviceTimeZoneSet(user, device: device, zone: zone))
+            }
+            return events
+        case .setTimeZone(let zone):
+            if let zone { try Validation.text(zone, field: "timeZone", max: context.limits.maxTimeZoneLength, allowEmpty: false) }
+            return state.timeZone == zone ? [] : [.userTimeZoneSet(user, zone: zone)]
         case .disconnect(let connection, let reason):
             // A superseded connection, or one from before the last restart, is already gone.
             guard let current = state.connections[device], current.connectionID == connection,

@@ -12,6 +12,22 @@ public enum Event: Equatable, Sendable {
     case pushTokenRegistered(UserID, device: DeviceID, token: String)
     case pushTokenRemoved(UserID, device: DeviceID)
     case serverStarted(version: String)
+    /// A countdown command's effect: the countdown after it (running or paused).
+    case timerCountdown(TimerID, CountdownAction, result: Countdown)
+    /// The server's scheduler saw the end `dueAt` pass; `firedAt` is when it acted.
+    case timerCompleted(TimerID, dueAt: Int64, firedAt: Int64, kind: FiringKind)
+    /// The instant a local end from before the server kept time means (resolved once, at the
+    /// scheduler's first start, in the server's zone).
+    case timerEndResolved(TimerID, endsAt: Int64)
+    case reminderSet(TimerID, Reminder)
+    case reminderCancelled(TimerID, reminderID: String, user: UserID)
+    case reminderFired(TimerID, reminderID: String, user: UserID, dueAt: Int64, firedAt: Int64, kind: FiringKind)
+    /// `PATCH /me {"timeZone"}`; `nil` clears it.
+    case userTimeZoneSet(UserID, zone: String?)
+    /// A device connected with `?tz=` naming another zone than last time.
+    case deviceTimeZoneSet(UserID, device: DeviceID, zone: String)
+    /// Written once, when a server first keeps time: ends due before `since` complete silently.
+    case schedulerEnabled(since: Int64)
     /// Written by `bubble-replay --salvage` in place of a record it could not read, at that
     /// record's seq, so the salvaged log keeps every other seq and says what it lost.
     case logSalvaged(skippedSeq: UInt64, reason: String)
@@ -20,10 +36,13 @@ public enum Event: Equatable, Sendable {
     public var stream: StreamID {
         switch self {
         case .timerCreated(let t, _), .timerUpdated(let t): .timer(t.id)
-        case .timerStopped(let id, _, _), .timerShared(let id, _), .timerUnshared(let id, _): .timer(id)
+        case .timerStopped(let id, _, _), .timerShared(let id, _), .timerUnshared(let id, _),
+             .timerCountdown(let id, _, _), .timerCompleted(let id, _, _, _), .timerEndResolved(let id, _),
+             .reminderSet(let id, _), .reminderCancelled(let id, _, _), .reminderFired(let id, _, _, _, _, _): .timer(id)
         case .deviceConnected(let u, _, _, _), .deviceDisconnected(let u, _, _, _),
-             .pushTokenRegistered(let u, _, _), .pushTokenRemoved(let u, _): .user(u)
-        case .serverStarted, .logSalvaged: .server
+             .pushTokenRegistered(let u, _, _), .pushTokenRemoved(let u, _),
+             .userTimeZoneSet(let u, _), .deviceTimeZoneSet(let u, _, _): .user(u)
+        case .serverStarted, .logSalvaged, .schedulerEnabled: .server
         }
     }
 
@@ -47,6 +66,26 @@ public enum Event: Equatable, Sendable {
         case .pushTokenRemoved: "push_token_removed"
         case .serverStarted: "server_started"
         case .logSalvaged: "log_salvaged"
+        case .timerCountdown(_, let action, _): Self.countdownName(action)
+        case .timerCompleted: "timer_completed"
+        case .timerEndResolved: "timer_end_resolved"
+        case .reminderSet: "reminder_set"
+        case .reminderCancelled: "reminder_cancelled"
+        case .reminderFired: "reminder_fired"
+        case .userTimeZoneSet: "user_time_zone_set"
+        case .deviceTimeZoneSet: "device_time_zone_set"
+        case .schedulerEnabled: "scheduler_enabled"
+        }
+    }
+
+    static func countdownName(_ action: CountdownAction) -> String {
+        switch action {
+        case .start: "timer_started"
+        case .pause: "timer_paused"
+        case .resume: "timer_resumed"
+        case .reset: "timer_reset"
+        case .add: "timer_time_added"
+        case .set: "timer_remaining_set"
         }
     }
 
@@ -54,6 +93,9 @@ public enum Event: Equatable, Sendable {
         "timer_created", "timer_updated", "timer_stopped", "timer_shared", "timer_unshared",
         "device_connected", "device_disconnected", "push_token_registered", "push_token_removed",
         "server_started", "log_salvaged",
+        "timer_started", "timer_paused", "timer_resumed", "timer_reset", "timer_time_added", "timer_remaining_set",
+        "timer_completed", "timer_end_resolved", "reminder_set", "reminder_cancelled", "reminder_fired",
+        "user_time_zone_set", "device_time_zone_set", "scheduler_enabled",
     ]
 }
 

@@ -200,6 +200,32 @@ public enum ISO8601 {
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
     }
 
+    /// A duration as Java's `Duration.toString` writes it (`PT4M12.345S`, `PT-3.2S`, `PT0S`):
+    /// what every client parses back. Hours are not folded into days.
+    public static func formatDuration(milliseconds ms: Int64) -> String {
+        if ms == 0 { return "PT0S" }
+        let hours = ms / 3_600_000
+        let minutes = ms % 3_600_000 / 60_000
+        let millis = ms % 60_000
+        var out = "PT"
+        if hours != 0 { out += "\(hours)H" }
+        if minutes != 0 { out += "\(minutes)M" }
+        if millis != 0 {
+            let sign = millis < 0 ? "-" : ""
+            let magnitude = millis.magnitude
+            out += "\(sign)\(magnitude / 1000)"
+            var fraction = magnitude % 1000
+            if fraction != 0 {
+                var digits = 3
+                while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
+                let text = String(fraction)
+                out += "." + String(repeating: "0", count: digits - text.count) + text
+            }
+            out += "S"
+        }
+        return out
+    }
+
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -14,6 +14,11 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyShares(TimerID, limit: Int)
     /// The caller owns as many live timers as the server allows.
     case tooManyTimers(limit: Int)
+    /// The command cannot apply to the timer as it stands (pausing a completed timer).
+    case invalidState(TimerID, reason: String)
+    case tooManyReminders(TimerID, limit: Int)
+    /// No reminder of the caller's has this id (fired, cancelled or never set).
+    case reminderNotFound(String)
 
     public var code: String {
         switch self {
@@ -23,6 +28,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .timerStopped: "timer_stopped"
         case .tooManyShares: "too_many_shares"
         case .tooManyTimers: "too_many_timers"
+        case .invalidState: "invalid_state"
+        case .tooManyReminders: "too_many_reminders"
+        case .reminderNotFound: "not_found"
         }
     }
 
@@ -34,6 +42,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .timerStopped(let id): "timer '\(id)' was stopped; start a new timer with a new id"
         case .tooManyShares(let id, let limit): "timer '\(id)' cannot be shared with more than \(limit) users"
         case .tooManyTimers(let limit): "you have \(limit) live timers, the most this server allows; stop one first"
+        case .invalidState(let id, let reason): "timer '\(id)' cannot do that now: \(reason)"
+        case .tooManyReminders(let id, let limit): "timer '\(id)' has \(limit) reminders, the most this server allows"
+        case .reminderNotFound(let id): "reminder '\(id)' not found"
         }
     }
 }

@@ -18,10 +18,15 @@ public struct TimerSnapshot: Equatable, Hashable, Sendable {
     /// date-time without offset from the Android app, possibly with an offset from others.
     public var end: String?
     public var tags: [String]
+    /// The instant `end` names, as Unix milliseconds: read from the string when it carries an
+    /// offset, resolved by the server in the sender's zone when it is local (the domain has no
+    /// zones). `nil` while paused, and for a local end no server resolved (logs written before
+    /// the server kept time, tools that build commands by hand).
+    public var endsAt: Int64?
 
     public init(
         id: TimerID, name: String, totalDuration: String,
-        remainingDuration: String? = nil, end: String? = nil, tags: [String] = []
+        remainingDuration: String? = nil, end: String? = nil, tags: [String] = [], endsAt: Int64? = nil
     ) {
         self.id = id
         self.name = name
@@ -29,6 +34,7 @@ public struct TimerSnapshot: Equatable, Hashable, Sendable {
         self.remainingDuration = remainingDuration
         self.end = end
         self.tags = tags
+        self.endsAt = endsAt ?? end.flatMap(ISO8601.instantMilliseconds)
     }
 
     /// `totalDuration` in milliseconds when it parses.
@@ -40,4 +46,6 @@ public struct TimerSnapshot: Equatable, Hashable, Sendable {
     public var endInstantMilliseconds: Int64? { end.flatMap(ISO8601.instantMilliseconds) }
     /// Running timers have an end; paused ones a remaining duration.
     public var isRunning: Bool { end != nil }
+    /// A running end the server has not resolved to an instant yet (a local end from before it kept time).
+    public var needsResolving: Bool { end != nil && endsAt == nil }
 }

@@ -22,13 +22,37 @@ public enum TimerState: Equatable, Sendable {
             if case .active = self { return }
             self = .active(ActiveTimer(owner: owner, timer: timer, sharedWith: []))
         case .timerUpdated(let timer):
-            modifyActive { $0.timer = timer }
+            modifyActive { a in
+                // A completion stands until the end moves (an app echoing the same end keeps it).
+                if a.completedAt != nil, !timer.keepsCompletion(from: a.timer) { a.completedAt = nil }
+                a.timer = timer
+            }
         case .timerShared(_, let user):
             modifyActive { $0.sharedWith.insert(user) }
         case .timerUnshared(_, let user):
-            modifyActive { $0.sharedWith.remove(user) }
+            modifyActive { a in
+                a.sharedWith.remove(user)
+                // Reminders go with the access they needed.
+                if a.reminders.contains(where: { $0.user == user }) { a.reminders.removeAll { $0.user == user } }
+            }
         case .timerStopped:
             if case .active(let active) = self { self = .stopped(owner: active.owner) }
+        case .timerCountdown(_, _, let countdown):
+            modifyActive { a in
+                a.timer = a.timer.with(countdown)
+                a.completedAt = nil
+            }
+        case .timerCompleted(_, let dueAt, _, _):
+            modifyActive { $0.completedAt = dueAt }
+        case .timerEndResolved(_, let endsAt):
+            modifyActive { $0.timer.endsAt = endsAt }
+        case .reminderSet(_, let reminder):
+            modifyActive { a in
+                a.reminders.removeAll { $0.id == reminder.id }
+                a.reminders.append(reminder)
+            }
+        case .reminderCancelled(_, let id, _), .reminderFired(_, let id, _, _, _, _):
+            modifyActive { $0.reminders.removeAll { $0.id == id } }
         default:
             break
         }
@@ -52,11 +76,17 @@ public struct ActiveTimer: Equatable, Sendable {
     public var owner: UserID
     public var timer: TimerSnapshot
     public var sharedWith: Set<UserID>
+    /// The due instant at which the server completed it; `nil` unless it ran out.
+    public var completedAt: Int64?
+    /// Everyone's reminders on it, oldest first.
+    public var reminders: [Reminder]
 
-    public init(owner: UserID, timer: TimerSnapshot, sharedWith: Set<UserID>) {
+    public init(owner: UserID, timer: TimerSnapshot, sharedWith: Set<UserID>, completedAt: Int64? = nil, reminders: [Reminder] = []) {
         self.owner = owner
         self.timer = timer
         self.sharedWith = sharedWith
+        self.completedAt = completedAt
+        self.reminders = reminders
     }
 
     public func canAccess(_ user: UserID) -> Bool { user == owner || sharedWith.contains(user) }
@@ -78,11 +108,20 @@ public struct UserState: Equatable, Sendable {
 
     public var connections: [DeviceID: Connection] = [:]
     public var pushTokens: [DeviceID: String] = [:]
+    /// The user's IANA time zone (`PATCH /me`), for local ends their devices send.
+    public var timeZone: String?
+    /// Zones devices gave on connect (`?tz=`); a device's zone comes before the user's.
+    public var deviceZones: [DeviceID: String] = [:]
 
-    public init(connections: [DeviceID: Connection] = [:], pushTokens: [DeviceID: String] = [:]) {
+    public init(connections: [DeviceID: Connection] = [:], pushTokens: [DeviceID: String] = [:], timeZone: String? = nil, deviceZones: [DeviceID: String] = [:]) {
         self.connections = connections
         self.pushTokens = pushTokens
+        self.timeZone = timeZone
+        self.deviceZones = deviceZones
     }
+
+    /// The zone a local time from `device` is read in, if the user or device named one.
+    public func zone(of device: DeviceID) -> String? { deviceZones[device] ?? timeZone }
 
     public static let initial = UserState()
 
@@ -103,6 +142,10 @@ public struct UserState: Equatable, Sendable {
             pushTokens[device] = token
         case .pushTokenRemoved(_, let device):
             pushTokens[device] = nil
+        case .userTimeZoneSet(_, let zone):
+            timeZone = zone
+        case .deviceTimeZoneSet(_, let device, let zone):
+            deviceZones[device] = zone
         default:
             break
         }

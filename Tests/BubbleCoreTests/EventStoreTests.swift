@@ -11,9 +11,14 @@ import Projections
     let dir = TemporaryDirectory("store")
 
     @Test func aCommandAppendsDecidedEventsAndUpdatesViewsInTheSameCommit() throws {
-        let store = try EventStore(directory: dir.path)
+        var options = StoreOptions()
+        options.timeZone = "Europe/Berlin"
+        let store = try EventStore(directory: dir.path, options: options)
         let result = try store.timer(.update(snapshot("t1"), shareWith: ["bob"]), alice, id: "req-1")
-        #expect(result.events.map(\.event) == [.timerCreated(snapshot("t1"), owner: "alice"), .timerShared("t1", with: "bob")])
+        // The local end is resolved in the server's zone: 14:03 in Berlin in August is 12:03Z.
+        var created = snapshot("t1")
+        created.endsAt = 1_755_000_180_000
+        #expect(result.events.map(\.event) == [.timerCreated(created, owner: "alice"), .timerShared("t1", with: "bob")])
         #expect(result.seq == 2)
         #expect(result.events.allSatisfy { $0.envelope.commandID == "req-1" })
         #expect(result.events.last?.audience == ["alice", "bob"])

@@ -28,6 +28,9 @@ struct Harness {
         // the tests of these timeouts set their own.
         config.headerTimeout = 600
         config.idleTimeout = 600
+        // The relay suites' fixtures end in 2025: a scheduler would complete them at once and
+        // add events between the ones they count. The suites about time turn it on.
+        config.scheduler = false
         configure(&config)
         var logger = logs?.logger() ?? Logger(label: "test-server")
         if logs == nil { logger.logLevel = .warning }

@@ -8,6 +8,8 @@ struct Spec {
     var limits = Limits()
     var epoch: UInt64 = 0
     var knownUsers: Set<UserID> = []
+    /// The server's clock as the decider gets it.
+    var now: Int64 = 0
 
     static func given(_ events: Event...) -> Spec {
         var spec = Spec()
@@ -18,7 +20,21 @@ struct Spec {
         return spec
     }
 
-    func context(_ actor: Actor) -> DecisionContext { DecisionContext(actor: actor, serverEpoch: epoch, limits: limits, knownUsers: knownUsers) }
+    func context(_ actor: Actor) -> DecisionContext { DecisionContext(actor: actor, serverEpoch: epoch, limits: limits, knownUsers: knownUsers, now: now) }
+
+    /// The same state, decided at `now`.
+    func at(_ now: Int64) -> Spec {
+        var spec = self
+        spec.now = now
+        return spec
+    }
+
+    /// The state after `events` on top of this one.
+    func and(_ events: Event...) -> Spec {
+        var spec = self
+        for e in events { spec.timerState = TimerState.evolve(spec.timerState, e) }
+        return spec
+    }
 
     func when(_ command: TimerCommand, by actor: Actor) -> Result<[Event], Rejection> {
         Result { () throws(Rejection) in try Decider.decide(command, state: timerState, context: context(actor)) }

@@ -31,7 +31,45 @@ public enum JSONOutput {
         var out: [String: Any] = ["id": t.id, "name": t.name, "totalDuration": t.totalDuration, "tags": t.tags]
         if let r = t.remainingDuration { out["remainingDuration"] = r }
         if let e = t.end { out["timerEnd"] = e }
+        if let at = t.endsAt { out["endsAt"] = ISO8601.format(milliseconds: at) }
         return out
+    }
+
+    static func countdown(_ c: Countdown) -> [String: Any] {
+        switch c {
+        case .running(let end): ["state": "running", "endsAt": ISO8601.format(milliseconds: end)]
+        case .paused(let remaining): ["state": "paused", "remaining": ISO8601.formatDuration(milliseconds: remaining)]
+        case .completed(let ended): ["state": "completed", "endedAt": ISO8601.format(milliseconds: ended)]
+        }
+    }
+
+    static func firing(_ due: Int64, _ fired: Int64, _ kind: FiringKind) -> [String: Any] {
+        ["dueAt": ISO8601.format(milliseconds: due), "firedAt": ISO8601.format(milliseconds: fired), "lateMs": fired - due, "kind": kind.name]
+    }
+
+    static func trigger(_ t: Reminder.Trigger) -> [String: Any] {
+        switch t {
+        case .before(let lead): ["before": ISO8601.formatDuration(milliseconds: lead)]
+        case .at(let at): ["at": ISO8601.format(milliseconds: at)]
+        }
+    }
+
+    /// `4m12.345s`, `-3.2s`, `1h0m0s`: durations for people.
+    public static func readable(milliseconds ms: Int64) -> String {
+        let sign = ms < 0 ? "-" : ""
+        let m = ms.magnitude
+        let h = m / 3_600_000, min = m / 60_000 % 60, s = m / 1000 % 60, frac = m % 1000
+        var out = sign
+        if h > 0 { out += "\(h)h" }
+        if h > 0 || min > 0 { out += "\(min)m" }
+        out += "\(s)"
+        if frac > 0 {
+            var f = String(frac)
+            f = String(repeating: "0", count: 3 - f.count) + f
+            while f.hasSuffix("0") { f.removeLast() }
+            out += "." + f
+        }
+        return out + "s"
     }
 
     public static func data(_ event: Event) -> [String: Any] {
@@ -47,6 +85,25 @@ public enum JSONOutput {
         case .pushTokenRemoved(let u, let d): ["user": u, "device": d]
         case .serverStarted(let version): ["version": version]
         case .logSalvaged(let seq, let reason): ["skippedSeq": seq, "reason": reason]
+        case .timerCountdown(let id, let action, let result):
+            ["timerId": id, "action": action.name, "result": countdown(result)].merging(amount(action)) { a, _ in a }
+        case .timerCompleted(let id, let due, let fired, let kind): ["timerId": id].merging(firing(due, fired, kind)) { a, _ in a }
+        case .timerEndResolved(let id, let at): ["timerId": id, "endsAt": ISO8601.format(milliseconds: at)]
+        case .reminderSet(let id, let r): ["timerId": id, "reminderId": r.id, "user": r.user].merging(trigger(r.trigger)) { a, _ in a }
+        case .reminderCancelled(let id, let r, let user): ["timerId": id, "reminderId": r, "user": user]
+        case .reminderFired(let id, let r, let user, let due, let fired, let kind):
+            ["timerId": id, "reminderId": r, "user": user].merging(firing(due, fired, kind)) { a, _ in a }
+        case .userTimeZoneSet(let u, let zone): ["user": u, "timeZone": zone ?? NSNull()]
+        case .deviceTimeZoneSet(let u, let d, let zone): ["user": u, "device": d, "timeZone": zone]
+        case .schedulerEnabled(let since): ["since": ISO8601.format(milliseconds: since)]
+        }
+    }
+
+    private static func amount(_ action: CountdownAction) -> [String: Any] {
+        switch action {
+        case .add(let ms): ["duration": ISO8601.formatDuration(milliseconds: ms)]
+        case .set(let ms): ["remaining": ISO8601.formatDuration(milliseconds: ms)]
+        default: [:]
         }
     }
 
@@ -64,6 +121,34 @@ public enum JSONOutput {
         case .pushTokenRemoved(let u, let d): "\(u)/\(d)"
         case .serverStarted(let v): "version \(v)"
         case .logSalvaged(let seq, let reason): "record \(seq) lost: \(reason)"
+        case .timerCountdown(_, let action, let result):
+            switch (action, result) {
+            case (.add(let ms), _): "\(ms < 0 ? "took away" : "added") \(readable(milliseconds: ms < 0 ? -ms : ms)), " + left(result)
+            case (.set(let ms), _): "set \(readable(milliseconds: ms)) left, " + left(result)
+            default: left(result)
+            }
+        case .timerCompleted(_, let due, let fired, let kind):
+            "ended at \(ISO8601.format(milliseconds: due))" + (kind == .silent ? ", before the server kept time (silent)" : ", fired \(readable(milliseconds: fired - due)) later" + (kind == .late ? " (late: the server was down)" : ""))
+        case .timerEndResolved(_, let at): "end resolved to \(ISO8601.format(milliseconds: at))"
+        case .reminderSet(_, let r):
+            switch r.trigger {
+            case .before(let lead): "reminder \(r.id) for \(r.user), \(readable(milliseconds: lead)) before the end"
+            case .at(let at): "reminder \(r.id) for \(r.user) at \(ISO8601.format(milliseconds: at))"
+            }
+        case .reminderCancelled(_, let r, let user): "reminder \(r) of \(user) cancelled"
+        case .reminderFired(_, let r, let user, let due, let fired, let kind):
+            "reminder \(r) for \(user) due \(ISO8601.format(milliseconds: due)), fired \(readable(milliseconds: fired - due)) later" + (kind == .onTime ? "" : " (\(kind.name))")
+        case .userTimeZoneSet(let u, let zone): "\(u) zone=\(zone ?? "(cleared)")"
+        case .deviceTimeZoneSet(let u, let d, let zone): "\(u)/\(d) zone=\(zone)"
+        case .schedulerEnabled(let since): "keeps time since \(ISO8601.format(milliseconds: since))"
+        }
+    }
+
+    private static func left(_ c: Countdown) -> String {
+        switch c {
+        case .running(let end): "running, ends \(ISO8601.format(milliseconds: end))"
+        case .paused(let remaining): "\(readable(milliseconds: remaining)) left"
+        case .completed(let ended): "completed at \(ISO8601.format(milliseconds: ended))"
         }
     }
 }

@@ -9,6 +9,8 @@ public struct Identity: Sendable {
     public var dialect: Dialect
     /// Seed dialect resume point (`?since=`).
     public var since: UInt64?
+    /// The device's IANA zone (`?tz=` on the socket), remembered for its local times.
+    public var timeZone: String?
     /// Unix seconds from which the token is refused (its `exp` plus the leeway).
     public var expiresAt: Double?
     /// The client's address: the TCP peer, or behind a trusted proxy its `X-Forwarded-For`.

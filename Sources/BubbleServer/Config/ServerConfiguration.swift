@@ -1,4 +1,5 @@
 public import TimerDomain
+public import BubbleCore
 
 /// Everything the server can be told; docs/configuration.md lists each setting with its
 /// flag and environment variable.
@@ -45,6 +46,11 @@ public struct ServerConfiguration: Sendable {
     public var startupCheckRecords: UInt64 = 10_000
     /// Free space on the data directory's disk below which `/health` says `degraded`.
     public var minFreeDiskBytes = 512 * 1_048_576
+    /// IANA zone for local ends from users and devices that named none (the Android app
+    /// sends none): `--time-zone`, by default the machine's.
+    public var timeZone = ZoneRules.machineZone
+    /// Whether this server completes timers and fires reminders (`--no-scheduler` turns it off).
+    public var scheduler = true
     public var version = "0.1.0"
 
     public init() {}

@@ -3,6 +3,7 @@ internal import Logging
 internal import CoreMetrics
 internal import Hummingbird
 internal import TimerDomain
+internal import BubbleCore
 
 /// Authenticates every REST call (except the routes registered outside it) and records the
 /// caller. A missing, expired or bad token is a 401 with a JSON body.
@@ -53,9 +54,13 @@ func authenticate(_ request: Request, context: BubbleRequestContext, server: Ser
     default: userAgent.contains("BubbleTimer-Android") ? .android : .seed
     }
     let since = request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
+    let zone = request.uri.queryParameters["tz"].map(String.init)
+    if let zone, zone.utf8.count > server.configuration.limits.maxTimeZoneLength || !ZoneRules.isZone(zone) {
+        throw ServerError(.badRequest, code: "invalid_field", "tz '\(zone.prefix(64))' is not an IANA time zone such as Europe/Berlin", field: "tz")
+    }
     let trusted = server.connectionLimits.trustedProxies
     return Identity(
-        actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, expiresAt: expiresAt,
+        actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, timeZone: zone, expiresAt: expiresAt,
         clientAddress: context.clientAddress(request, trustedProxies: trusted), viaProxy: trusted.contains(context.peer)
     )
 }

@@ -19,12 +19,14 @@ struct TimerRoutes {
         router.delete("/timers/:id") { request, context in try await self.stop(request, context) }
         router.post("/timers/:id/shares") { request, context in try await self.addShare(request, context) }
         router.delete("/timers/:id/shares/:userId") { request, context in try await self.removeShare(request, context) }
+        registerCountdown(on: router)
+        registerReminders(on: router)
     }
 
     private var limit: Int { server.configuration.maxFrameBytes }
 
     /// Runs one command; `X-Request-Id`, when sent, is stored with its events.
-    private func run(_ command: TimerCommand, _ request: Request, _ context: BubbleRequestContext) async throws -> CommandResult {
+    func run(_ command: TimerCommand, _ request: Request, _ context: BubbleRequestContext) async throws -> CommandResult {
         let id = request.headers[Self.requestID]
         return try await server.execute(CommandRequest(.timer(command), actor: try context.actor, commandID: id))
     }
@@ -39,13 +41,16 @@ struct TimerRoutes {
 
     /// The deployed shape: `{id, userId, name, totalDuration, remainingDuration?, endTime?}`.
     private func sharedTimers(_ context: BubbleRequestContext) throws -> Response {
-        let user = try context.actor.userID
-        let rows = try server.store.read { txn in try server.store.views.timersShared(with: user, txn).compactMap { try server.store.views.timer($0, txn) } }
+        let actor = try context.actor
+        let user = actor.userID
+        let (rows, zone) = try server.store.read { txn in
+            (try server.store.views.timersShared(with: user, txn).compactMap { try server.store.views.timer($0, txn) }, try server.zone(of: actor, txn))
+        }
         return jsonResponse(rows.map { row -> [String: Any] in
             var out: [String: Any] = ["id": row.timer.id, "userId": row.owner, "name": row.timer.name, "totalDuration": row.timer.totalDuration]
             if let r = row.timer.remainingDuration { out["remainingDuration"] = r }
             // The deployed app's route: its parser takes local date-times only.
-            if let e = row.timer.end { out["endTime"] = LocalTime.render(e) }
+            if let e = row.timer.end { out["endTime"] = LocalTime.render(e, endsAt: row.timer.endsAt, zone: zone) }
             return out
         })
     }
@@ -134,12 +139,12 @@ struct TimerRoutes {
 
     /// The seq of the command's last event, or the log's head for a no-op (the state the
     /// answer reflects), never 0.
-    private func seq(of result: CommandResult) throws -> UInt64 {
+    func seq(of result: CommandResult) throws -> UInt64 {
         if let seq = result.seq { return seq }
         return try server.store.read { try server.store.log.head($0).seq }
     }
 
-    private func respondWithTimer(_ id: String, _ result: CommandResult) throws -> Response {
+    func respondWithTimer(_ id: String, _ result: CommandResult) throws -> Response {
         let row = try server.store.read { txn in try server.store.views.timer(id, txn) }
         var out: [String: Any] = ["changed": !result.events.isEmpty, "seq": try seq(of: result)]
         if let row { out["timer"] = TimerJSON.object(row, endKey: .rest) }

@@ -49,20 +49,21 @@ final class FanOutDispatcher: Sendable {
             let after = command.last { $0.envelope.event.timerID == group.id }?.timerAfter
             guard let notices = FanOut.notices(of: group.events, timerAfter: after) else { continue }
             let origin = notices.actor
-            var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, text: String)] = []
+            var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, text: String?)] = []
             for (user, notice) in notices.recipients {
                 for device in hub.devices(of: user) where !(user == origin.userID && device == origin.deviceID) {
                     guard let connection = hub.connection(user: user, device: device) else { continue }
                     let style = connection.style
                     // A removal names its recipient in the seed dialect; other frames are shared.
                     let perUser: UserID? = if case .removed = notice { user } else { nil }
-                    let text: String
+                    let text: String?
                     if let hit = rendered.first(where: { $0.style == style && $0.notice == notice && $0.user == perUser }) {
                         text = hit.text
                     } else {
-                        text = JSON.text(OutboundFrame.notice(notice, to: user, seq: notices.seq, timestamp: notices.timestamp, style: style))
+                        text = OutboundFrame.notice(notice, to: user, seq: notices.seq, timestamp: notices.timestamp, style: style).map(JSON.text)
                         rendered.append((style, notice, perUser, text))
                     }
+                    guard let text else { continue }
                     connection.deliver(text: text, seq: notices.seq)
                     delivered = true
                 }

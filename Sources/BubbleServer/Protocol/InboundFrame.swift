@@ -1,4 +1,5 @@
 internal import TimerDomain
+internal import HTTPTypes
 
 /// One parsed client frame.
 enum InboundMessage {
@@ -9,6 +10,8 @@ enum InboundMessage {
     /// `activeTimerList`), each read on its own: an item that cannot be read is its error.
     case commands([Result<Command, ServerError>])
     case ping(timestamp: Any?, requestID: String?)
+    /// Clock sync (seed): answered at once with the server's receive and send times.
+    case time(t0: Any?, requestID: String?)
     case ack
 }
 
@@ -45,7 +48,10 @@ enum InboundFrame {
             case "stop":
                 return .command(.timer(.stop(try f.string("timerId", in: ""))), requestID: requestID)
             default:
-                throw .badRequest("unknown_action", "unknown timer action '\(action)' (expected update or stop)")
+                guard let countdown = try countdownAction(action, f, in: "") else {
+                    throw .badRequest("unknown_action", "unknown timer action '\(action)' (expected update, stop, start, pause, resume, reset, add or set)")
+                }
+                return .command(.timer(.countdown(try f.string("timerId", in: ""), countdown)), requestID: requestID)
             }
         case "share":
             let action = try f.string("action", in: "")
@@ -58,10 +64,12 @@ enum InboundFrame {
             }
         case "ping":
             return .ping(timestamp: f["timestamp"], requestID: requestID)
+        case "time":
+            return .time(t0: f["t0"], requestID: requestID)
         case "ack":
             return .ack
         default:
-            throw .badRequest("unknown_type", "unknown message type '\(type)' (expected timer, share, ping or ack)")
+            throw .badRequest("unknown_type", "unknown message type '\(type)' (expected timer, share, time, ping or ack)")
         }
     }
 
@@ -76,6 +84,29 @@ enum InboundFrame {
             .timer(.share(try f.string("timerId", in: ""), with: try shareTarget(f)))
         default: nil
         }
+    }
+
+    /// A countdown command by its name (`start`, `pause`, `resume`, `reset`, `add` with
+    /// `duration`, `set` with `remaining`), from a frame or a REST body; `nil` for another name.
+    static func countdownAction(_ name: String, _ f: [String: Any], in context: String) throws(ServerError) -> CountdownAction? {
+        switch name {
+        case "start": .start
+        case "pause": .pause
+        case "resume": .resume
+        case "reset": .reset
+        case "add": .add(try duration(f, "duration", in: context))
+        case "set": .set(try duration(f, "remaining", in: context))
+        default: nil
+        }
+    }
+
+    /// A required ISO-8601 duration field, in milliseconds.
+    static func duration(_ f: [String: Any], _ key: String, in context: String) throws(ServerError) -> Int64 {
+        let text = try f.string(key, in: context)
+        guard let ms = ISO8601.durationMilliseconds(text) else {
+            throw ServerError(.badRequest, code: "invalid_field", "\(context)\(key) '\(text)' is not an ISO-8601 duration such as PT1M or PT-30S", field: key)
+        }
+        return ms
     }
 
     /// Which name the frame's timer gives its end, when it gives one.

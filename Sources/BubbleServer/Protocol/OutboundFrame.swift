@@ -9,9 +9,18 @@ enum OutboundFrame {
     /// One command's effect on one timer as `user` sees it: ONE frame however many events
     /// the command appended, carrying the state after the command and the seq of its last
     /// event. `nil` when it has nothing to say in this dialect.
-    static func notice(_ notice: Notice, to user: UserID, seq: UInt64, timestamp: Int64, style: FrameStyle) -> [String: Any] {
+    static func notice(_ notice: Notice, to user: UserID, seq: UInt64, timestamp: Int64, style: FrameStyle) -> [String: Any]? {
         var frame: [String: Any]
         switch (style.dialect, notice) {
+        case (.seed, .completed(let row, let firing)):
+            frame = ["type": "timerCompleted", "timerId": row.timer.id, "timer": TimerJSON.object(row, style: style)].merging(fields(firing)) { a, _ in a }
+        case (.seed, .reminder(let row, let reminder, let firing)):
+            frame = ["type": "reminder", "reminderId": reminder, "timerId": row.timer.id, "timer": TimerJSON.object(row, style: style)].merging(fields(firing)) { a, _ in a }
+        case (.android, .completed), (.android, .reminder):
+            // The app rings on its own and has no frame for either; people without a socket
+            // hear of them through notifications and push.
+            return nil
+
         case (.seed, .updated(let row)):
             frame = ["type": "timer", "action": "update", "timer": TimerJSON.object(row, style: style)]
         case (.seed, .shared(let row, let with)):
@@ -35,6 +44,19 @@ enum OutboundFrame {
         frame["seq"] = seq
         frame["messageId"] = String(seq)
         frame["serverTime"] = timestamp
+        return frame
+    }
+
+    private static func fields(_ firing: Firing) -> [String: Any] {
+        ["dueAt": firing.dueAt, "firedAt": firing.firedAt, "late": firing.kind == .late, "lateMs": firing.firedAt - firing.dueAt]
+    }
+
+    /// The answer to a `time` frame: the client's `t0`, when the frame arrived (`t1`) and
+    /// when the answer left (`t2`), server ms (docs/protocol.md, "Clock sync").
+    static func time(t0: Any?, receivedAt t1: Int64, requestID: String?) -> [String: Any] {
+        var frame: [String: Any] = ["type": "time", "t1": t1, "t2": currentMilliseconds()]
+        if let t0 { frame["t0"] = t0 }
+        if let requestID { frame["requestId"] = requestID }
         return frame
     }
 

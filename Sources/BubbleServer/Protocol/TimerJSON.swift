@@ -1,6 +1,7 @@
 internal import TimerDomain
 internal import Projections
 internal import HTTPTypes
+internal import BubbleCore
 
 /// Timer objects as clients send and expect them. The socket says `timerEnd`, REST says
 /// `endTime`; both land in `TimerSnapshot.end` and go out under the name the reader expects.
@@ -29,23 +30,27 @@ enum TimerJSON {
     }
 
     /// A timer as the Android app parses it: owner as `userId`, `sharedWith` including the
-    /// owner when non-empty, absent keys omitted (never `null`).
-    static func object(_ timer: TimerSnapshot, owner: UserID, sharedWith: [UserID], endKey: EndKey = .socket, localEnds: Bool = false) -> [String: Any] {
+    /// owner when non-empty, absent keys omitted (never `null`). With `localZone` (Android
+    /// readers) the end is the local time there and nothing else is added; otherwise the
+    /// server's view follows: `state` (running, paused or completed), `endsAt` (ms, when
+    /// known) and `completedAt`.
+    static func object(_ row: TimerViewRow, endKey: EndKey = .socket, localZone: String? = nil) -> [String: Any] {
+        let timer = row.timer
         var out: [String: Any] = [
-            "id": timer.id, "userId": owner, "name": timer.name, "totalDuration": timer.totalDuration,
-            "sharedWith": sharedWith.isEmpty ? [] : [owner] + sharedWith.filter { $0 != owner },
+            "id": timer.id, "userId": row.owner, "name": timer.name, "totalDuration": timer.totalDuration,
+            "sharedWith": row.sharedWith.isEmpty ? [] : [row.owner] + row.sharedWith.filter { $0 != row.owner },
             "tags": timer.tags,
         ]
         if let r = timer.remainingDuration { out["remainingDuration"] = r }
-        if let e = timer.end { out[endKey.rawValue] = localEnds ? LocalTime.render(e) : e }
+        if let e = timer.end { out[endKey.rawValue] = localZone.map { LocalTime.render(e, endsAt: timer.endsAt, zone: $0) } ?? e }
+        guard localZone == nil else { return out }
+        out["state"] = row.completedAt != nil ? "completed" : timer.end != nil ? "running" : "paused"
+        if let at = timer.endsAt { out["endsAt"] = at }
+        if let at = row.completedAt { out["completedAt"] = at }
         return out
     }
 
-    static func object(_ row: TimerViewRow, endKey: EndKey = .socket, localEnds: Bool = false) -> [String: Any] {
-        object(row.timer, owner: row.owner, sharedWith: row.sharedWith, endKey: endKey, localEnds: localEnds)
-    }
-
     static func object(_ row: TimerViewRow, style: FrameStyle) -> [String: Any] {
-        object(row, endKey: style.endKey, localEnds: style.dialect == .android)
+        object(row, endKey: style.endKey, localZone: style.dialect == .android ? style.zone ?? ZoneRules.machineZone : nil)
     }
 }

@@ -36,7 +36,7 @@ struct Resume {
             let reachedHead = try store.read { txn in
                 let style = style()
                 return try cursor.next(limit: Self.pageEvents, log: store.log, views: store.views, txn) { notice, seq, timestamp in
-                    page.append(JSON.text(OutboundFrame.notice(notice, to: actor.userID, seq: seq, timestamp: timestamp, style: style)))
+                    if let frame = OutboundFrame.notice(notice, to: actor.userID, seq: seq, timestamp: timestamp, style: style) { page.append(JSON.text(frame)) }
                 }
             }
             for text in page { try await write(text) }

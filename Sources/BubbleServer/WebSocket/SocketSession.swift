@@ -47,10 +47,13 @@ struct SocketSession {
             ? (try? server.store.read { try Catchup.lastSeen(identity.actor, log: server.store.log, $0) }) ?? nil
             : nil
         do {
-            _ = try await server.execute(CommandRequest(.device(.connect(connectionID: connection.id)), actor: identity.actor))
+            _ = try await server.execute(CommandRequest(.device(.connect(connectionID: connection.id, timeZone: identity.timeZone)), actor: identity.actor))
         } catch {
             logger.error("could not record the connection", metadata: ["error": "\(error)"])
         }
+        // Android ends are rendered in this zone; a later change of the user's zone applies
+        // from the next connect.
+        if let zone = try? server.store.read({ try server.zone(of: identity.actor, $0) }) { connection.style.zone = zone }
         let resume = sendInitialState(connection, lastSeen: lastSeen)
         logger.info("connected", metadata: ["dialect": "\(identity.dialect.rawValue)"])
 
@@ -190,6 +193,7 @@ struct SocketSession {
     }
 
     func handle(_ text: String, connection: Connection, state: inout ReaderState, logger: Logger) async {
+        let receivedAt = currentMilliseconds()
         let bytes = Array(text.utf8)
         var logger = logger
         if let requestID = InboundFrame.requestID(of: bytes) { logger[metadataKey: "requestId"] = "\(requestID)" }
@@ -215,6 +219,9 @@ struct SocketSession {
             } else {
                 connection.send(pong)
             }
+        case .time(let t0, let requestID):
+            guard charge(requestID: requestID, connection: connection, state: &state) else { return }
+            connection.send(OutboundFrame.time(t0: t0, receivedAt: receivedAt, requestID: requestID))
         case .command(let command, let requestID, let endKey):
             guard admit(requestID: requestID, connection: connection, state: &state) else { return }
             // A seed client that names the end `endTime` gets `endTime` back on its frames.

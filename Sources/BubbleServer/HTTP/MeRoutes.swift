@@ -1,0 +1,72 @@
+internal import Foundation
+internal import Hummingbird
+internal import TimerDomain
+internal import BubbleCore
+internal import Projections
+
+/// The caller's own resource: `GET /me`, `PATCH /me` (merge: only the fields sent change),
+/// `GET /me/reminders`. The users-directory work adds fields to the same resource.
+struct MeRoutes {
+    let server: ServerState
+    static let patchableFields: Set<String> = ["timeZone"]
+
+    func register(on router: RouterGroup<BubbleRequestContext>) {
+        router.get("/me") { _, context in jsonResponse(try me(try context.actor)) }
+        router.patch("/me") { request, context in
+            let body = try await request.jsonObject(limit: server.configuration.maxFrameBytes)
+            if let unknown = body.keys.sorted().first(where: { !Self.patchableFields.contains($0) }) {
+                throw ServerError(.badRequest, code: "unknown_field", "'\(unknown)' cannot be changed here (fields: \(Self.patchableFields.sorted().joined(separator: ", ")))", field: unknown)
+            }
+            let actor = try context.actor
+            if let value = body["timeZone"] {
+                let zone: String?
+                switch value {
+                case is NSNull: zone = nil
+                case let name as String:
+                    guard name.utf8.count <= server.configuration.limits.maxTimeZoneLength, ZoneRules.isZone(name) else {
+                        throw ServerError(.badRequest, code: "invalid_field", "timeZone '\(name.prefix(64))' is not an IANA time zone such as Europe/Berlin", field: "timeZone")
+                    }
+                    zone = name
+                default:
+                    throw ServerError(.badRequest, code: "wrong_type", "timeZone must be a string or null", field: "timeZone")
+                }
+                let id = request.headers[TimerRoutes.requestID]
+                _ = try await server.execute(CommandRequest(.device(.setTimeZone(zone)), actor: actor, commandID: id))
+            }
+            return jsonResponse(try me(actor))
+        }
+        router.get("/me/reminders") { _, context in
+            let user = try context.actor.userID
+            let items = try server.store.read { txn in
+                try (server.store.views.timersOwned(by: user, txn) + server.store.views.timersShared(with: user, txn)).flatMap { id in
+                    let active = try server.store.views.timerState(id, txn).active
+                    return (active?.reminders ?? []).filter { $0.user == user }.map { (reminder: $0, timer: active!) }
+                }
+            }
+            // Due order; reminders waiting for a paused timer last.
+            let sorted = items.sorted { a, b in
+                let da = a.reminder.dueAt(a.timer.countdown) ?? .max, db = b.reminder.dueAt(b.timer.countdown) ?? .max
+                return da != db ? da < db : a.reminder.id < b.reminder.id
+            }
+            return jsonResponse(sorted.map { ReminderJSON.object($0.reminder, timer: $0.timer) })
+        }
+    }
+
+    private func me(_ actor: Actor) throws -> [String: Any] {
+        let (state, zone) = try server.store.read { txn in
+            (try server.store.views.userState(actor.userID, txn), try server.zone(of: actor, txn))
+        }
+        let devices = Set(state.connections.keys).union(state.deviceZones.keys).union(state.pushTokens.keys).sorted()
+        return [
+            "id": actor.userID,
+            "timeZone": state.timeZone.map { $0 as Any } ?? NSNull(),
+            "effectiveTimeZone": zone,
+            "serverTimeZone": server.configuration.timeZone,
+            "devices": devices.map { device -> [String: Any] in
+                var out: [String: Any] = ["deviceId": device, "connected": state.connections[device] != nil, "pushToken": state.pushTokens[device] != nil]
+                if let zone = state.deviceZones[device] { out["timeZone"] = zone }
+                return out
+            },
+        ]
+    }
+}
