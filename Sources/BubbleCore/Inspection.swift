@@ -147,7 +147,7 @@ public struct Inspector: Sendable {
         func status(_ s: TimerState) -> String? {
             switch s {
             case .unknown: nil
-            case .active(let a): a.timer.isRunning ? "running" : "paused"
+            case .active(let a): a.completedAt != nil ? "completed" : a.timer.isRunning ? "running" : "paused"
             case .stopped: "stopped"
             }
         }
@@ -162,6 +162,18 @@ public struct Inspector: Sendable {
         field("totalDuration", a?.timer.totalDuration, b?.timer.totalDuration)
         field("remainingDuration", a?.timer.remainingDuration, b?.timer.remainingDuration)
         field("timerEnd", a?.timer.end, b?.timer.end)
+        field("endsAt", a?.timer.endsAt.map(ISO8601.format), b?.timer.endsAt.map(ISO8601.format))
+        field("completedAt", a?.completedAt.map(ISO8601.format), b?.completedAt.map(ISO8601.format))
+        func reminders(_ t: ActiveTimer?) -> String? {
+            guard let t, !t.reminders.isEmpty else { return nil }
+            return t.reminders.map { r in
+                switch r.trigger {
+                case .before(let lead): "\(r.id)@\(r.user) \(ISO8601.formatDuration(milliseconds: lead)) before"
+                case .at(let at): "\(r.id)@\(r.user) at \(ISO8601.format(milliseconds: at))"
+                }
+            }.joined(separator: ",")
+        }
+        field("reminders", reminders(a), reminders(b))
         func list(_ items: [String]?) -> String? { items.flatMap { $0.isEmpty ? nil : $0.joined(separator: ",") } }
         field("tags", list(a?.timer.tags), list(b?.timer.tags))
         field("sharedWith", list(a?.sharedWith.sorted()), list(b?.sharedWith.sorted()))

@@ -151,9 +151,6 @@ public struct Limits: Equatable, Sendable {
     public var maxLiveTimersPerUser = 1000
     /// Reminders on one timer, all its users' together.
     public var maxRemindersPerTimer = 20
-    /// The longest duration a countdown command or reminder may name (100 years): keeps
-    /// instants far from overflow.
-    public var maxCountdownMilliseconds: Int64 = 3_155_760_000_000
     /// IANA zone names are short (`America/Argentina/ComodRivadavia` is the longest).
     public var maxTimeZoneLength = 64
 

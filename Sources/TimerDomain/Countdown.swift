@@ -35,6 +35,17 @@ public enum CountdownAction: Equatable, Sendable {
 
 /// The arithmetic of countdown commands: pure, with the clock passed in.
 public enum CountdownMath {
+    /// 9999-12-31T23:59:59.999Z, the last instant a four-digit year writes.
+    public static let maxInstant: Int64 = 253_402_300_799_999
+
+    /// `a + b`, saturating at ±``maxInstant``: durations parsed from clients reach 10^18 ms,
+    /// and an overflow would trap. A timer pushed past year 9999 ends there.
+    public static func sum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (value, overflow) = a.addingReportingOverflow(b)
+        if overflow { return b > 0 ? maxInstant : -maxInstant }
+        return min(max(value, -maxInstant), maxInstant)
+    }
+
     /// The countdown after `action` at `now`, or `nil` when it changes nothing (a pause of a
     /// paused timer). A completed timer counts as 0 left: `add` and `set` run it again, `start`
     /// and `reset` work as always, `pause` and `resume` are refused.
@@ -44,31 +55,29 @@ public enum CountdownMath {
         let next: Countdown
         switch (action, current) {
         case (.start, _):
-            next = .running(endsAt: now + total)
+            next = .running(endsAt: sum(now, total))
         case (.reset, _):
             next = .paused(remaining: total)
         case (.pause, .running(let end)):
-            next = .paused(remaining: end - now)
+            next = .paused(remaining: sum(end, -now))
         case (.pause, .paused):
             return nil
         case (.resume, .paused(let remaining)):
-            next = .running(endsAt: now + remaining)
+            next = .running(endsAt: sum(now, remaining))
         case (.resume, .running):
             return nil
         case (.pause, .completed), (.resume, .completed):
             throw .invalidState(timerID, reason: "it has completed; start, reset, add or set time first")
         case (.add(let delta), .running(let end)):
-            next = .running(endsAt: end + delta)
+            next = .running(endsAt: sum(end, delta))
         case (.add(let delta), .paused(let remaining)):
-            next = .paused(remaining: remaining + delta)
+            next = .paused(remaining: sum(remaining, delta))
         case (.add(let delta), .completed):
-            next = .running(endsAt: now + delta)
-        case (.set(let remaining), .running):
-            next = .running(endsAt: now + remaining)
+            next = .running(endsAt: sum(now, delta))
+        case (.set(let remaining), .running), (.set(let remaining), .completed):
+            next = .running(endsAt: sum(now, remaining))
         case (.set(let remaining), .paused):
             next = .paused(remaining: remaining)
-        case (.set(let remaining), .completed):
-            next = .running(endsAt: now + remaining)
         }
         return next == current ? nil : next
     }

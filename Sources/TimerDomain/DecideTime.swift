@@ -7,29 +7,19 @@ extension Decider {
         switch command {
         case .countdown(let id, let action):
             let active = try visible(id, state: state, caller: caller)
-            try checkAmount(action, limits: context.limits)
+            try checkAmount(action)
             guard let current = active.countdown else {
                 throw .invalidState(id, reason: "its end '\(active.timer.end ?? "")' names no instant the server could resolve; send the timer with a new end")
             }
             let total = active.timer.totalMilliseconds ?? 0
-            guard total.magnitude <= context.limits.maxCountdownMilliseconds.magnitude else {
-                throw .invalid(field: "totalDuration", reason: "is longer than the 100 years a countdown may run")
-            }
             guard let next = try CountdownMath.apply(action, to: current, total: total, now: now, timerID: id) else { return [] }
             return [.timerCountdown(id, action, result: next)]
 
         case .setReminder(let id, let reminder):
             let active = try visible(id, state: state, caller: caller)
-            switch reminder.trigger {
-            case .before(let lead):
-                guard lead >= 0, lead <= context.limits.maxCountdownMilliseconds else {
-                    throw .invalid(field: "before", reason: "must be a duration from 0 to 100 years")
-                }
-            case .at(let instant):
-                guard instant > now else { throw .invalid(field: "at", reason: "must be in the future") }
-                guard instant - now <= context.limits.maxCountdownMilliseconds else {
-                    throw .invalid(field: "at", reason: "must be within 100 years")
-                }
+            // An `at` already past fires at once (like an overdue alarm), so it is not refused.
+            if case .before(let lead) = reminder.trigger, lead < 0 {
+                throw .invalid(field: "before", reason: "must not be negative")
             }
             let owned = Reminder(id: reminder.id, user: caller, trigger: reminder.trigger)
             if let existing = active.reminders.first(where: { $0.id == reminder.id }) {
@@ -75,18 +65,9 @@ extension Decider {
         }
     }
 
-    private static func checkAmount(_ action: CountdownAction, limits: Limits) throws(Rejection) {
-        switch action {
-        case .add(let delta):
-            guard delta.magnitude <= limits.maxCountdownMilliseconds.magnitude else {
-                throw .invalid(field: "duration", reason: "must be within 100 years either way")
-            }
-        case .set(let remaining):
-            guard remaining >= 0, remaining <= limits.maxCountdownMilliseconds else {
-                throw .invalid(field: "remaining", reason: "must be a duration from 0 to 100 years")
-            }
-        case .start, .pause, .resume, .reset:
-            break
+    private static func checkAmount(_ action: CountdownAction) throws(Rejection) {
+        if case .set(let remaining) = action, remaining < 0 {
+            throw .invalid(field: "remaining", reason: "must not be negative")
         }
     }
 }

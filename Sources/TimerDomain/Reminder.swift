@@ -25,7 +25,7 @@ public struct Reminder: Equatable, Hashable, Sendable {
         switch trigger {
         case .at(let instant): instant
         case .before(let lead):
-            if case .running(let end)? = countdown { end - lead } else { nil }
+            if case .running(let end)? = countdown { CountdownMath.sum(end, -lead) } else { nil }
         }
     }
 }

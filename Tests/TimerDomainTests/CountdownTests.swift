@@ -86,8 +86,21 @@ private let t0: Int64 = 1_790_000_000_000  // 2026-09-21T14:13:20Z
         let spec = Spec.given(.timerCreated(running(t0 + 1000), owner: "alice")).at(t0)
         spec.when(.countdown("t1", .pause), by: carol).thenRejects(.notFound("t1"))
         spec.when(.countdown("t1", .set(-1)), by: alice).thenRejectsInvalid("remaining")
-        spec.when(.countdown("t1", .add(Int64.max / 2)), by: alice).thenRejectsInvalid("duration")
         spec.and(.timerStopped("t1", owner: "alice", sharedWith: [])).when(.countdown("t1", .start), by: alice).thenRejects(.timerStopped("t1"))
+    }
+
+    @Test func sumsThatWouldOverflowSaturateAtTheLastWritableInstant() {
+        // 999,999,999,999 hours parse (Java takes them too); now + that overflows Int64 ms.
+        let huge = TimerSnapshot(id: "t1", name: "Tea", totalDuration: "PT999999999999H", remainingDuration: "PT999999999999H")
+        let spec = Spec.given(.timerCreated(huge, owner: "alice")).at(t0)
+        let last = CountdownMath.maxInstant
+        spec.when(.countdown("t1", .resume), by: alice).then([.timerCountdown("t1", .resume, result: .running(endsAt: last))])
+        spec.when(.countdown("t1", .start), by: alice).then([.timerCountdown("t1", .start, result: .running(endsAt: last))])
+        Spec.given(.timerCreated(running(t0), owner: "alice")).when(.countdown("t1", .add(Int64.max)), by: alice)
+            .then([.timerCountdown("t1", .add(Int64.max), result: .running(endsAt: last))])
+        Spec.given(.timerCreated(running(t0), owner: "alice")).when(.countdown("t1", .add(Int64.min + 1)), by: alice)
+            .then([.timerCountdown("t1", .add(Int64.min + 1), result: .running(endsAt: -last))])
+        #expect(ISO8601.format(milliseconds: last) == "9999-12-31T23:59:59.999Z")
     }
 
     @Test func aLocalEndNoServerResolvedCannotBeCountedDown() {
@@ -143,7 +156,9 @@ private let t0: Int64 = 1_790_000_000_000  // 2026-09-21T14:13:20Z
         spec.when(.setReminder("t1", Reminder(id: "r2", user: "alice", trigger: .at(t0 + 1))), by: bob)
             .then([.reminderSet("t1", Reminder(id: "r2", user: "bob", trigger: .at(t0 + 1)))])
         spec.when(.setReminder("t1", fiveBefore), by: carol).thenRejects(.notFound("t1"))
-        spec.when(.setReminder("t1", Reminder(id: "r3", user: "bob", trigger: .at(t0))), by: bob).thenRejectsInvalid("at")
+        // An `at` already past is set (it fires at once, like an overdue alarm).
+        spec.when(.setReminder("t1", Reminder(id: "r3", user: "bob", trigger: .at(t0 - 1))), by: bob)
+            .then([.reminderSet("t1", Reminder(id: "r3", user: "bob", trigger: .at(t0 - 1)))])
         spec.when(.setReminder("t1", Reminder(id: "r3", user: "bob", trigger: .before(-1))), by: bob).thenRejectsInvalid("before")
     }
 

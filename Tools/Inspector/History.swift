@@ -17,6 +17,7 @@ struct History: ParsableCommand {
         if options.json {
             JSONOutput.print(entries.map { entry -> [String: Any] in
                 var out = JSONOutput.envelope(entry.envelope)
+                if let story = JSONOutput.narrative(entry.envelope.event) { out["summary"] = story }
                 out["changes"] = entry.changes.map { c -> [String: Any] in
                     var d: [String: Any] = ["field": c.field]
                     d["old"] = c.old
@@ -39,7 +40,9 @@ struct History: ParsableCommand {
             let continues = previous.map { !$0.lastInCommand && $0.seq + 1 == e.seq } ?? false
             table.add(
                 String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.actor.userID, e.actor.deviceID,
-                (continues ? "+ " : "") + Terminal.paint(e.event.name, .cyan), describe(entry.changes)
+                (continues ? "+ " : "") + Terminal.paint(e.event.name, .cyan),
+                // What time commands did, in words ("4m12.345s left"), then the fields.
+                ([JSONOutput.narrative(e.event)].compactMap { $0 } + [describe(entry.changes)].filter { !$0.isEmpty }).joined(separator: "; ")
             )
             previous = e
         }

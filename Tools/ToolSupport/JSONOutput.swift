@@ -107,6 +107,15 @@ public enum JSONOutput {
         }
     }
 
+    /// What a time event did, in words, for history: the field changes alone do not say
+    /// how much was left or how late something fired. `nil` for other events.
+    public static func narrative(_ event: Event) -> String? {
+        switch event {
+        case .timerCountdown, .timerCompleted, .timerEndResolved, .reminderSet, .reminderCancelled, .reminderFired: summary(event)
+        default: nil
+        }
+    }
+
     /// A short human summary of an event for tables.
     public static func summary(_ event: Event) -> String {
         switch event {

@@ -23,9 +23,9 @@ python3 Tools/scripts/wait-healthy.py "$port"
 token=$("$bin/bubble-timer" token fuzzer --data "$work/data")
 # Lengths are UTF-8 bytes on the server and characters in JSON Schema: ASCII strings make the
 # two the same. A fixed seed keeps CI reproducible; run with another to explore.
-(cd "$work" && "$OLDPWD/$venv/bin/schemathesis" run "$OLDPWD/docs/openapi.yaml" --url "http://127.0.0.1:$port" \
+(cd "$work" && "$OLDPWD/$venv/bin/schemathesis" --config-file "$OLDPWD/Tools/scripts/schemathesis.toml" run "$OLDPWD/docs/openapi.yaml" --url "http://127.0.0.1:$port" \
   -H "Authorization: Bearer $token" --checks all --generation-codec ascii --generation-database none \
-  --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-1}" --no-color) | tail -n 25
+  --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-1}" --no-color) | tail -n "${FUZZ_TAIL:-25}"
 # The server runs at --log-level error: any line it wrote is an error.
 if [ -s "$work/server.log" ]; then
   echo "the server logged errors during fuzzing:"; cat "$work/server.log"; exit 1

@@ -18,6 +18,9 @@ struct MeRoutes {
                 throw ServerError(.badRequest, code: "unknown_field", "'\(unknown)' cannot be changed here (fields: \(Self.patchableFields.sorted().joined(separator: ", ")))", field: unknown)
             }
             let actor = try context.actor
+            let requestID = request.headers[TimerRoutes.requestID]
+            // Checked even when the body changes nothing, so the header means the same everywhere.
+            do { try Decider.checkRequestID(requestID, limits: server.configuration.limits) } catch { throw ServerError.from(error) }
             if let value = body["timeZone"] {
                 let zone: String?
                 switch value {
@@ -30,8 +33,7 @@ struct MeRoutes {
                 default:
                     throw ServerError(.badRequest, code: "wrong_type", "timeZone must be a string or null", field: "timeZone")
                 }
-                let id = request.headers[TimerRoutes.requestID]
-                _ = try await server.execute(CommandRequest(.device(.setTimeZone(zone)), actor: actor, commandID: id))
+                _ = try await server.execute(CommandRequest(.device(.setTimeZone(zone)), actor: actor, commandID: requestID))
             }
             return jsonResponse(try me(actor))
         }

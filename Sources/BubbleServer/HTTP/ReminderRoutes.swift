@@ -33,13 +33,10 @@ extension TimerRoutes {
         let before = try body.optionalString("before", in: "")
         let at = try body.optionalString("at", in: "")
         switch (before, at) {
-        case (let before?, nil):
-            guard let ms = ISO8601.durationMilliseconds(before) else {
-                throw ServerError(.badRequest, code: "invalid_field", "before '\(before)' is not an ISO-8601 duration such as PT5M", field: "before")
-            }
-            return .before(ms)
+        case (.some, nil):
+            return .before(try InboundFrame.duration(body, "before", in: "", signed: false))
         case (nil, let at?):
-            guard let ms = ISO8601.instantMilliseconds(at) else {
+            guard at.utf8.count <= Limits().maxDurationLength, let ms = ISO8601.instantMilliseconds(at) else {
                 throw ServerError(.badRequest, code: "invalid_field", "at '\(at)' is not an ISO-8601 instant with an offset or Z, such as 2026-12-24T18:00:00Z", field: "at")
             }
             return .at(ms)

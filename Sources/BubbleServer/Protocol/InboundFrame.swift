@@ -95,14 +95,22 @@ enum InboundFrame {
         case "resume": .resume
         case "reset": .reset
         case "add": .add(try duration(f, "duration", in: context))
-        case "set": .set(try duration(f, "remaining", in: context))
+        case "set": .set(try duration(f, "remaining", in: context, signed: false))
         default: nil
         }
     }
 
-    /// A required ISO-8601 duration field, in milliseconds.
-    static func duration(_ f: [String: Any], _ key: String, in context: String) throws(ServerError) -> Int64 {
+    /// A required ISO-8601 duration field, in milliseconds. `signed: false` refuses any minus
+    /// sign (docs/openapi.yaml's NonNegativeDuration), `-PT0S` included.
+    static func duration(_ f: [String: Any], _ key: String, in context: String, signed: Bool = true) throws(ServerError) -> Int64 {
         let text = try f.string(key, in: context)
+        let limit = Limits().maxDurationLength
+        guard text.utf8.count <= limit else {
+            throw ServerError(.badRequest, code: "invalid_field", "\(context)\(key) is \(text.utf8.count) bytes long; the limit is \(limit)", field: key)
+        }
+        guard signed || !text.contains("-") else {
+            throw ServerError(.badRequest, code: "invalid_field", "\(context)\(key) must not be negative", field: key)
+        }
         guard let ms = ISO8601.durationMilliseconds(text) else {
             throw ServerError(.badRequest, code: "invalid_field", "\(context)\(key) '\(text)' is not an ISO-8601 duration such as PT1M or PT-30S", field: key)
         }
