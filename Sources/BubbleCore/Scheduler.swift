@@ -160,14 +160,14 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     private func fire(_ entries: [DueEntry], since: Int64, startedAt: Int64) throws -> [Result<CommandResult, any Error>] {
+        let kinds = try kinds(of: entries, since: since, startedAt: startedAt)
         let group = DispatchGroup()
         let results = Results(count: entries.count)
         for (i, entry) in entries.enumerated() {
-            let kind: FiringKind = entry.dueAt < since ? .silent : entry.dueAt < startedAt ? .late : .onTime
             let command: TimerCommand = if let reminder = entry.reminder {
-                .fireReminder(entry.timer, reminderID: reminder, dueAt: entry.dueAt, kind: kind)
+                .fireReminder(entry.timer, reminderID: reminder, dueAt: entry.dueAt, kind: kinds[i])
             } else {
-                .complete(entry.timer, dueAt: entry.dueAt, kind: kind)
+                .complete(entry.timer, dueAt: entry.dueAt, kind: kinds[i])
             }
             group.enter()
             store.submit(CommandRequest(.timer(command), actor: Self.actor)) { result in
@@ -177,6 +177,22 @@ public final class Scheduler: @unchecked Sendable {
         }
         group.wait()
         return results.all
+    }
+
+    /// Silent: an end that passed before the scheduler first ran, on a timer nobody changed
+    /// since (it was history when the server started keeping time; decided from the log, so
+    /// a kill during the cut-over changes nothing). Late: due before this process started.
+    private func kinds(of entries: [DueEntry], since: Int64, startedAt: Int64) throws -> [FiringKind] {
+        let old = entries.filter { $0.reminder == nil && $0.dueAt < since }
+        let untouched: Set<TimerID> = old.isEmpty ? [] : try store.read { txn in
+            Set(try old.compactMap { entry in
+                try store.views.timer(entry.timer, txn).flatMap { $0.updatedAt < since ? entry.timer : nil }
+            })
+        }
+        return entries.map { entry in
+            if entry.reminder == nil, entry.dueAt < since, untouched.contains(entry.timer) { return .silent }
+            return entry.dueAt < startedAt ? .late : .onTime
+        }
     }
 
     private final class Results: @unchecked Sendable {

@@ -121,6 +121,8 @@ final class ManualClock: @unchecked Sendable {
             #expect(try s.read { try s.views.unresolvedEnds($0).map(\.timer).sorted() } == ["local-future", "local-past"])
             s.close()
         }
+        let t1 = t0 + 1_000  // the upgraded server starts a second later
+        clock.set(t1)
         let s = try store(clock, zone: "Europe/Berlin")
         let scheduler = Scheduler(store: s)
         try scheduler.start()
@@ -133,11 +135,25 @@ final class ManualClock: @unchecked Sendable {
             Event.timerEndResolved("local-future", endsAt: future), .timerEndResolved("local-past", endsAt: past),
         ].map { "\($0)" }))
         #expect(Array(events.dropFirst(2)) == [
-            .schedulerEnabled(since: t0),
-            .timerCompleted("local-past", dueAt: past, firedAt: t0, kind: .silent),
-            .timerCompleted("past", dueAt: t0 - 86_400_000, firedAt: t0, kind: .silent),
+            .schedulerEnabled(since: t1),
+            .timerCompleted("local-past", dueAt: past, firedAt: t1, kind: .silent),
+            .timerCompleted("past", dueAt: t0 - 86_400_000, firedAt: t1, kind: .silent),
         ])
         #expect(try s.read { try s.views.due(through: .max, limit: 10, $0).entries } == [DueEntry(dueAt: future, timer: "local-future")])
+    }
+
+    @Test func anEndAlreadyPastWhenItArrivesAfterTheCutOverIsToldNotSilenced() throws {
+        let clock = ManualClock(t0)
+        let s = try store(clock)
+        let scheduler = Scheduler(store: s)
+        try scheduler.start()
+        defer { scheduler.stop() }
+        clock.set(t0 + 5_000)
+        // A phone that was offline sends a timer whose end passed before the server ever ran.
+        try s.timer(.update(running("offline", endsAt: t0 - 60_000)), alice)
+        scheduler.wake()
+        try waitUntil { try fired(s).count == 2 }
+        #expect(try fired(s).last == .timerCompleted("offline", dueAt: t0 - 60_000, firedAt: t0 + 5_000, kind: .late))
     }
 
     @Test func replayRebuildsTheDueIndexRemindersAndCompletions() throws {
