@@ -5,7 +5,11 @@
 #   2. the log verifies (checksums, hash chain, stream heads) and the views equal a fresh fold,
 #   3. the watcher devices, which resume with ?since= each cycle, received exactly the events
 #      of their user after their resume point, in seq order, no gap and no duplicate,
-# then restarts on the same data directory. Usage: [SENDERS=8] [BIN=.build/debug] crash-test.sh [cycles] (default 20).
+# then restarts on the same data directory. Beside the socket load, Tools/scripts/due-load.py
+# creates timers (and reminders) that fall due within seconds, so ends pass while the server
+# runs, while it is dead and as it restarts; after the last cycle one more run lets every end
+# pass, and the whole log must hold exactly one completion per acknowledged end and one firing
+# per acknowledged reminder. Usage: [SENDERS=8] [BIN=.build/debug] crash-test.sh [cycles] (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cycles="${1:-20}"
@@ -19,6 +23,7 @@ total_acked=0
 total_seen=0
 last_seq=0
 trap 'kill -9 "${pid:-0}" 2>/dev/null || true' EXIT
+due_token=$("$bin/bubble-timer" token crash-due --data "$data")
 
 for cycle in $(seq 1 "$cycles"); do
   "$bin/bubble-timer" serve --data "$data" --port "$port" --rate 1000000 --burst 1000000 --max-connections-per-address 100000 \
@@ -28,10 +33,13 @@ for cycle in $(seq 1 "$cycles"); do
   "$bin/bubble-load" crash --url "ws://127.0.0.1:$port/ws" --data "$data" --acked-file "$work/acked-$cycle.txt" \
     --id-prefix "c$cycle" --senders "$senders" --watch-dir "$watch" 2> "$work/load-$cycle.log" &
   load=$!
+  python3 Tools/scripts/due-load.py "$port" "$due_token" "due-c$cycle" "$work/due.txt" 2> "$work/due-$cycle.log" &
+  due=$!
   sleep "$(python3 -c 'import random; print(round(random.uniform(0.3, 1.5), 3))')"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
   wait "$load" || { echo "cycle $cycle: load generator failed"; cat "$work/load-$cycle.log"; exit 1; }
+  wait "$due" || { echo "cycle $cycle: due-time load failed"; cat "$work/due-$cycle.log"; exit 1; }
 
   "$bin/bubble-inspect" verify --data "$data" > "$work/verify-$cycle.txt" || {
     echo "cycle $cycle: verify failed"; cat "$work/verify-$cycle.txt"; exit 1; }
@@ -86,6 +94,39 @@ PY
   last_seq=$head
 done
 echo "crash test: $cycles passed, 0 failed ($total_acked acknowledged commands checked, $total_seen watcher frames checked)"
+
+# One last run on the same data lets every acknowledged end pass; then the whole log must
+# hold each end's completion and each reminder's firing exactly once.
+"$bin/bubble-timer" serve --data "$data" --port "$port" --log-format text --log-level error > "$work/server-final.log" 2>&1 &
+pid=$!
+python3 Tools/scripts/wait-healthy.py "$port"
+python3 - "$work/due.txt" <<'PY'
+import sys, time
+last = max([int(l.split()[2]) for l in open(sys.argv[1]) if l.startswith("timer ")], default=0)
+time.sleep(max(0, (last + 1500) / 1000 - time.time()))
+PY
+kill -TERM "$pid"; wait "$pid" || true
+head=$("$bin/bubble-inspect" stats --json --data "$data" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("lastSeq", 0))')
+"$bin/bubble-inspect" tail -n "$head" --json --data "$data" > "$work/all.jsonl"
+"$bin/bubble-inspect" verify --data "$data" > "$work/verify-final.txt" || { echo "final verify failed"; cat "$work/verify-final.txt"; exit 1; }
+python3 - "$work/all.jsonl" "$work/due.txt" <<'PY' || exit 1
+import collections, json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+timers, reminders = {}, set()
+for line in open(sys.argv[2]):
+    kind, a, b = line.split()
+    if kind == "timer": timers[a] = int(b)
+    else: reminders.add(b)
+completions = collections.Counter(e["data"]["timerId"] for e in events if e["type"] == "timer_completed")
+firings = collections.Counter(e["data"]["reminderId"] for e in events if e["type"] == "reminder_fired")
+kinds = collections.Counter(e["data"]["kind"] for e in events if e["type"] in ("timer_completed", "reminder_fired"))
+twice = [t for t, n in completions.items() if n > 1] + [r for r, n in firings.items() if n > 1]
+never = [t for t in timers if completions[t] == 0] + [r for r in reminders if firings[r] == 0]
+if twice or never:
+    sys.exit(f"timekeeping: fired twice {twice[:5]}, never {never[:5]}")
+print(f"timekeeping: {len(timers)} acknowledged ends completed once each, {len(reminders)} reminders fired once each "
+      f"({kinds['on_time']} on time, {kinds['late']} late after a kill, {kinds['silent']} silent)")
+PY
 
 # Damage the file the last cycle left, as a bad copy or a failing disk would: every tool must
 # stop with a status and one clear line, never a signal (a status above 128).
