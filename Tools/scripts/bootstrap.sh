@@ -5,6 +5,8 @@ export PATH="/opt/swift/usr/bin:$PATH"
 need=()
 [ -f /usr/include/lmdb.h ] || need+=(liblmdb-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# Time-zone rules: local timer ends are read in IANA zones (Foundation reads /usr/share/zoneinfo).
+[ -f /usr/share/zoneinfo/Europe/Berlin ] || need+=(tzdata)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   apt-get update -qq
