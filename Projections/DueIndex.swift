@@ -53,30 +53,61 @@ public enum DueChange: Equatable, Sendable {
 /// The due index as a function of a timer's state: what is due, and when. Projections keep
 /// it by diffing the state before and after each event, so replay rebuilds it exactly.
 public enum DueIndex {
-    public static func entries(_ id: TimerID, _ state: TimerState) -> [DueEntry] {
-        guard let active = state.active else { return [] }
-        let countdown = active.countdown
+    /// What of a timer's state the index depends on: its running end (none while paused or
+    /// completed) and its reminders. Cheap to take (no parsing, no copies) on replay's hot path.
+    public struct Schedule: Equatable, Sendable {
+        public var runningEnd: Int64?
+        public var reminders: [Reminder]
+
+        @inlinable
+        public init(_ state: TimerState) {
+            let (end, reminders) = state.schedule
+            self.init(runningEnd: end, reminders: reminders)
+        }
+
+        @usableFromInline
+        init(runningEnd: Int64?, reminders: [Reminder]) {
+            self.runningEnd = runningEnd
+            self.reminders = reminders
+        }
+    }
+
+    public static func entries(_ id: TimerID, _ state: TimerState) -> [DueEntry] { entries(id, Schedule(state)) }
+
+    static func entries(_ id: TimerID, _ schedule: Schedule) -> [DueEntry] {
         var out: [DueEntry] = []
-        if case .running(let end)? = countdown { out.append(DueEntry(dueAt: end, timer: id)) }
-        for reminder in active.reminders {
-            if let due = reminder.dueAt(countdown) { out.append(DueEntry(dueAt: due, timer: id, reminder: reminder.id)) }
+        if let end = schedule.runningEnd { out.append(DueEntry(dueAt: end, timer: id)) }
+        for reminder in schedule.reminders {
+            if let due = reminder.dueAt(runningEnd: schedule.runningEnd) { out.append(DueEntry(dueAt: due, timer: id, reminder: reminder.id)) }
         }
         return out
     }
 
     public static func changes(_ id: TimerID, from before: TimerState, to after: TimerState) -> [DueChange] {
+        changes(id, from: Schedule(before), to: Schedule(after))
+    }
+
+    public static func changes(_ id: TimerID, from before: Schedule, to after: Schedule) -> [DueChange] {
+        // Most events move nothing: the same end and no reminders either side.
+        if before.reminders.isEmpty, after.reminders.isEmpty {
+            guard before.runningEnd != after.runningEnd else { return [] }
+            var out: [DueChange] = []
+            if let old = before.runningEnd { out.append(.remove(DueEntry(dueAt: old, timer: id))) }
+            if let new = after.runningEnd { out.append(.add(DueEntry(dueAt: new, timer: id))) }
+            return out
+        }
         let old = entries(id, before), new = entries(id, after)
         var out: [DueChange] = []
         for entry in old where !new.contains(entry) { out.append(.remove(entry)) }
         for entry in new where !old.contains(entry) { out.append(.add(entry)) }
-        let oldReminders = before.active?.reminders.map(\.id) ?? []
-        let newReminders = after.active?.reminders.map(\.id) ?? []
+        let oldReminders = before.reminders.map(\.id)
+        let newReminders = after.reminders.map(\.id)
         for r in oldReminders where !newReminders.contains(r) { out.append(.removeReminder(r)) }
         for r in newReminders where !oldReminders.contains(r) { out.append(.addReminder(r, timer: id)) }
         return out
     }
 
-    /// Whether an event can move anything in the index (the rest skip the diff on replay's hot path).
+    /// Whether an event can move anything in the index (the rest skip the diff).
     @inlinable
     public static func concerns(_ event: Event) -> Bool {
         switch event {

@@ -29,11 +29,15 @@ public struct LMDBViewStore: ViewStore {
         try txn.get(tables.timerView, key: Array(id.utf8)) { try RowCodec.timerView($0, at: "timer_view[\(id)]") }
     }
 
-    public mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws {
+    public mutating func updateTimer(_ id: TimerID, rescheduling: Bool, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws {
         let key = Array(id.utf8)
         var state = try timerState(id)
         var row = try timerView(id)
+        let before = rescheduling ? DueIndex.Schedule(state) : nil
         body(&state, &row)
+        if let before {
+            for change in DueIndex.changes(id, from: before, to: DueIndex.Schedule(state)) { try apply(change) }
+        }
         if state == .unknown { try txn.delete(tables.timerState, key: key) }
         else { try txn.put(tables.timerState, key: key, value: RowCodec.encode(state)) }
         if let row { try txn.put(tables.timerView, key: key, value: RowCodec.encode(row)) }
@@ -76,7 +80,7 @@ public struct LMDBViewStore: ViewStore {
         }
     }
 
-    public mutating func apply(_ change: DueChange) throws {
+    mutating func apply(_ change: DueChange) throws {
         switch change {
         case .add(let entry): try txn.put(tables.due, key: entry.key, value: [])
         case .remove(let entry): _ = try txn.delete(tables.due, key: entry.key)

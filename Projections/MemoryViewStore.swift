@@ -7,6 +7,8 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public struct TimerEntry: Equatable, Sendable {
         public var state: TimerState = .unknown
         public var view: TimerViewRow?
+        /// What of `state` the due index depends on, kept up to date by the fold.
+        public var schedule = DueIndex.Schedule(.unknown)
     }
 
     public var timers: [TimerID: TimerEntry] = [:]
@@ -18,9 +20,10 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public var connections: [UserID: [DeviceID: ConnectionRow]] = [:]
     public var epoch: UInt64 = 0
     public var applied: UInt64 = 0
-    public var due: Set<DueEntry> = []
-    /// reminder id → timer.
-    public var reminders: [String: TimerID] = [:]
+    /// The due index and reminder index as read from LMDB (`loadAll`); a fold derives them
+    /// from each timer's schedule instead (no set to keep while folding millions of events).
+    public var loadedDue: Set<DueEntry>?
+    public var loadedReminders: [String: TimerID]?
     /// The scheduler's first start (`scheduler_enabled`).
     public var enabledSince: Int64?
 
@@ -34,11 +37,12 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public func timerState(_ id: TimerID) -> TimerState { timers[id]?.state ?? .unknown }
     public func userState(_ id: UserID) -> UserState { userStates[id] ?? .initial }
 
-    public mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) {
+    public mutating func updateTimer(_ id: TimerID, rescheduling: Bool, _ body: (inout TimerState, inout TimerViewRow?) -> Void) {
         // Mutated where it lies in the dictionary: one hash, no copies of rows or sets.
         var forgotten = false
         modify(&timers[id, default: TimerEntry()]) { entry in
             body(&entry.state, &entry.view)
+            if rescheduling { entry.schedule = DueIndex.Schedule(entry.state) }
             if case .unknown = entry.state { forgotten = entry.view == nil }
         }
         if forgotten { timers[id] = nil }
@@ -71,13 +75,20 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         }
     }
 
-    public mutating func apply(_ change: DueChange) {
-        switch change {
-        case .add(let entry): due.insert(entry)
-        case .remove(let entry): due.remove(entry)
-        case .addReminder(let reminder, let timer): reminders[reminder] = timer
-        case .removeReminder(let reminder): reminders[reminder] = nil
-        }
+    /// Everything that falls due, from every timer's schedule (or as loaded).
+    public var due: Set<DueEntry> {
+        if let loadedDue { return loadedDue }
+        var out = Set<DueEntry>()
+        for (id, entry) in timers { out.formUnion(DueIndex.entries(id, entry.schedule)) }
+        return out
+    }
+
+    /// Pending reminder id → timer (or as loaded).
+    public var reminders: [String: TimerID] {
+        if let loadedReminders { return loadedReminders }
+        var out: [String: TimerID] = [:]
+        for (id, entry) in timers { for r in entry.schedule.reminders { out[r.id] = id } }
+        return out
     }
 
     public func schedulerSince() -> Int64? { enabledSince }
@@ -113,8 +124,9 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         compare("owned_timers", other.ownedByUser, ownedByUser)
         compare("connections", other.connections, connections)
         compare("reminder_index", other.reminders, reminders)
-        for entry in other.due.symmetricDifference(due).sorted().prefix(max(0, limit - out.count)) {
-            out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(due.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")
+        let mine = due
+        for entry in other.due.symmetricDifference(mine).sorted().prefix(max(0, limit - out.count)) {
+            out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(mine.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")
         }
         if enabledSince != other.enabledSince, out.count < limit { out.append("scheduler since: \(enabledSince.map(String.init) ?? "never") vs \(other.enabledSince.map(String.init) ?? "never")") }
         if epoch != other.epoch, out.count < limit { out.append("server epoch: \(epoch) vs \(other.epoch)") }

@@ -8,15 +8,10 @@ public enum Projector {
     public static func apply<Store: ViewStore>(_ e: EventEnvelope, to store: inout Store) throws {
         switch e.stream {
         case .timer(let id):
-            var due: [DueChange] = []
-            let scheduled = DueIndex.concerns(e.event)
-            try store.updateTimer(id) { state, row in
-                let before = scheduled ? state : .unknown
+            try store.updateTimer(id, rescheduling: DueIndex.concerns(e.event)) { state, row in
                 state.apply(e.event)
-                TimerView.apply(e, to: &row)
-                if scheduled { due = DueIndex.changes(id, from: before, to: state) }
+                if case .timerCountdown = e.event { TimerView.apply(e, to: &row, after: state) } else { TimerView.apply(e, to: &row) }
             }
-            for change in due { try store.apply(change) }
         case .user(let id):
             try store.updateUser(id) { $0.apply(e.event) }
         case .server:

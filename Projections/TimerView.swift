@@ -39,8 +39,10 @@ public enum TimerView {
         return next
     }
 
-    /// The same fold in place (replay's hot path).
-    public static func apply(_ e: EventEnvelope, to row: inout TimerViewRow?) {
+    /// The same fold in place (replay's hot path). `state` is the timer's decider state after
+    /// the event, when the caller has it: a countdown's rewritten snapshot is taken from it
+    /// rather than written out twice.
+    public static func apply(_ e: EventEnvelope, to row: inout TimerViewRow?, after state: TimerState? = nil) {
         switch e.event {
         case .timerCreated(let timer, let owner):
             row = TimerViewRow(
@@ -65,7 +67,7 @@ public enum TimerView {
             row = nil
         case .timerCountdown(_, _, let countdown):
             touch(&row, e) { r in
-                r.timer = r.timer.with(countdown)
+                if case .active(let a)? = state { r.timer = a.timer } else { r.timer = r.timer.with(countdown) }
                 r.completedAt = nil
             }
         case .timerCompleted(_, let dueAt, _, _):

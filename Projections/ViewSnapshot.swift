@@ -31,8 +31,9 @@ extension ViewTables {
         for key in store.due.map(\.key).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             try txn.put(due, key: key, value: [], flags: .append)
         }
-        for id in lmdbOrdered(store.reminders.keys) {
-            try txn.put(reminders, key: Array(id.utf8), value: Array(store.reminders[id]!.utf8), flags: .append)
+        let pending = store.reminders
+        for id in lmdbOrdered(pending.keys) {
+            try txn.put(reminders, key: Array(id.utf8), value: Array(pending[id]!.utf8), flags: .append)
         }
         if let since = store.enabledSince {
             try txn.put(meta, key: Self.schedulerKey, value: BigEndianKey.encode(UInt64(bitPattern: since)))
@@ -83,14 +84,18 @@ extension ViewTables {
             if let connection = try row({ try RowCodec.connection(v, at: "connections[\(user)/\(device)]") }) { store.connections[user, default: [:]][device] = connection }
             return true
         }
+        var loadedDue = Set<DueEntry>()
         try txn.scan(due) { k, _ in
-            if let entry = DueEntry(key: k) { store.due.insert(entry) } else { problems.append("due_index has an unreadable key of \(k.count) bytes") }
+            if let entry = DueEntry(key: k) { loadedDue.insert(entry) } else { problems.append("due_index has an unreadable key of \(k.count) bytes") }
             return true
         }
+        var loadedReminders: [String: TimerID] = [:]
         try txn.scan(reminders) { k, v in
-            store.reminders[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
+            loadedReminders[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
             return true
         }
+        store.loadedDue = loadedDue
+        store.loadedReminders = loadedReminders
         store.enabledSince = try schedulerSince(txn)
         store.applied = try appliedSeq(txn)
         store.epoch = try serverEpoch(txn)

@@ -9,14 +9,15 @@ public protocol ViewStore {
     func userState(_ id: UserID) throws -> UserState
 
     /// Changes one timer's decider state and view row together, in place where the store can.
-    mutating func updateTimer(_ id: TimerID, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws
+    /// With `rescheduling`, the event may move what falls due: the store brings the due and
+    /// reminder indexes to ``DueIndex/Schedule`` of the state after `body`.
+    mutating func updateTimer(_ id: TimerID, rescheduling: Bool, _ body: (inout TimerState, inout TimerViewRow?) -> Void) throws
     mutating func updateUser(_ id: UserID, _ body: (inout UserState) -> Void) throws
 
     // Indexes.
     mutating func apply(_ change: ShareChange) throws
     mutating func apply(_ change: OwnershipChange) throws
     mutating func apply(_ change: ConnectionChange) throws
-    mutating func apply(_ change: DueChange) throws
 
     /// Seq of the latest server-start marker (connections from earlier epochs are dead).
     func serverEpoch() throws -> UInt64

@@ -54,8 +54,9 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Queues a command; `completion` runs on the writer thread once it is durable or refused.
-    func submit(_ request: CommandRequest, _ completion: @escaping @Sendable (Result<CommandResult, any Error>) -> Void) {
+    /// Queues a command; `completion` runs on the writer thread once it is durable or refused
+    /// (keep it short). For callers that keep many commands in flight without a task each.
+    public func submit(_ request: CommandRequest, _ completion: @escaping @Sendable (Result<CommandResult, any Error>) -> Void) {
         committer.submit(request, completion)
     }
 

@@ -180,7 +180,8 @@ public enum ISO8601 {
         return era * 146_097 + doe - 719_468
     }
 
-    /// The UTC calendar fields of Unix milliseconds, for printing without Foundation.
+    /// The UTC calendar fields of Unix milliseconds, for printing without Foundation:
+    /// `yyyy-MM-ddTHH:mm:ss.SSSZ`. Written as bytes (replay formats every countdown's end).
     public static func format(milliseconds ms: Int64) -> String {
         let days = Int(ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
         let msOfDay = Int(ms - Int64(days) * 86_400_000)
@@ -193,11 +194,33 @@ public enum ISO8601 {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ v: Int, _ width: Int) {
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            let text = String(v.magnitude)
+            for _ in text.utf8.count..<max(width, text.utf8.count) { out.append(UInt8(ascii: "0")) }
+            out += text.utf8
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+        func two(_ v: Int) {
+            out.append(UInt8(48 + v / 10))
+            out.append(UInt8(48 + v % 10))
+        }
+        if (0...9999).contains(year) {
+            two(year / 100)
+            two(year % 100)
+        } else {
+            digits(year, 4)
+        }
+        out.append(UInt8(ascii: "-")); two(month)
+        out.append(UInt8(ascii: "-")); two(day)
+        out.append(UInt8(ascii: "T")); two(msOfDay / 3_600_000)
+        out.append(UInt8(ascii: ":")); two(msOfDay / 60000 % 60)
+        out.append(UInt8(ascii: ":")); two(msOfDay / 1000 % 60)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(48 + msOfDay % 1000 / 100)); two(msOfDay % 100)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A duration as Java's `Duration.toString` writes it (`PT4M12.345S`, `PT-3.2S`, `PT0S`):

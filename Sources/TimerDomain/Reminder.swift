@@ -22,10 +22,14 @@ public struct Reminder: Equatable, Hashable, Sendable {
     /// When it falls due for a timer in `countdown`, or `nil` while it cannot (a `before`
     /// reminder of a paused or completed timer).
     public func dueAt(_ countdown: Countdown?) -> Int64? {
+        if case .running(let end)? = countdown { dueAt(runningEnd: end) } else { dueAt(runningEnd: nil) }
+    }
+
+    /// The same, given only the timer's end while it runs (`nil` paused or completed).
+    public func dueAt(runningEnd: Int64?) -> Int64? {
         switch trigger {
         case .at(let instant): instant
-        case .before(let lead):
-            if case .running(let end)? = countdown { CountdownMath.sum(end, -lead) } else { nil }
+        case .before(let lead): runningEnd.map { CountdownMath.sum($0, -lead) }
         }
     }
 }

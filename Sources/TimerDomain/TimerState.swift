@@ -69,6 +69,16 @@ public enum TimerState: Equatable, Sendable {
         if case .active(let a) = self { return a }
         return nil
     }
+
+    /// What the due index depends on — the end while running, and the reminders — read
+    /// without copying the whole timer (replay asks twice per event).
+    @inlinable
+    public var schedule: (runningEnd: Int64?, reminders: [Reminder]) {
+        switch self {
+        case .active(let a): (a.completedAt == nil && a.timer.end != nil ? a.timer.endsAt : nil, a.reminders)
+        case .unknown, .stopped: (nil, [])
+        }
+    }
 }
 
 /// A live timer with its owner and the users it is shared with.

@@ -15,8 +15,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Scratch directory (removed afterwards).") var scratch = NSTemporaryDirectory() + "bubble-bench"
     @Option(help: "Group sizes for the append comparison.") var groups: [Int] = [1, 10, 100, 1000]
     @Flag(help: "Print JSON instead of a table.") var json = false
-    @Option(help: "Run only these sections: append, command, replay (encode, startup and growth on request).") var only: [String] = ["append", "command", "replay"]
+    @Option(help: "Run only these sections: append, command, replay (encode, startup, growth and scheduler on request).") var only: [String] = ["append", "command", "replay"]
     @Option(help: "startup: where to generate (once) and keep the log it opens.") var logDir: String?
+    @Option(help: "scheduler: seconds over which the 10,000 ends fall due.") var schedulerWindow = 60.0
 
     func run() throws {
         try? FileManager.default.removeItem(atPath: scratch)
@@ -42,6 +43,14 @@ struct BenchCommand: ParsableCommand {
         }
         if only.contains("growth") {
             results += try GrowthBench.run(scratch: scratch)
+            progress(results.last!)
+        }
+        if only.contains("scheduler") {
+            results += try SchedulerBench.lateness(scratch: scratch, window: schedulerWindow, durable: false)
+            progress(results.last!)
+            results += try SchedulerBench.lateness(scratch: scratch, window: schedulerWindow)
+            progress(results.last!)
+            results += try SchedulerBench.catchUp(scratch: scratch)
             progress(results.last!)
         }
         if only.contains("startup") {

@@ -41,13 +41,16 @@ enum ReplayBench {
                                    unit: "events/s", reference: nil, target: "≥ 1M events/s"))
         progress(results.last!)
 
-        let inspector = try Inspector(directory: dir)
         var samples: [Double] = []
         var count = 0
-        for _ in 0..<7 {
-            start = now()
-            count = try inspector.history(of: "hot-timer").count
-            samples.append((now() - start) * 1000)
+        // Scoped: the inspector's environment must be gone before the store opens the directory.
+        do {
+            let inspector = try Inspector(directory: dir)
+            for _ in 0..<7 {
+                start = now()
+                count = try inspector.history(of: "hot-timer").count
+                samples.append((now() - start) * 1000)
+            }
         }
         samples.sort()
         results.append(BenchResult(name: "inspector history, \(count)-event timer in \(events)-event log (median of 7)", value: samples[3], unit: "ms",
@@ -63,8 +66,10 @@ enum ReplayBench {
     }
 
     /// Writes a log of `events` through the appender (fast, unsynced: generation is not
-    /// measured): 10k timers of 1k users with shares, updates and stops, and one hot timer
-    /// with `hotEvents` updates spread across the log.
+    /// measured): 10k timers of 1k users with shares, updates, countdown commands,
+    /// completions, reminders and stops, and one hot timer with `hotEvents` updates spread
+    /// across the log. Ends carry their resolved instant, as the server writes them, so the
+    /// fold keeps the due index too.
     static func generate(events: Int, hotEvents: Int, into dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var options = EnvironmentOptions()
@@ -91,12 +96,18 @@ enum ReplayBench {
                         nextTimer += 1
                         let id = "timer-\(nextTimer)"
                         live[id] = user
-                        event = .timerCreated(TimerSnapshot(id: id, name: "Timer \(nextTimer)", totalDuration: "PT30M", end: "2025-08-12T14:03:07.123"), owner: user)
+                        event = .timerCreated(TimerSnapshot(id: id, name: "Timer \(nextTimer)", totalDuration: "PT30M", end: "2025-08-12T14:03:07.123", endsAt: 1_755_007_387_123 + Int64(written)), owner: user)
                     } else {
                         let id = "timer-\(nextTimer - Int(rng.next() % UInt64(min(nextTimer, 9_000))))"
                         guard let owner = live[id] else { continue }
+                        let at = 1_755_000_000_000 + Int64(written)
                         switch rng.next() % 20 {
                         case 0: event = .timerShared(id, with: "user-\(rng.next() % 1000)")
+                        case 3: event = .timerCountdown(id, .pause, result: .paused(remaining: 600_000 + Int64(written % 1000)))
+                        case 4: event = .timerCountdown(id, .resume, result: .running(endsAt: at + 600_000))
+                        case 5: event = .timerCountdown(id, .add(60_000), result: .running(endsAt: at + 660_000))
+                        case 6: event = .timerCompleted(id, dueAt: at, firedAt: at + 1, kind: .onTime)
+                        case 7: event = .reminderSet(id, Reminder(id: "r-\(written)", user: owner, trigger: .before(60_000)))
                         case 1:
                             event = .timerStopped(id, owner: owner, sharedWith: [])
                             live[id] = nil
