@@ -71,3 +71,11 @@ public func currentMilliseconds() -> Int64 {
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
 }
+
+/// Wall-clock Unix milliseconds to the microsecond (clock sync stamps: whole milliseconds
+/// alone would make every offset half a millisecond wrong on average).
+public func currentMillisecondsPrecise() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000) / 1000
+}

@@ -95,8 +95,9 @@ private func timerOf(_ frame: [String: Any]) -> [String: Any] { frame["timer"] a
             let time = try await alice.next(reply("clock"))
             #expect(time["type"] as? String == "time")
             #expect(time["t0"] as? Int64 == t0)
-            let t1 = try #require(time["t1"] as? Int64), t2 = try #require(time["t2"] as? Int64)
-            #expect(t1 <= t2 && t1 >= t0 - 1_000 && t2 <= nowMs() + 1_000)
+            // Server stamps are ms to the microsecond.
+            let t1 = try #require((time["t1"] as? NSNumber)?.doubleValue), t2 = try #require((time["t2"] as? NSNumber)?.doubleValue)
+            #expect(t1 <= t2 && t1 >= Double(t0 - 1_000) && t2 <= Double(nowMs() + 1_000))
 
             let clock = try await h.client.execute(uri: "/time", method: .get) { response in
                 (response.status, try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])

@@ -48,6 +48,19 @@ import TestSupport
         #expect(!reordered.passed)
     }
 
+    @Test(.timeLimit(.minutes(3))) func clockScenarioFindsAPretendedSkewAgainstTheRealServer() throws {
+        let dir = TemporaryDirectory("clock")
+        let server = try RunningServer(data: dir.path, arguments: ["--rate", "100000", "--burst", "100000"])
+        let run = try Tools.run("bubble-load", ["clock", "--url", server.url, "--data", dir.path, "--samples", "64", "--skew-ms", "2500", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try run.json() as? [String: Any])
+        // The client pretends to be 2.5 s ahead: the offset it works out is −2.5 s, and the
+        // error against that truth is what a loopback round trip allows (well under 5 ms).
+        let error = try #require(report["offset error, best of 8, max"] as? Double)
+        #expect(error >= 0 && error < 5)
+        #expect((report["title"] as? String)?.contains("truth: offset -2500.0 ms") == true)
+    }
+
     @Test(.timeLimit(.minutes(3))) func shortRunAgainstTheRealServerDeliversExactlyOnce() throws {
         let dir = TemporaryDirectory("load")
         let server = try RunningServer(data: dir.path, arguments: ["--rate", "100000", "--burst", "100000"])

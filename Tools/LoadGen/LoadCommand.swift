@@ -7,7 +7,7 @@ struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bubble-load",
         abstract: "Load generator for a running Bubble Timer server.",
-        subcommands: [RunCommand.self, IdleCommand.self, ResumeCommand.self, CrashCommand.self],
+        subcommands: [RunCommand.self, IdleCommand.self, ResumeCommand.self, CrashCommand.self, ClockCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -52,9 +52,9 @@ enum OutboundFrame {
     }
 
     /// The answer to a `time` frame: the client's `t0`, when the frame arrived (`t1`) and
-    /// when the answer left (`t2`), server ms (docs/protocol.md, "Clock sync").
-    static func time(t0: Any?, receivedAt t1: Int64, requestID: String?) -> [String: Any] {
-        var frame: [String: Any] = ["type": "time", "t1": t1, "t2": currentMilliseconds()]
+    /// when the answer left (`t2`), server ms with microseconds (docs/protocol.md, "Clock sync").
+    static func time(t0: Any?, receivedAt t1: Double, requestID: String?) -> [String: Any] {
+        var frame: [String: Any] = ["type": "time", "t1": t1, "t2": currentMillisecondsPrecise()]
         if let t0 { frame["t0"] = t0 }
         if let requestID { frame["requestId"] = requestID }
         return frame

@@ -193,7 +193,7 @@ struct SocketSession {
     }
 
     func handle(_ text: String, connection: Connection, state: inout ReaderState, logger: Logger) async {
-        let receivedAt = currentMilliseconds()
+        let receivedAt = currentMillisecondsPrecise()
         let bytes = Array(text.utf8)
         var logger = logger
         if let requestID = InboundFrame.requestID(of: bytes) { logger[metadataKey: "requestId"] = "\(requestID)" }
