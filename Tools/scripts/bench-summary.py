@@ -72,6 +72,20 @@ for f in sorted(os.listdir(out)):
     if f.startswith("startup-process-"):
         r = load(f)
         row(f"server process start → /health answers, {r['events']:,} events (median of 5)", f"{r['seconds']*1000:.0f} ms", target="≤ 1 s", met=r["seconds"] <= 1)
+for r in load("scheduler.json") or []:
+    unit = r["unit"]
+    value = f"{r['value']:.2f} ms" if unit == "ms" else f"{r['value']:.3f} s" if unit == "s" else f"{rate(r['value'])} {unit}"
+    met = r["value"] <= 5 if r["target"] == "≤ 5 ms" else None
+    row(r["name"], value, target=r["target"], met=met)
+probe = load("fsync.json")
+if probe:
+    row("the disk alone: 4 KiB write + fdatasync every ms for 60 s, p50 / p99 / p99.9 / max (Tools/scripts/fsync-probe.py)",
+        f"{probe['p50Ms']:.2f} / {probe['p99Ms']:.2f} / {probe['p99.9Ms']:.2f} / {probe['maxMs']:.0f} ms ({probe['over100Ms']} over 100 ms)")
+clock = load("clock.json")
+if clock:
+    row("clock sync: offset error against the truth, one sample p50 / p99 (" + clock["title"].split(": ", 1)[1] + ")",
+        f"{clock['offset error, one sample, p50']:.3f} / {clock['offset error, one sample, p99']:.3f} ms")
+    row("… best of 8 samples (smallest round trip), p50 / max", f"{clock['offset error, best of 8 (smallest delay), p50']:.3f} / {clock['offset error, best of 8, max']:.3f} ms")
 runs = [x for x in (load(n) for n in ["e2e-max.json", "e2e-5k-9.json", "e2e-5k-1.json", "fanout.json"]) if x]
 if runs:
     frames = sum(int(r["frames received"]) for r in runs)

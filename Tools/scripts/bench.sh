@@ -3,7 +3,7 @@
 # end-to-end runs over real sockets against a real server on this machine (load generator on
 # the same cores). Scratch data under /tmp, removed afterwards; each run's JSON is kept in
 # $OUT (default /tmp/bubble-bench-results) and a summary table is printed at the end.
-# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup]   (default: all)
+# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup] [time]   (default: all)
 # BIG=10000000 also times start-up on a 10M-event log (about 3 GB of disk and two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,7 @@ bin=.build/release
 out="${OUT:-/tmp/bubble-bench-results}"
 mkdir -p "$out"
 work="$(mktemp -d /tmp/bubble-bench-XXXXXX)"
-sections="${*:-core e2e fanout resume idle startup}"
+sections="${*:-core e2e fanout resume idle startup time}"
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -90,5 +90,16 @@ print(json.dumps({"events": n, "seconds": samples[2], "samples": samples}))
 PY
     rm -rf "$work/log-$n"
   done
+fi
+if has time; then
+  # The scheduler: lateness with 10,000 ends due within a minute under 1k other commands/s
+  # (without and with fsync), catch-up of 100,000 overdue ends at start, due-index size.
+  "$bin/bubble-bench" --only scheduler --json > "$out/scheduler.json"
+  # The disk's own fdatasync latency over a minute: the floor under the durable lateness.
+  python3 Tools/scripts/fsync-probe.py 60 > "$out/fsync.json"
+  # Clock sync: the offset a client works out from `time` frames, against the truth.
+  start_server "$work/clock"
+  load clock --data "$work/clock" --samples 2000 --skew-ms 12345.6 > "$out/clock.json"
+  stop_server
 fi
 python3 Tools/scripts/bench-summary.py "$out"
