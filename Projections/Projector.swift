@@ -8,9 +8,10 @@ public enum Projector {
     public static func apply<Store: ViewStore>(_ e: EventEnvelope, to store: inout Store) throws {
         switch e.stream {
         case .timer(let id):
+            let countdown = e.event.isCountdown
             try store.updateTimer(id, rescheduling: DueIndex.concerns(e.event)) { state, row in
                 state.apply(e.event)
-                if case .timerCountdown = e.event { TimerView.apply(e, to: &row, after: state) } else { TimerView.apply(e, to: &row) }
+                TimerView.apply(e, to: &row, after: countdown ? state : nil)
             }
         case .user(let id):
             try store.updateUser(id) { $0.apply(e.event) }

@@ -46,6 +46,12 @@ public enum Event: Equatable, Sendable {
         }
     }
 
+    /// A countdown command's event (its timer's snapshot is rewritten by the fold).
+    public var isCountdown: Bool {
+        if case .timerCountdown = self { return true }
+        return false
+    }
+
     /// The timer the event belongs to, if it is a timer event.
     public var timerID: TimerID? {
         if case .timer(let id) = stream { return id }
