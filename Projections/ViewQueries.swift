@@ -48,6 +48,16 @@ extension ViewTables {
         return (entries, next)
     }
 
+    /// Live timers the server completed (a scan of the timer view: for tools).
+    public func completedTimerCount(_ txn: ReadTransaction) throws -> Int {
+        var count = 0
+        try txn.scan(timerView) { k, v in
+            if try RowCodec.timerView(v, at: "timer_view[\(String(decoding: k, as: UTF8.self))]").completedAt != nil { count += 1 }
+            return true
+        }
+        return count
+    }
+
     /// The timer a reminder is on, while it is pending.
     public func timerOfReminder(_ id: String, _ txn: ReadTransaction) throws -> TimerID? {
         try txn.get(reminders, key: Array(id.utf8)) { String(decoding: $0, as: UTF8.self) }

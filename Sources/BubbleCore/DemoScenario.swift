@@ -16,7 +16,7 @@ public enum DemoScenario {
     public static func run(on store: EventStore) throws -> Outcome {
         // A second run on the same directory writes new timers rather than tripping over stopped ones.
         let suffix = try store.read { txn in try store.log.head(txn).seq } == 0 ? "" : "-\(currentMilliseconds() % 1_000_000)"
-        let tea = "tea" + suffix, pasta = "pasta" + suffix, workout = "workout" + suffix
+        let tea = "tea" + suffix, pasta = "pasta" + suffix, workout = "workout" + suffix, eggs = "eggs" + suffix
         let alicePhone = Actor(userID: "alice", deviceID: "alice-phone")
         let aliceTablet = Actor(userID: "alice", deviceID: "alice-tablet")
         let bobPhone = Actor(userID: "bob", deviceID: "bob-phone")
@@ -60,6 +60,13 @@ public enum DemoScenario {
         try run(.device(.connect(connectionID: "c6")), aliceTablet, "connect-6")
         try run(.device(.disconnect(connectionID: "c2", reason: "superseded")), aliceTablet, "disconnect-stale")
         try run(.device(.disconnect(connectionID: "c4", reason: "client closed")), carolLaptop, "disconnect-carol")
-        return Outcome(timers: ["tea": tea, "pasta": pasta, "workout": workout], appended: appended, rejected: rejected, lastSeq: lastSeq)
+        // Countdown commands the server computes with its clock, and a reminder.
+        try run(.timer(.update(timer(eggs, "Soft eggs", "PT6M", remaining: "PT6M"), shareWith: ["bob"])), alicePhone, "eggs-1")
+        try run(.timer(.countdown(eggs, .start)), alicePhone, "eggs-start")
+        try run(.timer(.setReminder(eggs, Reminder(id: "r-eggs\(suffix)", user: "bob", trigger: .before(60_000)))), bobPhone, "eggs-remind-bob")
+        try run(.timer(.countdown(eggs, .add(30_000))), bobPhone, "eggs-add")
+        try run(.timer(.countdown(eggs, .pause)), alicePhone, "eggs-pause")
+        try run(.timer(.countdown(eggs, .resume)), aliceTablet, "eggs-resume")
+        return Outcome(timers: ["tea": tea, "pasta": pasta, "workout": workout, "eggs": eggs], appended: appended, rejected: rejected, lastSeq: lastSeq)
     }
 }

@@ -33,6 +33,10 @@ public struct LogStatistics: Sendable {
     public var last: EventEnvelope?
     public var fileBytes: Int
     public var liveTimers: Int
+    /// Live timers the server completed (they stay until someone stops them).
+    public var completedTimers: Int
+    /// Ends and reminders waiting in the due index.
+    public var scheduled: Int
     public var streams: Int
 }
 
@@ -127,9 +131,11 @@ public struct Inspector: Sendable {
                 last = e
                 return true
             }
+            let completed = try views.completedTimerCount(txn)
             return LogStatistics(
                 countsByType: counts, first: first, last: last, fileBytes: DataDirectory.fileSize(directory),
-                liveTimers: try txn.statistics(views.timerView).entries, streams: try txn.statistics(log.streamHeads).entries
+                liveTimers: try txn.statistics(views.timerView).entries, completedTimers: completed,
+                scheduled: try txn.statistics(views.due).entries, streams: try txn.statistics(log.streamHeads).entries
             )
         }
     }

@@ -42,9 +42,19 @@ public struct BubbleServer: Sendable {
         self.configuration = configuration
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         let scheduler = state.scheduler
-        store.onCommit { [dispatcher = state.dispatcher] events in
+        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics] events in
             dispatcher.enqueue(events)
-            if let scheduler, events.contains(where: { DueIndex.concerns($0.event) }) { scheduler.wake() }
+            var moved = false
+            for e in events {
+                switch e.event {
+                case .timerCompleted(_, let due, let fired, let kind): metrics.fired("completion", kind: kind, lateMilliseconds: fired - due)
+                case .reminderFired(_, _, _, let due, let fired, let kind): metrics.fired("reminder", kind: kind, lateMilliseconds: fired - due)
+                default: break
+                }
+                moved = moved || DueIndex.concerns(e.event)
+            }
+            // A commit may have moved an end before the scheduler's next one: it looks again.
+            if moved { scheduler?.wake() }
         }
         store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
         // Ends and reminders that fell due while the server was down fire now, before the

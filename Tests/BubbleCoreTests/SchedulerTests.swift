@@ -192,4 +192,39 @@ final class ManualClock: @unchecked Sendable {
             #expect(try s.views.userState("bob", txn).deviceZones == ["bob-phone": "Asia/Tokyo"])
         }
     }
+
+    @Test func everyTimeEventFoldsTheSameLiveAndOnReplay() throws {
+        let clock = ManualClock(t0)
+        do {
+            let s = try store(clock)
+            let scheduler = Scheduler(store: s)
+            try scheduler.start()
+            try s.timer(.update(running("t", endsAt: t0 + 60_000), shareWith: ["bob"]), alice)
+            for action in [CountdownAction.pause, .resume, .add(5_000), .set(30_000), .reset, .start] {
+                try s.timer(.countdown("t", action), bob)
+            }
+            try s.timer(.setReminder("t", Reminder(id: "soon", user: "bob", trigger: .at(t0 + 1_000))), bob)
+            try s.timer(.setReminder("t", Reminder(id: "gone", user: "bob", trigger: .before(1_000))), bob)
+            try s.timer(.cancelReminder("t", reminderID: "gone"), bob)
+            try s.run(.device(.setTimeZone("Europe/Berlin")), bob)
+            clock.set(t0 + 200_000)
+            scheduler.wake()
+            try waitUntil { try fired(s).count == 3 }
+            scheduler.stop()
+            let names = try s.read { txn in
+                var out: Set<String> = []
+                try s.log.scan(from: 1, txn) { e in out.insert(e.event.name); return true }
+                return out
+            }
+            #expect(names.isSuperset(of: ["timer_started", "timer_paused", "timer_resumed", "timer_reset", "timer_time_added",
+                                          "timer_remaining_set", "timer_completed", "reminder_set", "reminder_cancelled",
+                                          "reminder_fired", "user_time_zone_set", "scheduler_enabled"]))
+            s.close()
+        }
+        let report = try Replay.verify(directory: dir.path)
+        #expect(report.differences.isEmpty, "\(report.differences)")
+        let history = try Inspector(directory: dir.path).history(of: "t")
+        #expect(history.last?.envelope.event.name == "timer_completed")
+        #expect(history.last?.changes.contains { $0.field == "status" && $0.new == "completed" } == true)
+    }
 }

@@ -126,6 +126,10 @@ private func timerOf(_ frame: [String: Any]) -> [String: Any] { frame["timer"] a
             let seq = try #require(completed["seq"] as? Int)
             try await bobAndroid.expectNone(within: 0.3) { $0["timerId"] as? String == "soon" || timerOf($0)["id"] as? String == "soon" }
 
+            let metrics = h.server.state.metrics
+            #expect(metrics.value(of: #"bubble_scheduler_fired_total{what="completion",kind="on_time"}"#) == 1)
+            #expect(metrics.text().contains("bubble_scheduler_lateness_seconds_count 1"))
+
             // It stays, as completed, until someone stops it.
             let listed = try await h.rest(.get, "/timers/soon", as: "alice")
             #expect((listed.json as? [String: Any])?["state"] as? String == "completed")

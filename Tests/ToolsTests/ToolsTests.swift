@@ -2,6 +2,7 @@ import TestSupport
 import Foundation
 import Testing
 import LMDB
+import TimerDomain
 @testable import BubbleCore
 
 /// The built executables on a temporary data directory, as a user would run them.
@@ -21,7 +22,7 @@ import LMDB
         let run = try Tools.run("bubble-timer", ["demo", "--data", data, "--json"])
         #expect(run.status == 0)
         let out = try #require(try run.json() as? [String: Any])
-        #expect(out["appended"] as? Int == 22)
+        #expect(out["appended"] as? Int == 29)
         #expect((out["rejected"] as? [String])?.count == 2)
         #expect((out["timers"] as? [String: String])?["tea"] == "tea")
     }
@@ -46,6 +47,18 @@ import LMDB
         #expect(pasta.prefix(3).map { $0["lastInCommand"] as? Bool } == [false, false, true])
         let pastaTable = try Tools.run("bubble-inspect", ["history", "pasta", "--data", data]).stdout
         #expect(pastaTable.contains("+ timer_shared"))
+
+        // Time commands read as what they did: who, when, how much was left.
+        let eggs = try #require(try Tools.run("bubble-inspect", ["history", "eggs", "--data", data, "--json"]).json() as? [[String: Any]])
+        #expect(eggs.map { $0["type"] as? String } == ["timer_created", "timer_shared", "timer_started", "reminder_set", "timer_time_added", "timer_paused", "timer_resumed"])
+        #expect(eggs.map { $0["user"] as? String } == ["alice", "alice", "alice", "bob", "bob", "alice", "alice"])
+        let paused = try #require(eggs[5]["summary"] as? String)
+        #expect(paused.hasSuffix("s left"))
+        let left = try #require(((eggs[5]["data"] as? [String: Any])?["result"] as? [String: Any])?["remaining"] as? String)
+        #expect(ISO8601.durationMilliseconds(left).map { $0 > 380_000 && $0 <= 390_000 } == true)  // 6m30s less the moment between
+        let eggsTable = try Tools.run("bubble-inspect", ["history", "eggs", "--data", data]).stdout
+        #expect(eggsTable.contains("reminder r-eggs for bob, 1m0s before the end"))
+        #expect(eggsTable.contains("added 30s, running, ends"))
     }
 
     @Test func atShowsATimerAsOfASeq() throws {
@@ -65,7 +78,7 @@ import LMDB
     @Test func userShowsTimersDevicesAndHistory() throws {
         try demo()
         let out = try #require(try Tools.run("bubble-inspect", ["user", "alice", "--data", data, "--json"]).json() as? [String: Any])
-        #expect((out["owned"] as? [[String: Any]])?.map { $0["id"] as? String } == ["pasta"])
+        #expect((out["owned"] as? [[String: Any]])?.map { $0["id"] as? String } == ["eggs", "pasta"])
         #expect((out["shared"] as? [[String: Any]])?.map { $0["id"] as? String } == ["workout"])
         #expect((out["devices"] as? [[String: Any]])?.map { $0["connectionId"] as? String } == ["c1", "c6"])
         #expect((out["deviceHistory"] as? [Any])?.count == 3)
@@ -74,9 +87,12 @@ import LMDB
     @Test func statsCountByType() throws {
         try demo()
         let out = try #require(try Tools.run("bubble-inspect", ["stats", "--data", data, "--json"]).json() as? [String: Any])
-        #expect(out["events"] as? Int == 22)
-        #expect(out["lastSeq"] as? Int == 22)
-        #expect((out["byType"] as? [String: Int])?["timer_created"] == 3)
+        #expect(out["events"] as? Int == 29)
+        #expect(out["lastSeq"] as? Int == 29)
+        #expect((out["byType"] as? [String: Int])?["timer_created"] == 4)
+        #expect((out["byType"] as? [String: Int])?["timer_paused"] == 1)
+        // Eggs' end, bob's reminder before it, and the workout's end (an instant): the demo runs no scheduler.
+        #expect(out["scheduled"] as? Int == 3)
         #expect((out["fileBytes"] as? Int ?? 0) > 0)
     }
 
@@ -84,11 +100,11 @@ import LMDB
         try demo()
         let run = try Tools.run("bubble-inspect", ["tail", "-n", "2", "--data", data, "--json"])
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(lines.map { $0?["seq"] as? Int } == [21, 22])
+        #expect(lines.map { $0?["seq"] as? Int } == [28, 29])
         // More than one read page: every event asked for, once, in order.
-        let paged = try Tools.run("bubble-inspect", ["tail", "-n", "22", "--page-size", "5", "--data", data, "--json"])
+        let paged = try Tools.run("bubble-inspect", ["tail", "-n", "29", "--page-size", "5", "--data", data, "--json"])
         let pagedSeqs = paged.stdout.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }
-        #expect(pagedSeqs == Array(1...22))
+        #expect(pagedSeqs == Array(1...29))
 
         // Follow while another process appends: the tail sees the new events.
         let follower = Process()
@@ -103,7 +119,7 @@ import LMDB
         follower.waitUntilExit()
         let seqs = output.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }
         #expect(appended > 0)
-        #expect(seqs == (23..<(23 + appended)).map { $0 })
+        #expect(seqs == (30..<(30 + appended)).map { $0 })
     }
 
     @Test func verifyPassesOnAGoodLogAndNamesTheSeqOfDamage() throws {
@@ -129,7 +145,7 @@ import LMDB
 
         let rebuild = try Tools.run("bubble-replay", ["--data", data, "--json"])
         #expect(rebuild.status == 0)
-        #expect((try rebuild.json() as? [String: Any])?["events"] as? Int == 22)
+        #expect((try rebuild.json() as? [String: Any])?["events"] as? Int == 29)
 
         let past = dir.path + "/at-10"
         let travel = try Tools.run("bubble-replay", ["--until", "10", "--into", past, "--data", data])
@@ -229,8 +245,8 @@ import LMDB
         let run = try Tools.run("bubble-replay", ["--salvage", "--into", saved, "--data", data, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try run.json() as? [String: Any])
-        #expect(report["kept"] as? Int == 21)
-        #expect(report["events"] as? Int == 22)
+        #expect(report["kept"] as? Int == 28)
+        #expect(report["events"] as? Int == 29)
         let skipped = try #require(report["skipped"] as? [[String: Any]])
         #expect(skipped.map { $0["seq"] as? Int } == [7])
         #expect((skipped.first?["reason"] as? String)?.hasPrefix("log record 7 is corrupt: checksum mismatch") == true)
@@ -239,9 +255,9 @@ import LMDB
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
         #expect(try Tools.run("bubble-inspect", ["verify", "--data", saved]).status == 0)
         #expect(try Tools.run("bubble-replay", ["--verify", "--data", saved]).status == 0)
-        let tail = try Tools.run("bubble-inspect", ["tail", "-n", "22", "--json", "--data", saved])
+        let tail = try Tools.run("bubble-inspect", ["tail", "-n", "29", "--json", "--data", saved])
         let events = tail.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(events.count == 22)
+        #expect(events.count == 29)
         #expect(events[6]["seq"] as? Int == 7)
         #expect(events[6]["type"] as? String == "log_salvaged")
 

@@ -16,7 +16,8 @@ struct Stats: ParsableCommand {
         if options.json {
             var out: [String: Any] = [
                 "events": s.countsByType.values.reduce(0, +), "byType": s.countsByType,
-                "fileBytes": s.fileBytes, "liveTimers": s.liveTimers, "streams": s.streams,
+                "fileBytes": s.fileBytes, "liveTimers": s.liveTimers, "completedTimers": s.completedTimers,
+                "scheduled": s.scheduled, "streams": s.streams,
             ]
             if let f = s.first { out["firstSeq"] = f.seq; out["firstTime"] = ISO8601.format(milliseconds: f.timestamp) }
             if let l = s.last { out["lastSeq"] = l.seq; out["lastTime"] = ISO8601.format(milliseconds: l.timestamp) }
@@ -31,7 +32,8 @@ struct Stats: ParsableCommand {
         var facts = Table("FACT", "VALUE")
         facts.add("first", s.first.map { "seq \($0.seq) at \(ISO8601.format(milliseconds: $0.timestamp))" } ?? "—")
         facts.add("last", s.last.map { "seq \($0.seq) at \(ISO8601.format(milliseconds: $0.timestamp))" } ?? "—")
-        facts.add("live timers", String(s.liveTimers))
+        facts.add("live timers", "\(s.liveTimers) (\(s.completedTimers) completed, kept until stopped)")
+        facts.add("scheduled (ends and reminders due)", String(s.scheduled))
         facts.add("streams (timers, users, server)", String(s.streams))
         facts.add("data.mdb", Format.bytes(s.fileBytes))
         print(facts.render())

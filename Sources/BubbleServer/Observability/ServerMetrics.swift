@@ -24,6 +24,8 @@ public final class ServerMetrics: Sendable {
     let commitToSend: CoreMetrics.Timer
     let commitDuration: CoreMetrics.Timer
     let batchSize: CoreMetrics.Recorder
+    /// Firing − due instant of every completion and reminder the scheduler committed.
+    let schedulerLateness: CoreMetrics.Timer
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -47,6 +49,14 @@ public final class ServerMetrics: Sendable {
         commitToSend = Self.timer("bubble_commit_to_send_seconds", factory)
         commitDuration = Self.timer("bubble_commit_seconds", factory)
         batchSize = CoreMetrics.Recorder(label: "bubble_batch_commands", dimensions: [], aggregate: true, factory: factory)
+        schedulerLateness = Self.timer("bubble_scheduler_lateness_seconds", factory)
+    }
+
+    /// Counts what the scheduler fired (`what`: completion or reminder; `kind`: on_time, late,
+    /// silent) and records its lateness.
+    func fired(_ what: String, kind: FiringKind, lateMilliseconds: Int64) {
+        CoreMetrics.Counter(label: "bubble_scheduler_fired_total", dimensions: [("what", what), ("kind", kind.name)], factory: factory).increment()
+        if kind != .silent { schedulerLateness.recordNanoseconds(max(0, lateMilliseconds) * 1_000_000) }
     }
 
     private static func timer(_ label: String, _ factory: PrometheusMetricsFactory) -> CoreMetrics.Timer {
