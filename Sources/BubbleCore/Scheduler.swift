@@ -21,7 +21,8 @@ public final class Scheduler: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
     private var thread: Thread?
-    /// Entries a whole pass could not fire (a failed command): skipped until they change.
+    /// Entries the decider would not fire although the index lists them (index and state
+    /// disagree, which replay repairs): skipped rather than tried in a loop.
     private var stuck: Set<DueEntry> = []
     private let onProblem: @Sendable (String) -> Void
     private let batchLimit = 4096
@@ -78,11 +79,13 @@ public final class Scheduler: @unchecked Sendable {
                 (item, try store.views.userState(item.owner, txn).timeZone)
             }
         }
-        for (item, zone) in pending {
+        let resolutions = pending.compactMap { item, zone -> CommandRequest? in
             let instant = zone.flatMap { ZoneRules.resolve(end: item.end, in: $0) } ?? ZoneRules.resolve(end: item.end, in: store.options.timeZone)
-            guard let instant else { continue }
-            _ = try store.executeAndWait(CommandRequest(.timer(.resolveEnd(item.timer, end: item.end, endsAt: instant)), actor: Self.actor))
+            return instant.map { CommandRequest(.timer(.resolveEnd(item.timer, end: item.end, endsAt: $0)), actor: Self.actor) }
         }
+        // All at once, so group commit takes thousands per fsync; any failure stops the start
+        // before the cut-over is recorded (the next start resumes it).
+        for result in submitAll(resolutions) { _ = try result.get() }
         _ = try store.executeAndWait(CommandRequest(.enableScheduler, actor: Self.actor))
         guard let since = try store.read({ try store.views.schedulerSince($0) }) else { throw StoreError.closed }
         return since
@@ -140,6 +143,7 @@ public final class Scheduler: @unchecked Sendable {
             // Only stuck entries are due: look again in a second rather than spin.
             if todo.isEmpty { return entries.isEmpty ? next : max(next ?? 0, now + 1000) }
             let outcomes = try fire(todo, since: since, startedAt: startedAt)
+            var failed = false
             for (entry, outcome) in zip(todo, outcomes) {
                 switch outcome {
                 case .success(let result) where !result.events.isEmpty:
@@ -152,25 +156,35 @@ public final class Scheduler: @unchecked Sendable {
                 case .failure(StoreError.closed):
                     throw StoreError.closed
                 case .failure(let error):
-                    stuck.insert(entry)
-                    onProblem("scheduler: \(entry.timer) due at \(entry.dueAt) failed: \(error)")
+                    // Storage trouble (a full map, a failing disk) passes or needs an
+                    // operator: try again in a second, logging each time.
+                    failed = true
+                    onProblem("scheduler: \(entry.timer) due at \(entry.dueAt) failed: \(error); retrying")
                 }
             }
+            if failed { return clock() + 1000 }
         }
     }
 
     private func fire(_ entries: [DueEntry], since: Int64, startedAt: Int64) throws -> [Result<CommandResult, any Error>] {
         let kinds = try kinds(of: entries, since: since, startedAt: startedAt)
-        let group = DispatchGroup()
-        let results = Results(count: entries.count)
-        for (i, entry) in entries.enumerated() {
+        return submitAll(entries.enumerated().map { i, entry in
             let command: TimerCommand = if let reminder = entry.reminder {
                 .fireReminder(entry.timer, reminderID: reminder, dueAt: entry.dueAt, kind: kinds[i])
             } else {
                 .complete(entry.timer, dueAt: entry.dueAt, kind: kinds[i])
             }
+            return CommandRequest(.timer(command), actor: Self.actor)
+        })
+    }
+
+    /// Submits every request at once and waits for all their results, in order.
+    private func submitAll(_ requests: [CommandRequest]) -> [Result<CommandResult, any Error>] {
+        let group = DispatchGroup()
+        let results = Results(count: requests.count)
+        for (i, request) in requests.enumerated() {
             group.enter()
-            store.submit(CommandRequest(.timer(command), actor: Self.actor)) { result in
+            store.submit(request) { result in
                 results.set(i, result)
                 group.leave()
             }

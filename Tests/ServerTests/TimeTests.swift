@@ -148,6 +148,21 @@ private func timerOf(_ frame: [String: Any]) -> [String: Any] { frame["timer"] a
         }
     }
 
+    /// Found by the fuzzer: an end in year 1 fired "2,000 years late" overflowed the lateness
+    /// metric's nanoseconds and trapped the server.
+    @Test func anEndCenturiesAgoCompletesWithoutTrapping() async throws {
+        try await Self.run { h in
+            let bob = try await h.socket("bob", device: "laptop")
+            _ = try await h.rest(.post, "/timers/ancient", as: "bob", body: #"{"name":"Old","totalDuration":"PT1S","endTime":"0001-01-01T00:00:00Z"}"#)
+            let completed = try await bob.next(ofType("timerCompleted"))
+            #expect(completed["dueAt"] as? Int64 == ISO8601.instantMilliseconds("0001-01-01T00:00:00Z"))
+            #expect((completed["lateMs"] as? Int64 ?? 0) > 60_000_000_000_000)
+            let health = try await h.client.execute(uri: "/health", method: .get) { $0.status }
+            #expect(health == .ok)
+            await bob.close()
+        }
+    }
+
     @Test func remindersFireForTheirOwnerFollowTheEndAndCanBeCancelled() async throws {
         try await Self.run { h in
             let end = nowMs() + 60_000

@@ -25,7 +25,11 @@ token=$("$bin/bubble-timer" token fuzzer --data "$work/data")
 # two the same. A fixed seed keeps CI reproducible; run with another to explore.
 (cd "$work" && "$OLDPWD/$venv/bin/schemathesis" --config-file "$OLDPWD/Tools/scripts/schemathesis.toml" run "$OLDPWD/docs/openapi.yaml" --url "http://127.0.0.1:$port" \
   -H "Authorization: Bearer $token" --checks all --generation-codec ascii --generation-database none \
-  --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-1}" --no-color) | tail -n "${FUZZ_TAIL:-25}"
+  --max-examples "${FUZZ_EXAMPLES:-100}" --seed "${FUZZ_SEED:-1}" --no-color) | tail -n "${FUZZ_TAIL:-25}" || status=$?
+if ! kill -0 "$server" 2>/dev/null; then
+  echo "the server died during fuzzing:"; cat "$work/server.log" > "${FUZZ_CRASH_LOG:-/dev/stdout}"; exit 1
+fi
+[ "${status:-0}" -eq 0 ] || exit "$status"
 # The server runs at --log-level error: any line it wrote is an error.
 if [ -s "$work/server.log" ]; then
   echo "the server logged errors during fuzzing:"; cat "$work/server.log"; exit 1

@@ -56,7 +56,8 @@ public final class ServerMetrics: Sendable {
     /// silent) and records its lateness.
     func fired(_ what: String, kind: FiringKind, lateMilliseconds: Int64) {
         CoreMetrics.Counter(label: "bubble_scheduler_fired_total", dimensions: [("what", what), ("kind", kind.name)], factory: factory).increment()
-        if kind != .silent { schedulerLateness.recordNanoseconds(max(0, lateMilliseconds) * 1_000_000) }
+        // An end in year 1 fires two thousand years late: more nanoseconds than Int64 holds.
+        if kind != .silent { schedulerLateness.recordNanoseconds(min(max(0, lateMilliseconds), Int64.max / 1_000_000) * 1_000_000) }
     }
 
     private static func timer(_ label: String, _ factory: PrometheusMetricsFactory) -> CoreMetrics.Timer {
