@@ -253,6 +253,13 @@ private func timerOf(_ frame: [String: Any]) -> [String: Any] { frame["timer"] a
             let y = try #require(try await h.rest(.get, "/timers/y", as: "bob").json as? [String: Any])
             #expect(y["endsAt"] as? Int64 == ISO8601.instantMilliseconds("2030-12-01T09:00:00Z"))
 
+            // Bob moves to Tokyo: his open phone renders ends there from now on.
+            _ = try await h.rest(.patch, "/me", as: "bob", body: #"{"timeZone":"Asia/Tokyo"}"#)
+            alice.send(["type": "timer", "action": "update", "requestId": "u2",
+                        "timer": ["id": "z", "name": "Z2", "totalDuration": "PT1H", "timerEnd": "2030-12-01T10:00:00Z"]])
+            _ = try await alice.next(reply("u2"))
+            #expect(timerOf(try await bobPhone.next(ofType("updateTimer")))["timerEnd"] as? String == "2030-12-01T19:00:00.000")
+
             let me2 = try #require(try await h.rest(.get, "/me", as: "carol").json as? [String: Any])
             #expect((me2["devices"] as? [[String: Any]])?.first?["timeZone"] as? String == "America/New_York")
             let (status, body) = try await rawExchange(port: h.port, "GET /ws?tz=Mars/Base HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"

@@ -33,7 +33,6 @@ enum SchedulerBench {
                 if case .timerCompleted(_, let due, let fired, _) = e.event {
                     late.add(Double(fired - due))
                     committedAt.add(Double(now - due))
-                    if ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil, fired - due > 5 { FileHandle.standardError.write(Data("late \(fired - due) ms, due at +\(due - start) ms\n".utf8)) }
                 }
                 moved = moved || DueIndex.concerns(e.event)
             }

@@ -34,6 +34,12 @@ struct MeRoutes {
                     throw ServerError(.badRequest, code: "wrong_type", "timeZone must be a string or null", field: "timeZone")
                 }
                 _ = try await server.execute(CommandRequest(.device(.setTimeZone(zone)), actor: actor, commandID: requestID))
+                // The user's open sockets render ends in the new zone from now on (a device's
+                // own `?tz=` still comes first).
+                let zones = try server.store.read { txn in
+                    try server.hub.connections(of: actor.userID).map { ($0, try server.zone(of: $0.actor, txn)) }
+                }
+                for (connection, zone) in zones { connection.style.zone = zone }
             }
             return jsonResponse(try me(actor))
         }

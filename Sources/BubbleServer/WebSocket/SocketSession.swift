@@ -51,8 +51,7 @@ struct SocketSession {
         } catch {
             logger.error("could not record the connection", metadata: ["error": "\(error)"])
         }
-        // Android ends are rendered in this zone; a later change of the user's zone applies
-        // from the next connect.
+        // Android ends are rendered in this zone (`PATCH /me` changes it on open sockets).
         if let zone = try? server.store.read({ try server.zone(of: identity.actor, $0) }) { connection.style.zone = zone }
         let resume = sendInitialState(connection, lastSeen: lastSeen)
         logger.info("connected", metadata: ["dialect": "\(identity.dialect.rawValue)"])
