@@ -378,7 +378,8 @@ extension HeavyLoad.LimitsTests {
             // The replacement still works.
             again.send(["type": "ping", "timestamp": 1, "requestId": "p"])
             _ = try await again.next(reply("p"))
-            for s in [again, tablet] { await s.close() }
+            // `third` too: were it ever accepted, the harness would wait on it for good.
+            for s in [again, tablet, third] { await s.close() }
         }
     }
 }
