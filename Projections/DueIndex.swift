@@ -72,8 +72,6 @@ public enum DueIndex {
         }
     }
 
-    public static func entries(_ id: TimerID, _ state: TimerState) -> [DueEntry] { entries(id, Schedule(state)) }
-
     static func entries(_ id: TimerID, _ schedule: Schedule) -> [DueEntry] {
         var out: [DueEntry] = []
         if let end = schedule.runningEnd { out.append(DueEntry(dueAt: end, timer: id)) }
@@ -81,10 +79,6 @@ public enum DueIndex {
             if let due = reminder.dueAt(runningEnd: schedule.runningEnd) { out.append(DueEntry(dueAt: due, timer: id, reminder: reminder.id)) }
         }
         return out
-    }
-
-    public static func changes(_ id: TimerID, from before: TimerState, to after: TimerState) -> [DueChange] {
-        changes(id, from: Schedule(before), to: Schedule(after))
     }
 
     public static func changes(_ id: TimerID, from before: Schedule, to after: Schedule) -> [DueChange] {

@@ -18,13 +18,13 @@ public enum EventCodec {
         switch event {
         case .timerCreated(let timer, let owner):
             // The older tag whenever the end's string says all (records stay as they were).
-            let resolved = timer.endsAt != timer.end.flatMap(ISO8601.instantMilliseconds)
+            let resolved = isResolved(timer)
             w.u8(resolved ? Tag.timerCreatedResolved.rawValue : Tag.timerCreated.rawValue)
             encode(timer, into: &w)
             w.string(owner)
             if resolved { w.signed(timer.endsAt ?? 0) }
         case .timerUpdated(let timer):
-            let resolved = timer.endsAt != timer.end.flatMap(ISO8601.instantMilliseconds)
+            let resolved = isResolved(timer)
             w.u8(resolved ? Tag.timerUpdatedResolved.rawValue : Tag.timerUpdated.rawValue)
             encode(timer, into: &w)
             if resolved { w.signed(timer.endsAt ?? 0) }
@@ -222,6 +222,12 @@ public enum EventCodec {
         case .schedulerEnabled:
             return .schedulerEnabled(since: try r.signed())
         }
+    }
+
+    /// Whether the snapshot's instant end is something its end string does not say (a local
+    /// end the server resolved): then the record carries it.
+    private static func isResolved(_ timer: TimerSnapshot) -> Bool {
+        timer.endsAt != timer.end.flatMap(ISO8601.instantMilliseconds)
     }
 
     private static func firingKind(_ r: inout ByteReader) throws(DecodeFailure) -> FiringKind {

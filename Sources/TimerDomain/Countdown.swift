@@ -93,11 +93,16 @@ public enum CountdownMath {
 }
 
 extension ActiveTimer {
+    /// The instant it ends while it runs; `nil` paused, completed, or with a local end no
+    /// server resolved. What the scheduler and reminders go by (no duration is parsed).
+    @inlinable
+    public var runningEnd: Int64? { completedAt == nil && timer.end != nil ? timer.endsAt : nil }
+
     /// The countdown the timer's fields describe; `nil` for a running timer whose local end
     /// no server resolved (it cannot be counted down: a command on it is refused).
     public var countdown: Countdown? {
         if let ended = completedAt { return .completed(endedAt: ended) }
-        if timer.end != nil { return timer.endsAt.map { .running(endsAt: $0) } }
+        if timer.end != nil { return runningEnd.map { .running(endsAt: $0) } }
         // Neither end nor remaining (older clients, seed REST): ready to run its whole duration.
         return .paused(remaining: timer.remainingMilliseconds ?? timer.totalMilliseconds ?? 0)
     }

@@ -39,12 +39,12 @@ extension Decider {
 
         case .complete(let id, let dueAt, let kind):
             // Exactly once per end: only while this is still the end and it has not fired.
-            guard let active = state.active, case .running(let end)? = active.countdown, end == dueAt else { return [] }
+            guard let active = state.active, active.runningEnd == dueAt else { return [] }
             return [.timerCompleted(id, dueAt: dueAt, firedAt: now, kind: kind)]
 
         case .fireReminder(let id, let reminderID, let dueAt, let kind):
             guard let active = state.active, let reminder = active.reminders.first(where: { $0.id == reminderID }),
-                  reminder.dueAt(active.countdown) == dueAt else { return [] }
+                  reminder.dueAt(runningEnd: active.runningEnd) == dueAt else { return [] }
             return [.reminderFired(id, reminderID: reminderID, user: reminder.user, dueAt: dueAt, firedAt: now, kind: kind)]
 
         case .resolveEnd(let id, let end, let endsAt):

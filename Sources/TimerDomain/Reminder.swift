@@ -19,13 +19,8 @@ public struct Reminder: Equatable, Hashable, Sendable {
         self.trigger = trigger
     }
 
-    /// When it falls due for a timer in `countdown`, or `nil` while it cannot (a `before`
-    /// reminder of a paused or completed timer).
-    public func dueAt(_ countdown: Countdown?) -> Int64? {
-        if case .running(let end)? = countdown { dueAt(runningEnd: end) } else { dueAt(runningEnd: nil) }
-    }
-
-    /// The same, given only the timer's end while it runs (`nil` paused or completed).
+    /// When it falls due, given the timer's end while it runs (``ActiveTimer/runningEnd``), or
+    /// `nil` while it cannot (a `before` reminder of a paused or completed timer).
     public func dueAt(runningEnd: Int64?) -> Int64? {
         switch trigger {
         case .at(let instant): instant

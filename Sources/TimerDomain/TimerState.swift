@@ -75,7 +75,7 @@ public enum TimerState: Equatable, Sendable {
     @inlinable
     public var schedule: (runningEnd: Int64?, reminders: [Reminder]) {
         switch self {
-        case .active(let a): (a.completedAt == nil && a.timer.end != nil ? a.timer.endsAt : nil, a.reminders)
+        case .active(let a): (a.runningEnd, a.reminders)
         case .unknown, .stopped: (nil, [])
         }
     }

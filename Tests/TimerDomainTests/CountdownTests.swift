@@ -164,15 +164,15 @@ private let t0: Int64 = 1_790_000_000_000  // 2026-09-21T14:13:20Z
 
     @Test func aBeforeReminderFollowsTheEndAndWaitsWhilePaused() {
         let spec = Spec.given(.timerCreated(running(end), owner: "alice"), .timerShared("t1", with: "bob"), .reminderSet("t1", fiveBefore))
-        #expect(fiveBefore.dueAt(spec.timerState.active?.countdown) == end - 300_000)
+        #expect(fiveBefore.dueAt(runningEnd: spec.timerState.active?.runningEnd) == end - 300_000)
         let moved = spec.and(.timerCountdown("t1", .add(120_000), result: .running(endsAt: end + 120_000)))
-        #expect(fiveBefore.dueAt(moved.timerState.active?.countdown) == end - 180_000)
+        #expect(fiveBefore.dueAt(runningEnd: moved.timerState.active?.runningEnd) == end - 180_000)
         // The old due instant no longer fires; the new one does, once.
         moved.at(end).when(.fireReminder("t1", reminderID: "r1", dueAt: end - 300_000, kind: .onTime), by: Scheduler.actor).then([])
         moved.at(end - 180_000).when(.fireReminder("t1", reminderID: "r1", dueAt: end - 180_000, kind: .onTime), by: Scheduler.actor)
             .then([.reminderFired("t1", reminderID: "r1", user: "bob", dueAt: end - 180_000, firedAt: end - 180_000, kind: .onTime)])
         let pausedSpec = spec.and(.timerCountdown("t1", .pause, result: .paused(remaining: 1000)))
-        #expect(fiveBefore.dueAt(pausedSpec.timerState.active?.countdown) == nil)
+        #expect(fiveBefore.dueAt(runningEnd: pausedSpec.timerState.active?.runningEnd) == nil)
         let fired = moved.and(.reminderFired("t1", reminderID: "r1", user: "bob", dueAt: end - 180_000, firedAt: end - 180_000, kind: .onTime))
         #expect(fired.timerState.active?.reminders == [])
     }

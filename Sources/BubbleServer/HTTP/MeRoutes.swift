@@ -53,7 +53,7 @@ struct MeRoutes {
             }
             // Due order; reminders waiting for a paused timer last.
             let sorted = items.sorted { a, b in
-                let da = a.reminder.dueAt(a.timer.countdown) ?? .max, db = b.reminder.dueAt(b.timer.countdown) ?? .max
+                let da = a.reminder.dueAt(runningEnd: a.timer.runningEnd) ?? .max, db = b.reminder.dueAt(runningEnd: b.timer.runningEnd) ?? .max
                 return da != db ? da < db : a.reminder.id < b.reminder.id
             }
             return jsonResponse(sorted.map { ReminderJSON.object($0.reminder, timer: $0.timer) })

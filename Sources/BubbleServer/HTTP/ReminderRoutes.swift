@@ -55,7 +55,7 @@ enum ReminderJSON {
         case .at(let instant): out["at"] = ISO8601.format(milliseconds: instant)
         }
         // A `before` reminder of a paused timer waits: no due instant until it runs.
-        if let due = reminder.dueAt(timer.countdown) { out["dueAt"] = due }
+        if let due = reminder.dueAt(runningEnd: timer.runningEnd) { out["dueAt"] = due }
         return out
     }
 }

@@ -53,7 +53,7 @@ final class FanOutDispatcher: Sendable {
             for (user, notice) in notices.recipients {
                 for device in hub.devices(of: user) where !(user == origin.userID && device == origin.deviceID) {
                     guard let connection = hub.connection(user: user, device: device) else { continue }
-                    let style = connection.style
+                    let style = connection.style.rendering
                     // A removal names its recipient in the seed dialect; other frames are shared.
                     let perUser: UserID? = if case .removed = notice { user } else { nil }
                     let text: String?
