@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         // NIOHTTPTypes: the HTTP parts hummingbird's channels carry (the handshake refusal).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        // Push providers (FCM HTTP v1, Expo, the operator's webhook).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Percentiles in the load generator.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -65,7 +67,8 @@ let package = Package(
         // The data path: command → decide → append → project, with group commit; replay; queries.
         .target(
             name: "BubbleCore",
-            dependencies: ["LMDB", "TimerDomain", "EventLog", "Projections"],
+            // Crypto: each user's personal fields are sealed under a key of their own.
+            dependencies: ["LMDB", "TimerDomain", "EventLog", "Projections", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         // The real-time server: frames and requests → commands; committed events → frames.
@@ -86,6 +89,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

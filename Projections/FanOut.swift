@@ -35,6 +35,10 @@ public enum FanOut {
             users = [owner] + sharedWith
         case .deviceConnected, .deviceDisconnected, .pushTokenRegistered, .pushTokenRemoved, .serverStarted, .logSalvaged:
             users = []
+        // People events are on the user's own stream; the dispatcher sends inbox frames itself.
+        case .userRegistered, .userEmailSet, .userDisplayNameSet, .userSettingsSet, .userErased, .pushDeviceRegistered,
+             .notificationCreated, .notificationsRead, .pushDelivered, .pushFailed, .pushAbandoned, .notificationPreferencesSet:
+            users = []
         }
         var seen = Set<UserID>()
         return users.filter { seen.insert($0).inserted }

@@ -80,6 +80,41 @@ public struct LMDBViewStore: ViewStore {
         }
     }
 
+    public mutating func apply(_ change: InboxChange) throws {
+        switch change {
+        case .add(let user, let id, let row):
+            try txn.put(tables.notifications, key: InboxKey.make(user, id), value: RowCodec.encode(row))
+        case .markRead(let user, let ids):
+            for id in ids {
+                let key = InboxKey.make(user, id)
+                guard var row = try txn.get(tables.notifications, key: key, { try RowCodec.notification($0, at: "notifications[\(user)/\(id)]") }), !row.read else { continue }
+                row.read = true
+                try txn.put(tables.notifications, key: key, value: RowCodec.encode(row))
+            }
+        case .dropAll(let user):
+            let prefix = CompositeKey.prefix(user)
+            var keys: [[UInt8]] = []
+            try txn.scan(tables.notifications, from: prefix) { k, _ in
+                guard CompositeKey.hasPrefix(k, prefix) else { return false }
+                keys.append(Array(k))
+                return true
+            }
+            for key in keys { _ = try txn.delete(tables.notifications, key: key) }
+        case .push(let key, let entry):
+            if let old = try tables.outboxEntry(key, txn) { _ = try txn.delete(tables.outboxDue, key: key.dueKey(old.notBefore)) }
+            try txn.put(tables.outbox, key: key.key, value: RowCodec.encode(entry))
+            try txn.put(tables.outboxDue, key: key.dueKey(entry.notBefore), value: [])
+        case .pushDone(let key):
+            guard let old = try tables.outboxEntry(key, txn) else { return }
+            _ = try txn.delete(tables.outboxDue, key: key.dueKey(old.notBefore))
+            _ = try txn.delete(tables.outbox, key: key.key)
+        }
+    }
+
+    public func isConnected(_ user: UserID, _ device: DeviceID) throws -> Bool {
+        try txn.get(tables.connections, key: CompositeKey.make(user, device)) { _ in true } ?? false
+    }
+
     mutating func apply(_ change: DueChange) throws {
         switch change {
         case .add(let entry): try txn.put(tables.due, key: entry.key, value: [])

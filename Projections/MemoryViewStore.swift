@@ -18,6 +18,9 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     /// owner → timer → seq it was created at.
     public var ownedByUser: [UserID: [TimerID: UInt64]] = [:]
     public var connections: [UserID: [DeviceID: ConnectionRow]] = [:]
+    /// user → notification id → row.
+    public var inbox: [UserID: [UInt64: NotificationRow]] = [:]
+    public var outbox: [OutboxKey: OutboxEntry] = [:]
     public var epoch: UInt64 = 0
     public var applied: UInt64 = 0
     /// The due index and reminder index as read from LMDB (`loadAll`); a fold derives them
@@ -75,6 +78,18 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         }
     }
 
+    public mutating func apply(_ change: InboxChange) {
+        switch change {
+        case .add(let user, let id, let row): inbox[user, default: [:]][id] = row
+        case .markRead(let user, let ids): for id in ids { inbox[user]?[id]?.read = true }
+        case .dropAll(let user): inbox[user] = nil
+        case .push(let key, let entry): outbox[key] = entry
+        case .pushDone(let key): outbox[key] = nil
+        }
+    }
+
+    public func isConnected(_ user: UserID, _ device: DeviceID) -> Bool { connections[user]?[device] != nil }
+
     /// Everything that falls due, from every timer's schedule (or as loaded).
     public var due: Set<DueEntry> {
         if let loadedDue { return loadedDue }
@@ -124,6 +139,8 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         compare("owned_timers", other.ownedByUser, ownedByUser)
         compare("connections", other.connections, connections)
         compare("reminder_index", other.reminders, reminders)
+        compare("notifications", other.inbox, inbox)
+        compare("push_outbox", other.outbox, outbox)
         let mine = due
         for entry in other.due.symmetricDifference(mine).sorted().prefix(max(0, limit - out.count)) {
             out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(mine.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")

@@ -15,6 +15,10 @@ public enum Projector {
             }
         case .user(let id):
             try store.updateUser(id) { $0.apply(e.event) }
+            if InboxView.concerns(e.event) {
+                let user = try store.userState(id)
+                for change in try InboxView.changes(for: e, user: user, isConnected: { try store.isConnected(id, $0) }) { try store.apply(change) }
+            }
         case .server:
             if case .schedulerEnabled(let since) = e.event, try store.schedulerSince() == nil { try store.setSchedulerSince(since) }
         }

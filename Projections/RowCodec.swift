@@ -1,5 +1,6 @@
 internal import TimerDomain
 internal import EventLog
+internal import LMDB
 
 /// Binary rows of the views. Each starts with a version byte and ends with a CRC-32C of
 /// everything before it, so a damaged row is an error, never data served to a client. Views
@@ -7,8 +8,8 @@ internal import EventLog
 /// (a writable open rebuilds views of another version by itself).
 enum RowCodec {
     /// 2: rows end with a CRC-32C. 3: timers carry their instant end, completion and
-    /// reminders; users their zones.
-    static let version: UInt8 = 3
+    /// reminders; users their zones. 4: users carry their profile and push providers.
+    static let version: UInt8 = 4
 
     static func encode(_ state: TimerState) -> [UInt8] {
         var w = ByteWriter(capacity: 160)
@@ -70,10 +71,12 @@ enum RowCodec {
             w.string(c.connectionID)
             w.varint(c.epoch)
         }
-        w.varint(UInt64(state.pushTokens.count))
-        for (device, token) in state.pushTokens.sorted(by: { $0.key < $1.key }) {
+        w.varint(UInt64(state.pushTargets.count))
+        for (device, target) in state.pushTargets.sorted(by: { $0.key < $1.key }) {
             w.string(device)
-            w.string(token)
+            w.u8(target.provider.rawValue)
+            w.string(target.token)
+            w.u8(target.app ? 1 : 0)
         }
         w.optionalString(state.timeZone)
         w.varint(UInt64(state.deviceZones.count))
@@ -81,6 +84,15 @@ enum RowCodec {
             w.string(device)
             w.string(zone)
         }
+        if let profile = state.profile {
+            w.u8(1)
+            w.optionalBlob(profile.email?.bytes)
+            w.optionalBlob(profile.displayName?.bytes)
+            w.stringMap(profile.settings)
+        } else {
+            w.u8(0)
+        }
+        EventCodec.encode(state.preferences, into: &w)
         return sealed(w)
     }
 
@@ -93,13 +105,21 @@ enum RowCodec {
             }
             for _ in 0..<(try r.varint()) {
                 let device = try r.string()
-                state.pushTokens[device] = try r.string()
+                let raw = try r.u8()
+                guard let provider = PushProvider(rawValue: raw) else { throw DecodeFailure.malformed("push provider \(raw)") }
+                state.pushTargets[device] = PushTarget(provider: provider, token: try r.string(), app: try r.u8() == 1)
             }
             state.timeZone = try r.optionalString()
             for _ in 0..<(try r.varint()) {
                 let device = try r.string()
                 state.deviceZones[device] = try r.string()
             }
+            if try r.u8() == 1 {
+                state.profile = Profile(
+                    email: try r.optionalBlob().map(Sealed.init), displayName: try r.optionalBlob().map(Sealed.init), settings: try r.stringMap()
+                )
+            }
+            state.preferences = try EventCodec.preferences(&r)
             return state
         }
     }
@@ -146,6 +166,41 @@ enum RowCodec {
         try decode(raw, at: row()) { r in
             ConnectionRow(connectionID: try r.string(), connectedAt: Int64(bitPattern: try r.u64()), seq: try r.u64())
         }
+    }
+
+    static func encode(_ row: NotificationRow) -> [UInt8] {
+        var w = ByteWriter(capacity: 64)
+        w.u8(version)
+        w.u8(row.notification.kind.rawValue)
+        w.string(row.notification.timer)
+        w.string(row.notification.timerName)
+        w.optionalString(row.notification.from)
+        w.u8(row.notification.silenced?.rawValue ?? 0)
+        w.signed(row.createdAt)
+        w.u8(row.read ? 1 : 0)
+        return sealed(w)
+    }
+
+    static func notification(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> NotificationRow {
+        try decode(raw, at: row()) { r in
+            let raw = try r.u8()
+            guard let kind = InboxNotification.Kind(rawValue: raw) else { throw DecodeFailure.malformed("notification kind \(raw)") }
+            var n = InboxNotification(kind: kind, timer: try r.string(), timerName: try r.string(), from: try r.optionalString())
+            n.silenced = InboxNotification.Silence(rawValue: try r.u8())
+            return NotificationRow(notification: n, createdAt: try r.signed(), read: try r.u8() == 1)
+        }
+    }
+
+    static func encode(_ entry: OutboxEntry) -> [UInt8] {
+        var w = ByteWriter(capacity: 16)
+        w.u8(version)
+        w.varint(UInt64(entry.attempt))
+        w.signed(entry.notBefore)
+        return sealed(w)
+    }
+
+    static func outboxEntry(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> OutboxEntry {
+        try decode(raw, at: row()) { r in OutboxEntry(attempt: Int(truncatingIfNeeded: try r.varint()), notBefore: try r.signed()) }
     }
 
     /// A snapshot as the log writes it, then its instant end (which rows always spell out).
@@ -208,5 +263,15 @@ enum CompositeKey {
 
     static func hasPrefix(_ raw: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
         raw.count >= prefix.count && raw.prefix(prefix.count).elementsEqual(prefix)
+    }
+}
+
+/// Inbox keys `user NUL seq (u64 BE)`: a user's entries are one range, oldest first.
+enum InboxKey {
+    static func make(_ user: UserID, _ id: UInt64) -> [UInt8] { CompositeKey.prefix(user) + BigEndianKey.encode(id) }
+
+    static func split(_ raw: UnsafeRawBufferPointer) -> (UserID, UInt64)? {
+        guard raw.count > 9, raw[raw.count - 9] == 0, let id = BigEndianKey.decode(UnsafeRawBufferPointer(rebasing: raw[(raw.count - 8)...])) else { return nil }
+        return (String(decoding: raw[..<(raw.count - 9)], as: UTF8.self), id)
     }
 }

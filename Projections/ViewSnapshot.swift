@@ -35,6 +35,16 @@ extension ViewTables {
         for id in lmdbOrdered(pending.keys) {
             try txn.put(reminders, key: Array(id.utf8), value: Array(pending[id]!.utf8), flags: .append)
         }
+        for user in lmdbOrdered(store.inbox.keys) {
+            let rows = store.inbox[user]!
+            for id in rows.keys.sorted() { try txn.put(notifications, key: InboxKey.make(user, id), value: RowCodec.encode(rows[id]!), flags: .append) }
+        }
+        for key in store.outbox.keys.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            try txn.put(outbox, key: key.key, value: RowCodec.encode(store.outbox[key]!), flags: .append)
+        }
+        for due in store.outbox.map({ $0.key.dueKey($0.value.notBefore) }).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            try txn.put(outboxDue, key: due, value: [], flags: .append)
+        }
         if let since = store.enabledSince {
             try txn.put(meta, key: Self.schedulerKey, value: BigEndianKey.encode(UInt64(bitPattern: since)))
         }
@@ -94,6 +104,31 @@ extension ViewTables {
             loadedReminders[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
             return true
         }
+        try txn.scan(notifications) { k, v in
+            guard let (user, id) = InboxKey.split(k) else {
+                problems.append("notifications has an unreadable key of \(k.count) bytes")
+                return true
+            }
+            if let entry = try row({ try RowCodec.notification(v, at: "notifications[\(user)/\(id)]") }) { store.inbox[user, default: [:]][id] = entry }
+            return true
+        }
+        try txn.scan(outbox) { k, v in
+            guard let key = OutboxKey(key: k) else {
+                problems.append("push_outbox has an unreadable key of \(k.count) bytes")
+                return true
+            }
+            if let entry = try row({ try RowCodec.outboxEntry(v, at: "push_outbox[\(key.notification)/\(key.user)/\(key.device)]") }) { store.outbox[key] = entry }
+            return true
+        }
+        // The due order must list exactly the outbox (a push missing from it would never go).
+        var dueKeys = 0
+        try txn.scan(outboxDue) { k, _ in
+            dueKeys += 1
+            if let key = OutboxKey(dueKey: k), let at = OutboxKey.dueInstant(k), store.outbox[key]?.notBefore == at { return true }
+            problems.append("push_due has an entry the outbox does not match")
+            return true
+        }
+        if dueKeys != store.outbox.count { problems.append("push_due lists \(dueKeys) pushes, the outbox \(store.outbox.count)") }
         store.loadedDue = loadedDue
         store.loadedReminders = loadedReminders
         store.enabledSince = try schedulerSince(txn)

@@ -18,6 +18,9 @@ public protocol ViewStore {
     mutating func apply(_ change: ShareChange) throws
     mutating func apply(_ change: OwnershipChange) throws
     mutating func apply(_ change: ConnectionChange) throws
+    mutating func apply(_ change: InboxChange) throws
+    /// Whether the connection view has a live connection of `user`'s `device`.
+    func isConnected(_ user: UserID, _ device: DeviceID) throws -> Bool
 
     /// Seq of the latest server-start marker (connections from earlier epochs are dead).
     func serverEpoch() throws -> UInt64

@@ -18,6 +18,12 @@ public struct ViewTables: Sendable {
     public let due: Database
     /// reminder id → timer id.
     public let reminders: Database
+    /// `user NUL seq (u64 BE)` → notification row: each user's inbox, oldest first.
+    public let notifications: Database
+    /// ``OutboxKey/key`` → outbox entry: pushes not yet delivered or abandoned.
+    public let outbox: Database
+    /// ``OutboxKey/dueKey(_:)`` → empty: the outbox by when each push may be tried.
+    public let outboxDue: Database
 
     static let appliedKey = Array("applied".utf8)
     static let epochKey = Array("epoch".utf8)
@@ -36,12 +42,15 @@ public struct ViewTables: Sendable {
         meta = try environment.openDatabase("view_meta")
         due = try environment.openDatabase("due_index")
         reminders = try environment.openDatabase("reminder_index")
+        notifications = try environment.openDatabase("notifications")
+        outbox = try environment.openDatabase("push_outbox")
+        outboxDue = try environment.openDatabase("push_due")
     }
 
     /// The longest key the views write for ids of `idLength` bytes: two ids and a NUL.
     public static func longestKey(idLength: Int) -> Int { 2 * idLength + 1 }
 
-    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders] }
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0

@@ -51,7 +51,8 @@ public enum Catchup {
                 for group in FanOut.timerGroups(command) where group.events.contains(where: { $0.audience.contains(actor.userID) }) {
                     guard let notices = FanOut.notices(of: group.events, timerAfter: rows[group.id] ?? nil),
                           let mine = notices.recipients.first(where: { $0.user == actor.userID }) else { continue }
-                    try body(mine.notice, notices.seq, notices.timestamp)
+                    // The command's last seq, as live frames carry (a resume from it skips the whole command).
+                    try body(mine.notice, position, notices.timestamp)
                 }
             }
             try log.scan(from: position + 1, txn) { e in

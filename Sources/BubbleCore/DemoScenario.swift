@@ -44,6 +44,11 @@ public enum DemoScenario {
             try run(.device(.connect(connectionID: "c\(i + 1)")), actor, "connect-\(i + 1)")
         }
         try run(.device(.registerPushToken(device: "alice-phone", token: "fcm-alice-phone-token")), alicePhone, "token-1")
+        // Each user registers on first sign-in; emails and names are sealed under their own key.
+        try run(.device(.register(email: "alice@example.com", displayName: "Alice")), alicePhone, "register-alice")
+        try run(.device(.register(email: "bob@example.com", displayName: "Bob")), bobPhone, "register-bob")
+        try run(.device(.register(email: "dave@example.com", displayName: nil)), davePhone, "register-dave")
+        try run(.device(.registerDevice(device: "dave-phone", provider: .expo, token: "ExponentPushToken[dave]")), davePhone, "token-dave")
         try run(.timer(.update(timer(tea, "Green tea", "PT3M", end: "2025-08-12T08:03:00", tags: ["kitchen"]))), alicePhone, "tea-1")
         try run(.timer(.share(tea, with: "bob")), alicePhone, "tea-share-bob")
         try run(.timer(.update(timer(tea, "Green tea", "PT3M", remaining: "PT1M59.5S", tags: ["kitchen"]))), bobPhone, "tea-pause")
@@ -67,6 +72,10 @@ public enum DemoScenario {
         try run(.timer(.countdown(eggs, .add(30_000))), bobPhone, "eggs-add")
         try run(.timer(.countdown(eggs, .pause)), alicePhone, "eggs-pause")
         try run(.timer(.countdown(eggs, .resume)), aliceTablet, "eggs-resume")
+        // People: bob reads his inbox, renames himself; dave leaves the server (DELETE /me).
+        try run(.device(.readNotifications(ids: nil)), bobPhone, "bob-reads")
+        try run(.device(.updateProfile(ProfilePatch(displayName: .some("Bob B."), settings: ["sound": "bell"]))), bobPhone, "bob-renames")
+        try run(.device(.erase(ErasureScope())), davePhone, "dave-leaves")
         return Outcome(timers: ["tea": tea, "pasta": pasta, "workout": workout, "eggs": eggs], appended: appended, rejected: rejected, lastSeq: lastSeq)
     }
 }

@@ -12,6 +12,8 @@ public final class EventStore: Sendable {
     public let environment: Environment
     public let log: EventLog
     public let views: ViewTables
+    /// Each user's data key (``UserKeys``): not a view, never rebuilt.
+    public let keys: UserKeys
     let options: StoreOptions
     private let committer: GroupCommitter
     private let lock: WriterLock
@@ -28,14 +30,15 @@ public final class EventStore: Sendable {
             try Self.checkLimits(options.limits, environment: environment)
             log = try EventLog(environment: environment)
             views = try ViewTables(environment: environment)
+            keys = try UserKeys(environment: environment)
             try Self.upgradeViews(environment: environment, views: views)
             try Self.catchUp(environment: environment, log: log, views: views)
         } catch {
             throw StoreError.wrap(error)
         }
         committer = GroupCommitter(maxBatch: options.maxBatch)
-        committer.start { [environment, log, views, options] batch in
-            try Self.process(batch, environment: environment, log: log, views: views, options: options)
+        committer.start { [environment, log, views, keys, options] batch in
+            try Self.process(batch, environment: environment, log: log, views: views, keys: keys, options: options)
         }
     }
 
@@ -101,7 +104,7 @@ public final class EventStore: Sendable {
     // MARK: - The write path
 
     static func process(
-        _ batch: [CommandRequest], environment: Environment, log: EventLog, views: ViewTables, options: StoreOptions
+        _ batch: [CommandRequest], environment: Environment, log: EventLog, views: ViewTables, keys: UserKeys, options: StoreOptions
     ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
         // A command that fails in storage (not a rejection) aborts the transaction; the batch
         // is retried without it, so only its sender sees the error. Each retry drops one more
@@ -109,7 +112,7 @@ public final class EventStore: Sendable {
         var failed: [Int: any Error] = [:]
         while true {
             do {
-                return try attempt(batch, skipping: failed, environment: environment, log: log, views: views, options: options)
+                return try attempt(batch, skipping: failed, environment: environment, log: log, views: views, keys: keys, options: options)
             } catch let failure as CommandFailure {
                 failed[failure.index] = failure.error
             }
@@ -124,7 +127,7 @@ public final class EventStore: Sendable {
 
     private static func attempt(
         _ batch: [CommandRequest], skipping failed: [Int: any Error],
-        environment: Environment, log: EventLog, views: ViewTables, options: StoreOptions
+        environment: Environment, log: EventLog, views: ViewTables, keys: UserKeys, options: StoreOptions
     ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
         let now = options.clock()
         // The body may run twice (map growth aborts and retries), so it starts from scratch.
@@ -139,7 +142,7 @@ public final class EventStore: Sendable {
                     continue
                 }
                 do {
-                    let events = try decide(request, store: store, log: log, txn: txn, options: options, now: now)
+                    let events = try decide(request, store: store, log: log, keys: keys, txn: txn, options: options, now: now)
                     var appended: [CommittedEvent] = []
                     for (eventIndex, event) in events.enumerated() {
                         // Who is told is decided from the state after the event, before it is
@@ -153,6 +156,8 @@ public final class EventStore: Sendable {
                             lastInCommand: eventIndex == events.count - 1, now: now, txn: txn
                         )
                         try Projector.apply(envelope, to: &store)
+                        // The key goes in the same transaction as the event that says so.
+                        if case .userErased(let user) = event { try keys.delete(user, txn) }
                         appended.append(try Self.committedEvent(envelope, store: store))
                     }
                     committed += appended
@@ -175,7 +180,7 @@ public final class EventStore: Sendable {
     }
 
     static func decide(
-        _ request: CommandRequest, store: LMDBViewStore, log: EventLog, txn: ReadTransaction, options: StoreOptions, now: Int64
+        _ request: CommandRequest, store: LMDBViewStore, log: EventLog, keys: UserKeys, txn: WriteTransaction, options: StoreOptions, now: Int64
     ) throws -> [Event] {
         let limits = options.limits
         var context = DecisionContext(actor: request.actor, serverEpoch: store.serverEpoch(), limits: limits, now: now)
@@ -200,14 +205,64 @@ public final class EventStore: Sendable {
                Decider.isLookupable(claimed, limits: limits), try store.tables.isKnownUser(claimed, log: log, txn) {
                 context.knownUsers.insert(claimed)
             }
-            return try Decider.decide(command, state: state, context: context)
-        case .device(let command):
-            return try Decider.decide(command, state: try store.userState(request.actor.userID), context: context)
+            let events = try Decider.decide(command, state: state, context: context)
+            let notes = Notifications.derive(from: events, timerBefore: state.active, actor: request.actor)
+            return events + (try silencing(notes, store: store, options: options, now: now))
+        case .device(var command):
+            let user = request.actor.userID
+            switch command {
+            case .register, .updateProfile:
+                context.sealer = try keys.keyOrCreate(user, txn).sealer
+            case .erase:
+                command = .erase(try erasureScope(of: user, store: store, txn))
+            case .readNotifications(let ids, _):
+                command = .readNotifications(ids: ids, unread: try store.tables.unreadNotifications(of: user, txn))
+            default:
+                break
+            }
+            let events = try Decider.decide(command, state: try store.userState(user), context: context)
+            guard case .erase(let scope) = command else { return events }
+            // Those who shared the user's timers hear that they stopped.
+            let notes = events.flatMap { e in
+                Notifications.derive(from: [e], timerBefore: e.timerID.flatMap { scope.owned[$0] }, actor: request.actor)
+            }
+            return events + (try silencing(notes, store: store, options: options, now: now))
+        case .push(let user, let outcome):
+            let key: OutboxKey = switch outcome {
+            case .delivered(let n, let d), .failed(let n, let d, _, _), .undeliverable(let n, let d, _, _): OutboxKey(notification: n, user: user, device: d)
+            }
+            context.pushAttempt = try store.tables.outboxEntry(key, txn)?.attempt
+            return Decider.decide(outcome, for: user, state: try store.userState(user), context: context)
         case .markServerStarted(let version):
             return [.serverStarted(version: version)]
         case .enableScheduler:
             return try store.schedulerSince() == nil ? [.schedulerEnabled(since: now)] : []
         }
+    }
+
+    /// Marks the notifications their recipients' preferences hold back from push: a muted
+    /// kind, or quiet hours at this moment in the recipient's zone (their own, else the
+    /// server's). Decided here, once, and stored in the event: replay needs no zones.
+    private static func silencing(_ notes: [Event], store: LMDBViewStore, options: StoreOptions, now: Int64) throws -> [Event] {
+        try notes.map { note in
+            guard case .notificationCreated(let user, var n) = note else { return note }
+            let state = try store.userState(user)
+            guard state.preferences != .all else { return note }
+            let zone = state.timeZone ?? options.timeZone
+            let minute = QuietHours.minuteOfDay(local: ZoneRules.local(instant: now, in: zone) ?? now)
+            n.silenced = state.preferences.silence(n.kind, atLocalMinute: minute)
+            return .notificationCreated(user, n)
+        }
+    }
+
+    /// What `DELETE /me` touches: the live timers the user owns and those shared with them.
+    private static func erasureScope(of user: UserID, store: LMDBViewStore, _ txn: ReadTransaction) throws -> ErasureScope {
+        var scope = ErasureScope()
+        for id in try store.tables.timersOwned(by: user, txn) {
+            if let active = try store.timerState(id).active { scope.owned[id] = active }
+        }
+        scope.shared = try store.tables.timersShared(with: user, txn)
+        return scope
     }
 
     private static func committedEvent(_ envelope: EventEnvelope, store: LMDBViewStore) throws -> CommittedEvent {

@@ -21,9 +21,33 @@ public struct UserReport: Sendable {
     public var owned: [TimerViewRow]
     public var shared: [TimerViewRow]
     public var connections: [(device: DeviceID, row: ConnectionRow)]
-    public var pushTokens: [DeviceID: String]
+    public var pushTargets: [DeviceID: PushTarget]
     /// Connects and disconnects, oldest first.
     public var deviceHistory: [EventEnvelope]
+    /// `nil` unless the user registered (and was not erased since).
+    public var profile: (email: PersonalField, displayName: PersonalField, settings: [String: String])?
+    /// The seq of the user's last `user_erased`, if any.
+    public var erasedAt: UInt64?
+    public var notifications: (total: Int, unread: Int)
+    public var pendingPushes: Int
+    /// Pushes given up on (dead letters), oldest first.
+    public var abandonedPushes: [EventEnvelope]
+}
+
+/// A sealed personal field as a tool shows it.
+public enum PersonalField: Equatable, Sendable, CustomStringConvertible {
+    case none
+    case text(String)
+    /// Sealed under a key that no longer exists (the user was erased).
+    case erased
+
+    public var description: String {
+        switch self {
+        case .none: "-"
+        case .text(let t): t
+        case .erased: "(erased)"
+        }
+    }
 }
 
 /// What `inspector stats` shows.
@@ -38,6 +62,10 @@ public struct LogStatistics: Sendable {
     /// Ends and reminders waiting in the due index.
     public var scheduled: Int
     public var streams: Int
+    /// Pushes waiting in the outbox.
+    public var pendingPushes: Int
+    /// Users with a data key (registered and not erased).
+    public var userKeys: Int
 }
 
 /// Read-only questions about a data directory; safe while a server writes (LMDB readers
@@ -47,10 +75,12 @@ public struct Inspector: Sendable {
     let environment: Environment
     let log: EventLog
     let views: ViewTables
+    let keys: UserKeys
 
     public init(directory: String) throws {
         self.directory = directory
         (environment, log, views) = try Replay.openExisting(directory: directory, readOnly: true)
+        do { keys = try UserKeys(environment: environment) } catch { throw StoreError.wrap(error) }
     }
 
     public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
@@ -92,18 +122,43 @@ public struct Inspector: Sendable {
             let owned = try views.timersOwned(by: id, txn).compactMap { try views.timer($0, txn) }
             let shared = try views.timersShared(with: id, txn).compactMap { try views.timer($0, txn) }
             var history: [EventEnvelope] = []
+            var abandoned: [EventEnvelope] = []
+            var erasedAt: UInt64?
             try log.history(of: .user(id), txn) { e in
                 switch e.event {
                 case .deviceConnected, .deviceDisconnected: history.append(e)
+                case .pushAbandoned: abandoned.append(e)
+                case .userErased: erasedAt = e.seq
                 default: break
                 }
                 return true
             }
+            let state = try views.userState(id, txn)
+            let key = try keys.key(of: id, txn)
+            func field(_ sealed: Sealed?) -> PersonalField {
+                guard let sealed else { return .none }
+                return key?.open(sealed).map(PersonalField.text) ?? .erased
+            }
+            let inbox = try views.notifications(of: id, before: nil, unreadOnly: false, limit: .max, txn)
+            var pending = 0
+            try txn.scan(views.outbox) { k, _ in
+                if OutboxKey(key: k)?.user == id { pending += 1 }
+                return true
+            }
             return UserReport(
                 owned: owned, shared: shared, connections: try views.connections(of: id, txn),
-                pushTokens: try views.userState(id, txn).pushTokens, deviceHistory: history
+                pushTargets: state.pushTargets, deviceHistory: history,
+                profile: state.profile.map { (field($0.email), field($0.displayName), $0.settings) },
+                erasedAt: erasedAt, notifications: (inbox.count, inbox.filter { !$0.row.read }.count),
+                pendingPushes: pending, abandonedPushes: abandoned
             )
         }
+    }
+
+    /// A sealed field of `user`'s: its text while their key exists, `.erased` after.
+    public func personal(_ user: UserID, _ sealed: Sealed) -> PersonalField {
+        let key = try? read { try keys.key(of: user, $0) }
+        return (key ?? nil)?.open(sealed).map(PersonalField.text) ?? .erased
     }
 
     /// Events after `seq`, at most `limit`, oldest first.
@@ -135,7 +190,8 @@ public struct Inspector: Sendable {
             return LogStatistics(
                 countsByType: counts, first: first, last: last, fileBytes: DataDirectory.fileSize(directory),
                 liveTimers: try txn.statistics(views.timerView).entries, completedTimers: completed,
-                scheduled: try txn.statistics(views.due).entries, streams: try txn.statistics(log.streamHeads).entries
+                scheduled: try txn.statistics(views.due).entries, streams: try txn.statistics(log.streamHeads).entries,
+                pendingPushes: try txn.statistics(views.outbox).entries, userKeys: try keys.count(txn)
             )
         }
     }

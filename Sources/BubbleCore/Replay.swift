@@ -105,6 +105,8 @@ public enum Replay {
         let destination = try Environment(path: target)
         let targetLog = try EventLog(environment: destination)
         let targetViews = try ViewTables(environment: destination)
+        // Keys are not in the log: the copy carries them, or its users' data is lost.
+        let (sourceKeys, targetKeys) = (try UserKeys(environment: source), try UserKeys(environment: destination))
         try source.read { from in
             try destination.write { to in
                 var head = LogHead.genesis
@@ -122,6 +124,7 @@ public enum Replay {
                 appender.restore(head, streams: streams)
                 try appender.finish(to)
                 try targetViews.replaceAll(with: store, to)
+                try sourceKeys.copy(from, into: targetKeys, to)
             }
         }
         return ReplayReport(events: store.applied, foldSeconds: folded - started, writeSeconds: monotonicSeconds() - folded, differences: [])

@@ -28,6 +28,7 @@ extension Replay {
             defer { destination.close() }
             let targetLog = try EventLog(environment: destination)
             _ = try ViewTables(environment: destination)
+            let (sourceKeys, targetKeys) = (try UserKeys(environment: source), try UserKeys(environment: destination))
             let salvager = Actor(userID: "server", deviceID: "salvage")
             try source.read { from in
                 try destination.write { to in
@@ -60,6 +61,7 @@ extension Replay {
                     }
                     report.events = expected - 1
                     try appender.finish(to)
+                    try sourceKeys.copy(from, into: targetKeys, to)
                 }
             }
         } catch {

@@ -7,6 +7,7 @@ public import NIOCore
 internal import ServiceLifecycle
 internal import CoreMetrics
 internal import BubbleCore
+
 internal import TimerDomain
 internal import Projections
 
@@ -34,7 +35,9 @@ public struct BubbleServer: Sendable {
             auth.hmacSecret = try DevSecret.loadOrCreate(directory: configuration.dataDirectory)
         }
         let verifier = try await TokenVerifier(auth, maxUserIDLength: configuration.limits.maxIDLength)
-        state = ServerState(configuration: configuration, store: store, verifier: verifier, logger: logger)
+        let metrics = ServerMetrics()
+        let push = configuration.push.enabled ? try await Self.pushSender(configuration.push, store: store, metrics: metrics, logger: logger) : nil
+        state = ServerState(configuration: configuration, store: store, verifier: verifier, logger: logger, push: push, metrics: metrics)
         let files = FileLimit.ensure(room: configuration.maxConnections)
         if files < configuration.maxConnections + FileLimit.reserve {
             logger.warning("the open-file limit (ulimit -n) is \(files), below --max-connections \(configuration.maxConnections) plus \(FileLimit.reserve) for the server itself: raise the limit or lower the cap, or a flood of connections can starve the server of file descriptors")
@@ -42,19 +45,23 @@ public struct BubbleServer: Sendable {
         self.configuration = configuration
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         let scheduler = state.scheduler
+        let sender = state.pushSender
         store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics] events in
             dispatcher.enqueue(events)
             var moved = false
+            var pushes = false
             for e in events {
                 switch e.event {
                 case .timerCompleted(_, let due, let fired, let kind): metrics.fired("completion", kind: kind, lateMilliseconds: fired - due)
                 case .reminderFired(_, _, _, let due, let fired, let kind): metrics.fired("reminder", kind: kind, lateMilliseconds: fired - due)
+                case .notificationCreated: pushes = true
                 default: break
                 }
                 moved = moved || DueIndex.concerns(e.event)
             }
             // A commit may have moved an end before the scheduler's next one: it looks again.
             if moved { scheduler?.wake() }
+            if pushes { sender?.wake() }
         }
         store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
         // Ends and reminders that fell due while the server was down fire now, before the
@@ -76,6 +83,24 @@ public struct BubbleServer: Sendable {
         for connection in state.hub.all() where state.hub.remove(connection) {
             _ = try? await state.execute(CommandRequest(.device(.disconnect(connectionID: connection.id, reason: reason)), actor: connection.actor))
         }
+    }
+
+    /// The push sender with the providers the configuration names (a bad FCM service account
+    /// stops the server here, not at its first push).
+    static func pushSender(_ config: PushConfiguration, store: EventStore, metrics: ServerMetrics, logger: Logger) async throws -> PushSender {
+        var fcm: (ServiceAccount, AccessTokens)?
+        if let json = config.fcmServiceAccount {
+            let account = try ServiceAccount(json: Array(json.utf8))
+            fcm = (account, try await FCMPush.tokens(for: account))
+        }
+        let providers: PushSender.Providers = { [fcm] client in
+            var out: [PushProvider: any PushProviderClient] = [.expo: ExpoPush(client: client, baseURL: config.expoURL, accessToken: config.expoAccessToken)]
+            if let (account, tokens) = fcm { out[.fcm] = FCMPush(client: client, baseURL: config.fcmURL, account: account, tokens: tokens) }
+            if let url = config.webhookURL { out[.webhook] = WebhookPush(client: client, url: url, secret: config.webhookSecret) }
+            return out
+        }
+        let settings = PushSender.Settings(concurrency: config.concurrency, retryBase: config.retryBase, retryMax: config.retryMax)
+        return PushSender(store: store, providers: providers, settings: settings, metrics: metrics, logger: logger)
     }
 
     /// The verifier in use (the `token` command and tests mint dev tokens with it).
@@ -129,6 +154,9 @@ public struct BubbleServer: Sendable {
         TimerRoutes(server: state).register(on: api)
         DeviceTokenRoutes(server: state).register(on: api)
         MeRoutes(server: state).register(on: api)
+        UserRoutes(server: state).register(on: api)
+        NotificationRoutes(server: state).register(on: api)
+        PreferenceRoutes(server: state).register(on: api)
         methods.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }
@@ -171,12 +199,17 @@ struct Lifecycle: Service {
     let state: ServerState
 
     func run() async throws {
+        let pushing = Task { await state.pushSender?.run() }
         await withGracefulShutdownHandler {
             await state.dispatcher.run()
         } onGracefulShutdown: {
             for connection in state.hub.all() { connection.close(code: 1001, reason: "server shutting down") }
             state.dispatcher.finish()
+            state.pushSender?.stop()
         }
+        // Pushes in flight finish and their outcomes are recorded before the store closes.
+        state.pushSender?.stop()
+        await pushing.value
         // Sessions record their disconnects as their sockets close; give them a moment.
         for _ in 0..<50 where state.hub.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
         state.scheduler?.stop()

@@ -16,22 +16,30 @@ final class ServerState: @unchecked Sendable {
     let hub: ConnectionHub
     let dispatcher: FanOutDispatcher
     let verifier: TokenVerifier
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     let handshakeRefusals = HandshakeRefusals()
     let connectionLimits: ConnectionLimits
     let integrity = LogIntegrity()
     /// Completes timers and fires reminders; `nil` with `--no-scheduler`.
     let scheduler: Scheduler?
+    let directory: Directory
+    /// Sends the push outbox; `nil` with `--no-push`.
+    let pushSender: PushSender?
     private let restLimiterLock = NSLock()
     private var restLimiters: [UserID: RateLimiter] = [:]
 
-    init(configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier, logger: Logger) {
+    init(configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier, logger: Logger, push: PushSender?, metrics: ServerMetrics) {
+        self.metrics = metrics
+        pushSender = push
         self.configuration = configuration
         self.store = store
         self.verifier = verifier
         hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice)
-        dispatcher = FanOutDispatcher(hub: hub, metrics: metrics)
+        dispatcher = FanOutDispatcher(hub: hub, metrics: metrics) { [store] user in
+            (try? store.read { DirectoryEntry.name(of: user, store: store, $0) }) ?? user
+        }
         scheduler = configuration.scheduler ? Scheduler(store: store) { [logger] in logger.error("\($0)") } : nil
+        directory = Directory(logger: logger)
         connectionLimits = ConnectionLimits(
             maxTotal: configuration.maxConnections, maxPerAddress: configuration.maxConnectionsPerAddress,
             trustedProxies: Set(configuration.trustedProxies), metrics: metrics, logger: logger

@@ -48,6 +48,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "MiB free on the data disk below which /health is degraded [BUBBLE_MIN_FREE_DISK_MB].") var minFreeDiskMb = Int(env("BUBBLE_MIN_FREE_DISK_MB") ?? "") ?? 512
     @Option(help: "IANA zone for local timer ends from users and devices that named none, e.g. Europe/Berlin; default: the machine's [BUBBLE_TIME_ZONE].") var timeZone = env("BUBBLE_TIME_ZONE")
     @Flag(help: "Do not complete timers or fire reminders (a node that only relays) [BUBBLE_NO_SCHEDULER=1].") var noScheduler = env("BUBBLE_NO_SCHEDULER") == "1"
+    @Option(help: "Firebase service account JSON file: push to FCM devices (the Android app) [BUBBLE_FCM_SERVICE_ACCOUNT].") var fcmServiceAccount = env("BUBBLE_FCM_SERVICE_ACCOUNT")
+    @Option(help: "FCM API base URL [BUBBLE_FCM_URL].") var fcmUrl = env("BUBBLE_FCM_URL") ?? "https://fcm.googleapis.com"
+    @Option(help: "Expo push API base URL [BUBBLE_EXPO_URL].") var expoUrl = env("BUBBLE_EXPO_URL") ?? "https://exp.host"
+    @Option(help: "File holding an Expo access token, if your Expo project requires one [BUBBLE_EXPO_ACCESS_TOKEN_FILE].") var expoAccessTokenFile = env("BUBBLE_EXPO_ACCESS_TOKEN_FILE")
+    @Option(help: "URL pushes of 'webhook' devices are POSTed to [BUBBLE_PUSH_WEBHOOK_URL].") var pushWebhookUrl = env("BUBBLE_PUSH_WEBHOOK_URL")
+    @Option(help: "File holding the webhook's HMAC-SHA256 signing key [BUBBLE_PUSH_WEBHOOK_SECRET_FILE].") var pushWebhookSecretFile = env("BUBBLE_PUSH_WEBHOOK_SECRET_FILE")
+    @Option(help: "Pushes in flight at once [BUBBLE_PUSH_CONCURRENCY].") var pushConcurrency = Int(env("BUBBLE_PUSH_CONCURRENCY") ?? "") ?? 16
+    @Option(help: "Attempts before a push is abandoned (dead-lettered) [BUBBLE_PUSH_MAX_ATTEMPTS].") var pushMaxAttempts = Int(env("BUBBLE_PUSH_MAX_ATTEMPTS") ?? "") ?? 8
+    @Option(help: "Seconds before a failed push is retried, doubled per attempt [BUBBLE_PUSH_RETRY_BASE].") var pushRetryBase = Double(env("BUBBLE_PUSH_RETRY_BASE") ?? "") ?? 2
+    @Option(help: "Longest wait between attempts, in seconds [BUBBLE_PUSH_RETRY_MAX].") var pushRetryMax = Double(env("BUBBLE_PUSH_RETRY_MAX") ?? "") ?? 3600
+    @Flag(help: "Do not send pushes (the outbox waits for a server that does) [BUBBLE_NO_PUSH=1].") var noPush = env("BUBBLE_NO_PUSH") == "1"
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -95,6 +106,25 @@ struct Serve: AsyncParsableCommand {
             config.timeZone = timeZone
         }
         config.scheduler = !noScheduler
+        config.push.enabled = !noPush
+        // Credentials come from files, never from the command line (visible in `ps`).
+        func secret(_ path: String?, _ flag: String) throws -> String? {
+            guard let path else { return nil }
+            do { return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                Terminal.error("\(flag) '\(path)' cannot be read: \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        config.push.fcmServiceAccount = try secret(fcmServiceAccount, "--fcm-service-account")
+        config.push.fcmURL = fcmUrl
+        config.push.expoURL = expoUrl
+        config.push.expoAccessToken = try secret(expoAccessTokenFile, "--expo-access-token-file")
+        config.push.webhookURL = pushWebhookUrl
+        config.push.webhookSecret = try secret(pushWebhookSecretFile, "--push-webhook-secret-file")
+        config.push.concurrency = max(1, pushConcurrency)
+        config.push.retryBase = pushRetryBase
+        config.push.retryMax = pushRetryMax
+        config.limits.maxPushAttempts = max(1, pushMaxAttempts)
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         if logFormat == "json" {
@@ -153,12 +183,17 @@ struct Token: AsyncParsableCommand {
     @Option(help: "HS256 secret instead of the dev one [BUBBLE_JWT_SECRET].") var jwtSecret: String?
     @Option(help: "Claim naming the user [BUBBLE_USER_CLAIM].") var userClaim = env("BUBBLE_USER_CLAIM") ?? "sub"
     @Option(help: "Lifetime in hours.") var hours = 24.0 * 30
+    @Option(help: "An email claim (the users directory records it).") var email: String?
+    @Option(help: "A name claim (the user's display name until they set one).") var name: String?
 
     func run() async throws {
         var auth = AuthConfiguration()
         auth.hmacSecret = try jwtSecret ?? env("BUBBLE_JWT_SECRET") ?? DevSecret.loadOrCreate(directory: data)
         auth.userClaim = userClaim
-        print(try await TokenVerifier(auth).mint(user: userId, lifetime: hours * 3600))
+        var claims: [String: String] = [:]
+        if let email { claims["email"] = email }
+        if let name { claims["name"] = name }
+        print(try await TokenVerifier(auth).mint(user: userId, lifetime: hours * 3600, claims: claims))
     }
 }
 

@@ -51,6 +51,30 @@ public struct ByteWriter {
         varint(UInt64(list.count))
         for s in list { string(s) }
     }
+
+    /// Length-prefixed raw bytes (sealed personal data).
+    public mutating func blob(_ b: [UInt8]) {
+        varint(UInt64(b.count))
+        bytes.append(contentsOf: b)
+    }
+
+    public mutating func optionalBlob(_ b: [UInt8]?) {
+        if let b {
+            u8(1)
+            blob(b)
+        } else {
+            u8(0)
+        }
+    }
+
+    /// A string map in key order, so equal maps encode to equal bytes.
+    public mutating func stringMap(_ map: [String: String]) {
+        varint(UInt64(map.count))
+        for key in map.keys.sorted() {
+            string(key)
+            string(map[key]!)
+        }
+    }
 }
 
 /// Reads what ``ByteWriter`` wrote, failing (never trapping) on truncated or malformed input.
@@ -121,6 +145,33 @@ public struct ByteReader {
         list.reserveCapacity(Int(count))
         for _ in 0..<count { list.append(try string()) }
         return list
+    }
+
+    public mutating func blob() throws(DecodeFailure) -> [UInt8] {
+        let count = try varint()
+        guard count <= UInt64(bytes.count - offset) else { throw .truncated }
+        let n = Int(count)
+        defer { offset += n }
+        return Array(bytes[offset..<(offset + n)])
+    }
+
+    public mutating func optionalBlob() throws(DecodeFailure) -> [UInt8]? {
+        switch try u8() {
+        case 0: return nil
+        case 1: return try blob()
+        case let flag: throw .malformed("optional flag \(flag)")
+        }
+    }
+
+    public mutating func stringMap() throws(DecodeFailure) -> [String: String] {
+        let count = try varint()
+        guard count <= UInt64(bytes.count - offset) else { throw .truncated }
+        var map: [String: String] = [:]
+        for _ in 0..<count {
+            let key = try string()
+            map[key] = try string()
+        }
+        return map
     }
 
     public mutating func skip(_ n: Int) throws(DecodeFailure) {

@@ -12,6 +12,9 @@ public enum EventCodec {
         case timerStarted, timerPaused, timerResumed, timerReset, timerTimeAdded, timerRemainingSet
         case timerCompleted, timerEndResolved, reminderSet, reminderCancelled, reminderFired
         case userTimeZoneSet, deviceTimeZoneSet, schedulerEnabled
+        case userRegistered, userEmailSet, userDisplayNameSet, userSettingsSet, userErased
+        case pushDeviceRegistered, notificationCreated, notificationsRead, pushDelivered, pushFailed, pushAbandoned
+        case notificationPreferencesSet
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -133,6 +136,69 @@ public enum EventCodec {
             w.u8(Tag.logSalvaged.rawValue)
             w.varint(seq)
             w.string(reason)
+        case .userRegistered(let user, let email, let name):
+            w.u8(Tag.userRegistered.rawValue)
+            w.string(user)
+            w.optionalBlob(email?.bytes)
+            w.optionalBlob(name?.bytes)
+        case .userEmailSet(let user, let email):
+            w.u8(Tag.userEmailSet.rawValue)
+            w.string(user)
+            w.optionalBlob(email?.bytes)
+        case .userDisplayNameSet(let user, let name):
+            w.u8(Tag.userDisplayNameSet.rawValue)
+            w.string(user)
+            w.optionalBlob(name?.bytes)
+        case .userSettingsSet(let user, let settings):
+            w.u8(Tag.userSettingsSet.rawValue)
+            w.string(user)
+            w.stringMap(settings)
+        case .userErased(let user):
+            w.u8(Tag.userErased.rawValue)
+            w.string(user)
+        case .pushDeviceRegistered(let user, let device, let target):
+            w.u8(Tag.pushDeviceRegistered.rawValue)
+            w.string(user)
+            w.string(device)
+            w.u8(target.provider.rawValue)
+            w.string(target.token)
+            w.u8(target.app ? 1 : 0)
+        case .notificationCreated(let user, let n):
+            w.u8(Tag.notificationCreated.rawValue)
+            w.string(user)
+            w.u8(n.kind.rawValue)
+            w.string(n.timer)
+            w.string(n.timerName)
+            w.optionalString(n.from)
+            w.u8(n.silenced?.rawValue ?? 0)
+        case .notificationPreferencesSet(let user, let preferences):
+            w.u8(Tag.notificationPreferencesSet.rawValue)
+            w.string(user)
+            encode(preferences, into: &w)
+        case .notificationsRead(let user, let ids):
+            w.u8(Tag.notificationsRead.rawValue)
+            w.string(user)
+            w.varint(UInt64(ids.count))
+            for id in ids { w.varint(id) }
+        case .pushDelivered(let user, let notification, let device):
+            w.u8(Tag.pushDelivered.rawValue)
+            w.string(user)
+            w.varint(notification)
+            w.string(device)
+        case .pushFailed(let user, let notification, let device, let attempt, let retryAt, let reason):
+            w.u8(Tag.pushFailed.rawValue)
+            w.string(user)
+            w.varint(notification)
+            w.string(device)
+            w.varint(UInt64(attempt))
+            w.signed(retryAt)
+            w.string(reason)
+        case .pushAbandoned(let user, let notification, let device, let reason):
+            w.u8(Tag.pushAbandoned.rawValue)
+            w.string(user)
+            w.varint(notification)
+            w.string(device)
+            w.string(reason)
         }
     }
 
@@ -221,6 +287,52 @@ public enum EventCodec {
             return .deviceTimeZoneSet(try r.string(), device: try r.string(), zone: try r.string())
         case .schedulerEnabled:
             return .schedulerEnabled(since: try r.signed())
+        case .userRegistered:
+            return .userRegistered(try r.string(), email: try r.optionalBlob().map(Sealed.init), displayName: try r.optionalBlob().map(Sealed.init))
+        case .userEmailSet:
+            return .userEmailSet(try r.string(), try r.optionalBlob().map(Sealed.init))
+        case .userDisplayNameSet:
+            return .userDisplayNameSet(try r.string(), try r.optionalBlob().map(Sealed.init))
+        case .userSettingsSet:
+            return .userSettingsSet(try r.string(), try r.stringMap())
+        case .userErased:
+            return .userErased(try r.string())
+        case .pushDeviceRegistered:
+            let user = try r.string()
+            let device = try r.string()
+            let raw = try r.u8()
+            guard let provider = PushProvider(rawValue: raw) else { throw .malformed("unknown push provider \(raw)") }
+            let token = try r.string()
+            return .pushDeviceRegistered(user, device: device, PushTarget(provider: provider, token: token, app: try r.u8() == 1))
+        case .notificationCreated:
+            let user = try r.string()
+            let raw = try r.u8()
+            guard let kind = InboxNotification.Kind(rawValue: raw) else { throw .malformed("unknown notification kind \(raw)") }
+            var n = InboxNotification(kind: kind, timer: try r.string(), timerName: try r.string(), from: try r.optionalString())
+            let silence = try r.u8()
+            if silence != 0 {
+                guard let why = InboxNotification.Silence(rawValue: silence) else { throw .malformed("unknown silence \(silence)") }
+                n.silenced = why
+            }
+            return .notificationCreated(user, n)
+        case .notificationPreferencesSet:
+            return .notificationPreferencesSet(try r.string(), try preferences(&r))
+        case .notificationsRead:
+            let user = try r.string()
+            let count = try r.varint()
+            guard count <= UInt64(r.bytes.count - r.offset) else { throw .truncated }
+            var ids: [UInt64] = []
+            for _ in 0..<count { ids.append(try r.varint()) }
+            return .notificationsRead(user, ids: ids)
+        case .pushDelivered:
+            return .pushDelivered(try r.string(), notification: try r.varint(), device: try r.string())
+        case .pushFailed:
+            return .pushFailed(
+                try r.string(), notification: try r.varint(), device: try r.string(),
+                attempt: Int(truncatingIfNeeded: try r.varint()), retryAt: try r.signed(), reason: try r.string()
+            )
+        case .pushAbandoned:
+            return .pushAbandoned(try r.string(), notification: try r.varint(), device: try r.string(), reason: try r.string())
         }
     }
 
@@ -234,6 +346,33 @@ public enum EventCodec {
         let raw = try r.u8()
         guard let kind = FiringKind(rawValue: raw) else { throw .malformed("unknown firing kind \(raw)") }
         return kind
+    }
+
+    /// `u8 count, that many u8 kinds; u8 0, or 1 then LEB128 start and end minutes`.
+    public static func encode(_ p: NotificationPreferences, into w: inout ByteWriter) {
+        let kinds = p.muted.map(\.rawValue).sorted()
+        w.u8(UInt8(kinds.count))
+        for k in kinds { w.u8(k) }
+        if let quiet = p.quietHours {
+            w.u8(1)
+            w.varint(UInt64(quiet.start))
+            w.varint(UInt64(quiet.end))
+        } else {
+            w.u8(0)
+        }
+    }
+
+    public static func preferences(_ r: inout ByteReader) throws(DecodeFailure) -> NotificationPreferences {
+        var p = NotificationPreferences()
+        for _ in 0..<(try r.u8()) {
+            let raw = try r.u8()
+            guard let kind = InboxNotification.Kind(rawValue: raw) else { throw .malformed("unknown notification kind \(raw)") }
+            p.muted.insert(kind)
+        }
+        if try r.u8() == 1 {
+            p.quietHours = QuietHours(start: Int(truncatingIfNeeded: try r.varint()), end: Int(truncatingIfNeeded: try r.varint()))
+        }
+        return p
     }
 
     public static func encode(_ timer: TimerSnapshot, into w: inout ByteWriter) {

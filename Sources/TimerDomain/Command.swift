@@ -18,6 +18,18 @@ public enum Command: Equatable, Sendable {
     case markServerStarted(version: String)
     /// The scheduler's first start on this log: ends due before now complete silently.
     case enableScheduler
+    /// The push sender's report on one push of `user`'s (actor: the server).
+    case push(UserID, PushOutcome)
+}
+
+/// What became of one push.
+public enum PushOutcome: Equatable, Sendable {
+    case delivered(notification: UInt64, device: DeviceID)
+    /// Retried at `retryAt` unless `attempt` reached the limit, then abandoned.
+    case failed(notification: UInt64, device: DeviceID, reason: String, retryAt: Int64)
+    /// The device cannot receive it (unregistered token, no token): abandoned, and with
+    /// `dropToken` the token is removed too.
+    case undeliverable(notification: UInt64, device: DeviceID, reason: String, dropToken: Bool)
 }
 
 /// Commands on one timer's stream.
@@ -111,6 +123,30 @@ public enum DeviceCommand: Equatable, Sendable {
     /// Push (FCM) token of a device of the caller; the device need not be the one connected.
     case registerPushToken(device: DeviceID, token: String)
     case removePushToken(device: DeviceID)
+    /// `POST /me/devices`: a device of any provider.
+    case registerDevice(device: DeviceID, provider: PushProvider, token: String)
+    /// The caller authenticated: registers them on first sight, or records a new email the
+    /// token carries. Plain text; sealed by the decider with `context.sealer`.
+    case register(email: String?, displayName: String?)
+    case updateProfile(ProfilePatch)
+    /// `DELETE /me`: leaves every share, stops owned timers, drops devices and tokens,
+    /// erases the profile. The edge passes what the user owns and shares (``ErasureScope``).
+    case erase(ErasureScope)
+    case setNotificationPreferences(NotificationPreferences)
+    /// Marks the given inbox entries read (`nil`: all of them); the edge passes which of the
+    /// user's entries are unread.
+    case readNotifications(ids: [UInt64]?, unread: Set<UInt64> = [])
+}
+
+/// What a user's erasure touches, read by the edge from the views.
+public struct ErasureScope: Equatable, Sendable {
+    public var owned: [TimerID: ActiveTimer]
+    public var shared: [TimerID]
+
+    public init(owned: [TimerID: ActiveTimer] = [:], shared: [TimerID] = []) {
+        self.owned = owned
+        self.shared = shared
+    }
 }
 
 /// Data the decider needs besides state, passed in so that `decide` stays pure.
@@ -126,6 +162,11 @@ public struct DecisionContext: Sendable {
     public var ownedLiveTimers = 0
     /// The server's clock when the command is decided (Unix ms): the only time the domain knows.
     public var now: Int64
+    /// Seals personal text under the actor's key (commands that carry any).
+    public var sealer: Sealer?
+    /// The push outbox entry a push outcome concerns: its attempt so far, `nil` when there
+    /// is none (already delivered or abandoned).
+    public var pushAttempt: Int?
 
     public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits(), knownUsers: Set<UserID> = [], now: Int64 = 0) {
         self.actor = actor
@@ -153,6 +194,12 @@ public struct Limits: Equatable, Sendable {
     public var maxRemindersPerTimer = 20
     /// IANA zone names are short (`America/Argentina/ComodRivadavia` is the longest).
     public var maxTimeZoneLength = 64
+    public var maxDisplayNameLength = 100
+    public var maxEmailLength = 254
+    public var maxSettings = 50
+    public var maxSettingLength = 1024
+    /// Attempts before a push is abandoned (dead-lettered).
+    public var maxPushAttempts = 8
 
     public init() {}
 }

@@ -128,10 +128,12 @@ public enum Decider {
         case .registerPushToken(let target, let token):
             try Validation.identifier(target, field: "deviceId", limits: context.limits)
             try Validation.text(token, field: "fcmToken", max: context.limits.maxPushTokenLength, allowEmpty: false)
-            return state.pushTokens[target] == token ? [] : [.pushTokenRegistered(user, device: target, token: token)]
+            return state.pushTargets[target] == PushTarget(provider: .fcm, token: token, app: true) ? [] : [.pushTokenRegistered(user, device: target, token: token)]
         case .removePushToken(let target):
             try Validation.identifier(target, field: "deviceId", limits: context.limits)
-            return state.pushTokens[target] == nil ? [] : [.pushTokenRemoved(user, device: target)]
+            return state.pushTargets[target] == nil ? [] : [.pushTokenRemoved(user, device: target)]
+        case .registerDevice, .register, .updateProfile, .erase, .readNotifications, .setNotificationPreferences:
+            return try decidePeople(command, state: state, context: context)
         }
     }
 

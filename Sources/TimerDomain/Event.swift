@@ -32,6 +32,31 @@ public enum Event: Equatable, Sendable {
     /// record's seq, so the salvaged log keeps every other seq and says what it lost.
     case logSalvaged(skippedSeq: UInt64, reason: String)
 
+    // People: the directory, the inbox and push (all on the user's own stream).
+    /// The user first authenticated; email and name from the token's claims, sealed.
+    case userRegistered(UserID, email: Sealed?, displayName: Sealed?)
+    /// The token's email changed (the only way an email changes: it is a login).
+    case userEmailSet(UserID, Sealed?)
+    case userDisplayNameSet(UserID, Sealed?)
+    /// The whole settings map after a `PATCH /me` merge.
+    case userSettingsSet(UserID, [String: String])
+    /// `DELETE /me`: the profile and inbox are dropped and the user's key is deleted, so what
+    /// the log holds sealed under it can no longer be read.
+    case userErased(UserID)
+    /// A device registered for push through `POST /me/devices` (provider and token).
+    case pushDeviceRegistered(UserID, device: DeviceID, PushTarget)
+    /// An inbox entry; its id is this event's seq.
+    case notificationCreated(UserID, InboxNotification)
+    case notificationsRead(UserID, ids: [UInt64])
+    /// The provider accepted the push of `notification` to `device`.
+    case pushDelivered(UserID, notification: UInt64, device: DeviceID)
+    /// A failed attempt; the sender tries again at `retryAt`.
+    case pushFailed(UserID, notification: UInt64, device: DeviceID, attempt: Int, retryAt: Int64, reason: String)
+    /// Given up (dead-lettered): too many attempts, or the device cannot receive it.
+    case pushAbandoned(UserID, notification: UInt64, device: DeviceID, reason: String)
+    /// `PUT /me/notification-preferences`: the whole preferences.
+    case notificationPreferencesSet(UserID, NotificationPreferences)
+
     /// The stream (aggregate) the event belongs to; its history is one range scan.
     public var stream: StreamID {
         switch self {
@@ -41,7 +66,11 @@ public enum Event: Equatable, Sendable {
              .reminderSet(let id, _), .reminderCancelled(let id, _, _), .reminderFired(let id, _, _, _, _, _): .timer(id)
         case .deviceConnected(let u, _, _, _), .deviceDisconnected(let u, _, _, _),
              .pushTokenRegistered(let u, _, _), .pushTokenRemoved(let u, _),
-             .userTimeZoneSet(let u, _), .deviceTimeZoneSet(let u, _, _): .user(u)
+             .userTimeZoneSet(let u, _), .deviceTimeZoneSet(let u, _, _),
+             .userRegistered(let u, _, _), .userEmailSet(let u, _), .userDisplayNameSet(let u, _), .userSettingsSet(let u, _),
+             .userErased(let u), .pushDeviceRegistered(let u, _, _), .notificationCreated(let u, _), .notificationsRead(let u, _),
+             .pushDelivered(let u, _, _), .pushFailed(let u, _, _, _, _, _), .pushAbandoned(let u, _, _, _),
+             .notificationPreferencesSet(let u, _): .user(u)
         case .serverStarted, .logSalvaged, .schedulerEnabled: .server
         }
     }
@@ -81,6 +110,18 @@ public enum Event: Equatable, Sendable {
         case .userTimeZoneSet: "user_time_zone_set"
         case .deviceTimeZoneSet: "device_time_zone_set"
         case .schedulerEnabled: "scheduler_enabled"
+        case .userRegistered: "user_registered"
+        case .userEmailSet: "user_email_set"
+        case .userDisplayNameSet: "user_display_name_set"
+        case .userSettingsSet: "user_settings_set"
+        case .userErased: "user_erased"
+        case .pushDeviceRegistered: "push_device_registered"
+        case .notificationCreated: "notification_created"
+        case .notificationsRead: "notifications_read"
+        case .pushDelivered: "push_delivered"
+        case .pushFailed: "push_failed"
+        case .pushAbandoned: "push_abandoned"
+        case .notificationPreferencesSet: "notification_preferences_set"
         }
     }
 
@@ -102,6 +143,9 @@ public enum Event: Equatable, Sendable {
         "timer_started", "timer_paused", "timer_resumed", "timer_reset", "timer_time_added", "timer_remaining_set",
         "timer_completed", "timer_end_resolved", "reminder_set", "reminder_cancelled", "reminder_fired",
         "user_time_zone_set", "device_time_zone_set", "scheduler_enabled",
+        "user_registered", "user_email_set", "user_display_name_set", "user_settings_set", "user_erased",
+        "push_device_registered", "notification_created", "notifications_read", "push_delivered", "push_failed", "push_abandoned",
+        "notification_preferences_set",
     ]
 }
 

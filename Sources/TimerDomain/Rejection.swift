@@ -19,6 +19,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyReminders(TimerID, limit: Int)
     /// No reminder of the caller's has this id (fired, cancelled or never set).
     case reminderNotFound(String)
+    /// No inbox entry of the caller's has this id.
+    case notificationNotFound(UInt64)
 
     public var code: String {
         switch self {
@@ -30,7 +32,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyTimers: "too_many_timers"
         case .invalidState: "invalid_state"
         case .tooManyReminders: "too_many_reminders"
-        case .reminderNotFound: "not_found"
+        case .reminderNotFound, .notificationNotFound: "not_found"
         }
     }
 
@@ -45,6 +47,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidState(let id, let reason): "timer '\(id)' cannot do that now: \(reason)"
         case .tooManyReminders(let id, let limit): "timer '\(id)' has \(limit) reminders, the most this server allows"
         case .reminderNotFound(let id): "reminder '\(id)' not found"
+        case .notificationNotFound(let id): "notification '\(id)' not found"
         }
     }
 }

@@ -117,17 +117,22 @@ public struct UserState: Equatable, Sendable {
     }
 
     public var connections: [DeviceID: Connection] = [:]
-    public var pushTokens: [DeviceID: String] = [:]
+    public var pushTargets: [DeviceID: PushTarget] = [:]
     /// The user's IANA time zone (`PATCH /me`), for local ends their devices send.
     public var timeZone: String?
     /// Zones devices gave on connect (`?tz=`); a device's zone comes before the user's.
     public var deviceZones: [DeviceID: String] = [:]
+    /// The directory entry, from the user's first authentication; `nil` before (and after
+    /// `DELETE /me`).
+    public var profile: Profile?
+    public var preferences = NotificationPreferences.all
 
-    public init(connections: [DeviceID: Connection] = [:], pushTokens: [DeviceID: String] = [:], timeZone: String? = nil, deviceZones: [DeviceID: String] = [:]) {
+    public init(connections: [DeviceID: Connection] = [:], pushTargets: [DeviceID: PushTarget] = [:], timeZone: String? = nil, deviceZones: [DeviceID: String] = [:], profile: Profile? = nil) {
         self.connections = connections
-        self.pushTokens = pushTokens
+        self.pushTargets = pushTargets
         self.timeZone = timeZone
         self.deviceZones = deviceZones
+        self.profile = profile
     }
 
     /// The zone a local time from `device` is read in, if the user or device named one.
@@ -149,9 +154,23 @@ public struct UserState: Equatable, Sendable {
         case .deviceDisconnected(_, let device, let connection, _):
             if connections[device]?.connectionID == connection { connections[device] = nil }
         case .pushTokenRegistered(_, let device, let token):
-            pushTokens[device] = token
+            pushTargets[device] = PushTarget(provider: .fcm, token: token, app: true)
+        case .pushDeviceRegistered(_, let device, let target):
+            pushTargets[device] = target
         case .pushTokenRemoved(_, let device):
-            pushTokens[device] = nil
+            pushTargets[device] = nil
+        case .userRegistered(_, let email, let name):
+            profile = Profile(email: email, displayName: name)
+        case .userEmailSet(_, let email):
+            profile?.email = email
+        case .userDisplayNameSet(_, let name):
+            profile?.displayName = name
+        case .userSettingsSet(_, let settings):
+            profile?.settings = settings
+        case .notificationPreferencesSet(_, let preferences):
+            self.preferences = preferences
+        case .userErased:
+            self = UserState()
         case .userTimeZoneSet(_, let zone):
             timeZone = zone
         case .deviceTimeZoneSet(_, let device, let zone):

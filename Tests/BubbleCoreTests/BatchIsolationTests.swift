@@ -22,7 +22,7 @@ import EventLog
             CommandRequest(.timer(.update(snapshot("t1"), shareWith: [long])), actor: alice),
             CommandRequest(.timer(.update(snapshot("after"))), actor: bob),
         ]
-        let outcome = try EventStore.process(batch, environment: store.environment, log: store.log, views: store.views, options: options)
+        let outcome = try EventStore.process(batch, environment: store.environment, log: store.log, views: store.views, keys: store.keys, options: options)
         #expect(outcome.committed.map(\.envelope.seq) == [1, 2])
         #expect((try? outcome.results[0].get())?.seq == 1)
         #expect((try? outcome.results[2].get())?.seq == 2)

@@ -18,15 +18,18 @@ import Projections
         // The local end is resolved in the server's zone: 14:03 in Berlin in August is 12:03Z.
         var created = snapshot("t1")
         created.endsAt = 1_755_000_180_000
-        #expect(result.events.map(\.event) == [.timerCreated(created, owner: "alice"), .timerShared("t1", with: "bob")])
-        #expect(result.seq == 2)
+        // The share notifies bob, in the same command (his inbox entry's id is its seq).
+        let invitation = InboxNotification(kind: .invited, timer: "t1", timerName: "Tea", from: "alice")
+        #expect(result.events.map(\.event) == [.timerCreated(created, owner: "alice"), .timerShared("t1", with: "bob"), .notificationCreated("bob", invitation)])
+        #expect(result.seq == 3)
         #expect(result.events.allSatisfy { $0.envelope.commandID == "req-1" })
-        #expect(result.events.last?.audience == ["alice", "bob"])
+        #expect(result.events[1].audience == ["alice", "bob"])
         try store.read { (txn) throws in
             #expect(try store.views.timer("t1", txn)?.sharedWith == ["bob"])
             #expect(try store.views.timersShared(with: "bob", txn) == ["t1"])
             #expect(try store.views.timersOwned(by: "alice", txn) == ["t1"])
-            #expect(try store.views.appliedSeq(txn) == 2)
+            #expect(try store.views.notifications(of: "bob", before: nil, unreadOnly: true, limit: 10, txn).map(\.id) == [3])
+            #expect(try store.views.appliedSeq(txn) == 3)
         }
     }
 
@@ -87,10 +90,10 @@ import Projections
         }
         let store = try EventStore(directory: dir.path)
         try store.read { (txn) throws in
-            #expect(try store.log.head(txn).seq == 3)
+            #expect(try store.log.head(txn).seq == 4)  // created, shared, bob's notification, bob's update
             #expect(try store.views.timer("t1", txn)?.timer.remainingDuration == "PT1M")
         }
-        #expect(try store.timer(.update(snapshot("t1", "Again")), alice).seq == 4)
+        #expect(try store.timer(.update(snapshot("t1", "Again")), alice).seq == 5)
     }
 
     @Test func aSecondWriterIsRefusedWhileTheFirstHoldsTheDirectory() throws {
@@ -158,10 +161,11 @@ import Projections
         let seen = Locked<[UInt64]>([])
         store.onCommit { events in seen.withValue { $0 += events.map(\.seq) } }
         let result = try store.timer(.update(snapshot("t1"), shareWith: ["bob", "carol"]), alice)
-        #expect(seen.withValue { $0 } == [1, 2, 3])
-        #expect(result.seq == 3)
+        // Created, shared twice, two invitations.
+        #expect(seen.withValue { $0 } == [1, 2, 3, 4, 5])
+        #expect(result.seq == 5)
         try store.timer(.stop("nothing"), alice)
-        #expect(seen.withValue { $0 } == [1, 2, 3])
+        #expect(seen.withValue { $0 } == [1, 2, 3, 4, 5])
     }
 
     @Test func closedStoreRefusesCommands() throws {
@@ -180,7 +184,7 @@ import Projections
         let store = try EventStore(directory: dir.path)
         try store.read { (txn) throws in
             #expect(try store.views.timer("t1", txn)?.sharedWith == ["bob"])
-            #expect(try store.views.appliedSeq(txn) == 2)
+            #expect(try store.views.appliedSeq(txn) == 3)
         }
     }
 }

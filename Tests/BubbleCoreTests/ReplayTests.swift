@@ -17,7 +17,16 @@ import Projections
         try store.run(.device(.connect(connectionID: "c1")), alice)
         try store.run(.device(.connect(connectionID: "c2")), bob)
         try store.run(.device(.registerPushToken(device: "bob-phone", token: "tok")), bob)
-        try store.timer(.update(snapshot("t1"), shareWith: ["bob", "carol"]), alice)
+        try store.run(.device(.register(email: "bob@example.com", displayName: "Bob")), bob)
+        try store.run(.device(.register(email: nil, displayName: nil)), carol)
+        try store.run(.device(.registerDevice(device: "bob-web", provider: .webhook, token: "hook")), bob)
+        try store.run(.device(.updateProfile(ProfilePatch(displayName: .some("Bobby"), settings: ["theme": "dark"]))), bob)
+        let shared = try store.timer(.update(snapshot("t1"), shareWith: ["bob", "carol"]), alice)
+        // bob's invitation is pushed to both his devices; one push is delivered, one fails once.
+        let invitation = try #require(shared.events.first { if case .notificationCreated("bob", _) = $0.event { true } else { false } }).seq
+        try store.run(.push("bob", .delivered(notification: invitation, device: "bob-phone")), server)
+        try store.run(.push("bob", .failed(notification: invitation, device: "bob-web", reason: "503", retryAt: 10)), server)
+        try store.run(.device(.readNotifications(ids: nil)), bob)
         try store.timer(.update(snapshot("t1", end: nil, remaining: "PT1M")), bob)
         try store.timer(.unshare("t1", user: "carol"), carol)
         try store.timer(.update(snapshot("t2", "Pasta"), shareWith: ["alice"]), bob)
@@ -27,9 +36,14 @@ import Projections
         }
         try store.timer(.stop("t2"), alice)
         try store.timer(.update(snapshot("t3", "Bread")), carol)
+        try store.timer(.update(snapshot("t4", "Soup"), shareWith: ["carol", "bob"]), alice)
         try store.run(.device(.disconnect(connectionID: "c1", reason: "bye")), alice)
+        // carol leaves: t3 stops, she leaves t4, her profile and key go.
+        try store.run(.device(.erase(ErasureScope())), carol)
         return store
     }
+
+    let server = Actor(userID: "server", deviceID: "push")
 
     @Test func scriptedHistoryGivesTheExpectedViews() throws {
         let store = try scripted()
@@ -40,22 +54,40 @@ import Projections
             #expect(t1.timer.remainingDuration == "PT1M")
             #expect(t1.updatedBy == carol)  // carol leaving the share was its last change
             #expect(try store.views.timer("t2", txn) == nil)
-            #expect(try store.views.visibleTimers(for: "bob", txn).map(\.timer.id) == ["t1"])
-            #expect(try store.views.visibleTimers(for: "carol", txn).map(\.timer.id) == ["t3"])
+            #expect(try store.views.visibleTimers(for: "bob", txn).map(\.timer.id) == ["t1", "t4"])
+            #expect(try store.views.timer("t4", txn)?.sharedWith == ["bob"])  // carol left it when she was erased
+            #expect(try store.views.timer("t3", txn) == nil)  // carol's own timer stopped
             #expect(try store.views.connections(of: "alice", txn).isEmpty)
             #expect(try store.views.connections(of: "bob", txn).map(\.device) == ["bob-phone"])
-            #expect(try store.views.userState("bob", txn).pushTokens == ["bob-phone": "tok"])
+            #expect(try store.views.userState("bob", txn).pushTargets == [
+                "bob-phone": PushTarget(provider: .fcm, token: "tok", app: true), "bob-web": PushTarget(provider: .webhook, token: "hook", app: false),
+            ])
+            let profile = try #require(try store.views.userState("bob", txn).profile)
+            #expect(profile.settings == ["theme": "dark"])
+            #expect(try store.keys.key(of: "bob", txn)?.open(try #require(profile.displayName)) == "Bobby")
+            // bob-web's retry comes first (due at 10); then the stop of t2 (to bob-web only: a
+            // connected app device hears of a stop on its socket) and t4's invitation (to both).
+            let due = try store.views.duePushes(now: .max, limit: 10, txn).due
+            #expect(due.map(\.key.device) == ["bob-web", "bob-web", "bob-phone", "bob-web"])
+            #expect(due.first?.entry == OutboxEntry(attempt: 1, notBefore: 10))
+            // He read his inbox before t2 was stopped and t4 shared with him.
+            #expect(try store.views.unreadNotifications(of: "bob", txn).count == 2)
+            #expect(try store.views.userState("carol", txn) == .initial)
+            #expect(try store.keys.key(of: "carol", txn) == nil)
+            #expect(try store.views.notifications(of: "carol", before: nil, unreadOnly: false, limit: 10, txn).isEmpty)
+            #expect(try store.views.visibleTimers(for: "carol", txn).isEmpty)
         }
     }
 
     @Test func replayEqualsLive() throws {
         let store = try scripted()
+        let head = try store.read { try store.log.head($0).seq }
         store.close()
         let verify = try Replay.verify(directory: dir.path)
         #expect(verify.differences.isEmpty)
-        #expect(verify.events == 14)
+        #expect(verify.events == head)
         let rebuilt = try Replay.rebuild(directory: dir.path)
-        #expect(rebuilt.events == 14)
+        #expect(rebuilt.events == head)
         #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
     }
 
@@ -78,23 +110,32 @@ import Projections
 
     @Test func timeTravelBuildsThePastIntoANewDirectory() throws {
         let store = try scripted()
-        // seqs 5–7 create t1 and share it twice; seq 8 is bob pausing it.
-        let atSeven = try store.read { txn in try store.log.envelope(at: 7, txn) }
-        #expect(atSeven?.event == .timerShared("t1", with: "carol"))
+        // Travel to just after t1 was shared with carol.
+        let (at, head) = try store.read { txn -> (UInt64, UInt64) in
+            var at: UInt64 = 0
+            try store.log.scan(txn) { e in
+                if e.event == .timerShared("t1", with: "carol") { at = e.seq }
+                return at == 0
+            }
+            return (at, try store.log.head(txn).seq)
+        }
+        #expect(at > 0)
         store.close()
         let past = TemporaryDirectory("past")
-        let target = past.path + "/at-7"
-        let report = try Replay.timeTravel(directory: dir.path, until: .seq(7), into: target)
-        #expect(report.events == 7)
+        let target = past.path + "/at-\(at)"
+        let report = try Replay.timeTravel(directory: dir.path, until: .seq(at), into: target)
+        #expect(report.events == at)
         let inspector = try Inspector(directory: target)
         let (log, views) = try inspector.verify()
-        #expect(log.isValid && log.lastSeq == 7)
+        #expect(log.isValid && log.lastSeq == at)
         #expect(views.isEmpty)
         try inspector.read { (txn) throws in
             #expect(try inspector.views.timer("t1", txn)?.sharedWith == ["bob", "carol"])
         }
+        // Keys are not in the log: the copy carries them (bob's name reads there too).
+        #expect(try inspector.user("bob").profile?.displayName == .text("Bobby"))
         // The source is untouched and a second run into the same place is refused.
-        #expect(try Inspector(directory: dir.path).head().seq == 14)
+        #expect(try Inspector(directory: dir.path).head().seq == head)
         #expect(throws: StoreError.self) { _ = try Replay.timeTravel(directory: dir.path, until: .seq(3), into: target) }
         // A second environment on a directory this process holds is refused, not opened.
         #expect(throws: StoreError.self) { _ = try Inspector(directory: target) }

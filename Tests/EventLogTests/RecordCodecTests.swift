@@ -16,8 +16,27 @@ let everyEvent: [Event] = [
     .serverStarted(version: "1.0"),
 ]
 
+/// The people events (tags 28–38): sealed fields are opaque bytes to the codec.
+let peopleEvents: [Event] = [
+    .userRegistered("bob", email: Sealed([1, 0, 255, 7]), displayName: nil),
+    .userEmailSet("bob", Sealed([1, 2])),
+    .userDisplayNameSet("bob", nil),
+    .userSettingsSet("bob", ["theme": "dark", "": "é"]),
+    .userErased("bob"),
+    .pushDeviceRegistered("bob", device: "web", PushTarget(provider: .webhook, token: "https://x", app: false)),
+    .notificationCreated("bob", InboxNotification(kind: .invited, timer: "t1", timerName: "Tea ☕", from: "alice")),
+    .notificationCreated("bob", InboxNotification(kind: .completed, timer: "t1", timerName: "", from: nil)),
+    .notificationsRead("bob", ids: [1, 300, UInt64.max]),
+    .pushDelivered("bob", notification: 12, device: "phone"),
+    .pushFailed("bob", notification: 12, device: "phone", attempt: 3, retryAt: -5, reason: "503"),
+    .pushAbandoned("bob", notification: 12, device: "phone", reason: "UNREGISTERED"),
+    .notificationCreated("bob", InboxNotification(kind: .reminder, timer: "t1", timerName: "Tea", from: nil, silenced: .quietHours)),
+    .notificationPreferencesSet("bob", NotificationPreferences(muted: [.completed, .invited], quietHours: QuietHours(start: 1320, end: 420))),
+    .notificationPreferencesSet("bob", NotificationPreferences()),
+]
+
 @Suite struct RecordCodecTests {
-    @Test(arguments: everyEvent)
+    @Test(arguments: everyEvent + peopleEvents)
     func everyEventRoundTrips(event: Event) throws {
         let envelope = EventEnvelope(seq: 42, timestamp: 1_755_007_387_500, actor: Actor(userID: "alice", deviceID: "phone"), commandID: "req-1", event: event)
         let (record, chain) = RecordCodec.encode(envelope, previousChain: LogHead.genesis.chain)

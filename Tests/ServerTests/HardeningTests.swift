@@ -199,8 +199,9 @@ extension HeavyLoad {
                 let resumed = try await web.waitForRawFrame(containing: "\"type\":\"resumed\"", timeout: 120)
                 let summary = try #require(resumed.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
                 #expect(summary["count"] as? Int == missed)
-                // Caught up through its own connect, the one event after the missed ones.
-                #expect((summary["seq"] as? NSNumber)?.uint64Value == head + 1)
+                // Caught up through its registration (alice's first sign-in) and its own connect,
+                // the two events after the missed ones.
+                #expect((summary["seq"] as? NSNumber)?.uint64Value == head + 2)
                 // Every missed command once, in log order, and nothing else.
                 let seqs = web.rawFrames.compactMap { text -> UInt64? in
                     guard text.contains("\"type\":\"timer\"") else { return nil }

@@ -61,7 +61,7 @@ struct Harness {
     }
 
     /// Opens a socket as `user` on `device`; waits for the initial state frame.
-    func socket(_ user: String, device: String, android: Bool = false, query: String = "") async throws -> TestSocket {
+    func socket(_ user: String, device: String, android: Bool = false, query: String = "", waitForInitialState: Bool = true) async throws -> TestSocket {
         var headers = HTTPFields()
         let token = try await token(user)
         headers[.authorization] = android ? token : "Bearer \(token)"
@@ -70,15 +70,20 @@ struct Harness {
         let socket = TestSocket()
         try await socket.connect(url: "ws://127.0.0.1:\(port)/ws\(query)", headers: headers)
         // A resuming client gets missed events and `resumed` instead; the test reads those.
-        if !query.contains("since=") {
+        if !query.contains("since="), waitForInitialState {
             _ = try await socket.next(ofType(android ? "activeTimerList" : "snapshot"))
         }
         return socket
     }
 
     func rest(_ method: HTTPRequest.Method, _ path: String, as user: String, body: String? = nil) async throws -> (status: HTTPResponse.Status, json: Any?) {
+        try await rest(method, path, token: try await token(user), body: body)
+    }
+
+    /// A call with a given token (one carrying `email` or `name` claims, say).
+    func rest(_ method: HTTPRequest.Method, _ path: String, token: String, body: String? = nil) async throws -> (status: HTTPResponse.Status, json: Any?) {
         var headers = HTTPFields()
-        headers[.authorization] = "Bearer \(try await token(user))"
+        headers[.authorization] = "Bearer \(token)"
         return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
             (response.status, try? JSONSerialization.jsonObject(with: Data(buffer: response.body)))
         }

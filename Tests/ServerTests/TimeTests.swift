@@ -139,8 +139,20 @@ private func timerOf(_ frame: [String: Any]) -> [String: Any] { frame["timer"] a
             #expect(pause.status == .conflict)
             #expect((pause.json as? [String: Any])?["code"] as? String == "invalid_state")
 
-            // A resuming seed client gets the completion among its missed frames.
-            let resumed = try await h.socket("bob", device: "tablet", query: "?since=\(seq - 1)")
+            // A resuming seed client gets the completion among its missed frames. Frames carry
+            // the command's last seq (its notifications follow the completion): resume from
+            // just before the command.
+            let store = h.server.state.store
+            let completion = try store.read { txn -> UInt64 in
+                var at: UInt64 = 0
+                try store.log.history(of: .timer("soon"), txn) { e in
+                    if case .timerCompleted = e.event { at = e.seq }
+                    return true
+                }
+                return at
+            }
+            #expect(completion > 0 && completion < UInt64(seq))
+            let resumed = try await h.socket("bob", device: "tablet", query: "?since=\(completion - 1)")
             let missed = try await resumed.next(ofType("timerCompleted"))
             #expect(missed["seq"] as? Int == seq)
             _ = try await resumed.next(ofType("resumed"))

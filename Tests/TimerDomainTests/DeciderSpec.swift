@@ -10,6 +10,12 @@ struct Spec {
     var knownUsers: Set<UserID> = []
     /// The server's clock as the decider gets it.
     var now: Int64 = 0
+    /// A stand-in for the edge's key: deterministic like the real one, readable in failures.
+    var sealer: Sealer? = Spec.testSealer
+    /// The outbox entry's attempts, for push outcomes.
+    var pushAttempt: Int?
+
+    static let testSealer = Sealer { Sealed(Array("sealed:\($0)".utf8)) }
 
     static func given(_ events: Event...) -> Spec {
         var spec = Spec()
@@ -20,7 +26,12 @@ struct Spec {
         return spec
     }
 
-    func context(_ actor: Actor) -> DecisionContext { DecisionContext(actor: actor, serverEpoch: epoch, limits: limits, knownUsers: knownUsers, now: now) }
+    func context(_ actor: Actor) -> DecisionContext {
+        var context = DecisionContext(actor: actor, serverEpoch: epoch, limits: limits, knownUsers: knownUsers, now: now)
+        context.sealer = sealer
+        context.pushAttempt = pushAttempt
+        return context
+    }
 
     /// The same state, decided at `now`.
     func at(_ now: Int64) -> Spec {
@@ -32,7 +43,10 @@ struct Spec {
     /// The state after `events` on top of this one.
     func and(_ events: Event...) -> Spec {
         var spec = self
-        for e in events { spec.timerState = TimerState.evolve(spec.timerState, e) }
+        for e in events {
+            spec.timerState = TimerState.evolve(spec.timerState, e)
+            spec.userState = UserState.evolve(spec.userState, e)
+        }
         return spec
     }
 

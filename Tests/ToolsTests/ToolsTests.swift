@@ -7,6 +7,8 @@ import TimerDomain
 
 /// The built executables on a temporary data directory, as a user would run them.
 @Suite struct ToolsTests {
+    /// Events the demo appends to an empty log (its story, `DemoScenario`).
+    static let demoEvents = 46
     let dir = TemporaryDirectory()
     var data: String { dir.path + "/data" }
 
@@ -22,7 +24,7 @@ import TimerDomain
         let run = try Tools.run("bubble-timer", ["demo", "--data", data, "--json"])
         #expect(run.status == 0)
         let out = try #require(try run.json() as? [String: Any])
-        #expect(out["appended"] as? Int == 29)
+        #expect(out["appended"] as? Int == Self.demoEvents)
         #expect((out["rejected"] as? [String])?.count == 2)
         #expect((out["timers"] as? [String: String])?["tea"] == "tea")
     }
@@ -42,9 +44,11 @@ import TimerDomain
         #expect(human.stdout.contains("timer_stopped"))
         #expect(!human.stdout.contains("\u{1B}["), "no colour when not on a TTY")
 
-        // pasta was created and shared with two users by ONE command.
+        // pasta was created and shared with two users by ONE command (whose last events are
+        // the two invitations, in the users' streams).
         let pasta = try #require(try Tools.run("bubble-inspect", ["history", "pasta", "--data", data, "--json"]).json() as? [[String: Any]])
-        #expect(pasta.prefix(3).map { $0["lastInCommand"] as? Bool } == [false, false, true])
+        #expect(pasta.prefix(3).map { $0["lastInCommand"] as? Bool } == [false, false, false])
+        #expect(pasta.prefix(3).map { $0["commandId"] as? String } == ["pasta-1", "pasta-1", "pasta-1"])
         let pastaTable = try Tools.run("bubble-inspect", ["history", "pasta", "--data", data]).stdout
         #expect(pastaTable.contains("+ timer_shared"))
 
@@ -63,12 +67,12 @@ import TimerDomain
 
     @Test func atShowsATimerAsOfASeq() throws {
         try demo()
-        let run = try Tools.run("bubble-inspect", ["at", "tea", "10", "--data", data, "--json"])
+        let run = try Tools.run("bubble-inspect", ["at", "tea", "15", "--data", data, "--json"])  // bob's pause
         let out = try #require(try run.json() as? [String: Any])
         #expect(out["status"] as? String == "paused")
         #expect(out["sharedWith"] as? [String] == ["bob"])
         #expect((out["timer"] as? [String: Any])?["remainingDuration"] as? String == "PT1M59.5S")
-        let stopped = try #require(try Tools.run("bubble-inspect", ["at", "tea", "22", "--data", data, "--json"]).json() as? [String: Any])
+        let stopped = try #require(try Tools.run("bubble-inspect", ["at", "tea", "24", "--data", data, "--json"]).json() as? [String: Any])
         #expect(stopped["status"] as? String == "stopped")
         let bad = try Tools.run("bubble-inspect", ["at", "tea", "yesterday", "--data", data])
         #expect(bad.status != 0)
@@ -82,13 +86,31 @@ import TimerDomain
         #expect((out["shared"] as? [[String: Any]])?.map { $0["id"] as? String } == ["workout"])
         #expect((out["devices"] as? [[String: Any]])?.map { $0["connectionId"] as? String } == ["c1", "c6"])
         #expect((out["deviceHistory"] as? [Any])?.count == 3)
+        #expect(out["email"] as? String == "alice@example.com")
+        #expect(out["displayName"] as? String == "Alice")
+        // bob read his inbox; dave left: his profile is gone and what the log holds is sealed
+        // under a deleted key.
+        let bob = try #require(try Tools.run("bubble-inspect", ["user", "bob", "--data", data, "--json"]).json() as? [String: Any])
+        #expect(bob["displayName"] as? String == "Bob B.")
+        #expect((bob["notifications"] as? [String: Int]) == ["total": 5, "unread": 0])
+        let dave = try #require(try Tools.run("bubble-inspect", ["user", "dave", "--data", data, "--json"]).json() as? [String: Any])
+        #expect(dave["registered"] as? Bool == false)
+        #expect(dave["erasedAtSeq"] as? Int == Self.demoEvents)
+        let daveTable = try Tools.run("bubble-inspect", ["user", "dave", "--data", data]).stdout
+        #expect(daveTable.contains("erased at seq \(Self.demoEvents)"))
+        let registration = try Tools.run("bubble-inspect", ["tail", "-n", "\(Self.demoEvents)", "--data", data, "--json"]).stdout
+            .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "user_registered" }.compactMap { $0["data"] as? [String: Any] }
+        #expect(registration.map { $0["email"] as? String } == ["(sealed)", "(sealed)", "(erased)"])
+        #expect(!registration.description.contains("@example.com"), "tools never print sealed text from the log")
     }
 
     @Test func statsCountByType() throws {
         try demo()
         let out = try #require(try Tools.run("bubble-inspect", ["stats", "--data", data, "--json"]).json() as? [String: Any])
-        #expect(out["events"] as? Int == 29)
-        #expect(out["lastSeq"] as? Int == 29)
+        #expect(out["events"] as? Int == Self.demoEvents)
+        #expect(out["lastSeq"] as? Int == Self.demoEvents)
+        #expect((out["byType"] as? [String: Int])?["notification_created"] == 7)
         #expect((out["byType"] as? [String: Int])?["timer_created"] == 4)
         #expect((out["byType"] as? [String: Int])?["timer_paused"] == 1)
         // Eggs' end, bob's reminder before it, and the workout's end (an instant): the demo runs no scheduler.
@@ -100,11 +122,11 @@ import TimerDomain
         try demo()
         let run = try Tools.run("bubble-inspect", ["tail", "-n", "2", "--data", data, "--json"])
         let lines = run.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(lines.map { $0?["seq"] as? Int } == [28, 29])
+        #expect(lines.map { $0?["seq"] as? Int } == [Self.demoEvents - 1, Self.demoEvents])
         // More than one read page: every event asked for, once, in order.
-        let paged = try Tools.run("bubble-inspect", ["tail", "-n", "29", "--page-size", "5", "--data", data, "--json"])
+        let paged = try Tools.run("bubble-inspect", ["tail", "-n", "\(Self.demoEvents)", "--page-size", "5", "--data", data, "--json"])
         let pagedSeqs = paged.stdout.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }
-        #expect(pagedSeqs == Array(1...29))
+        #expect(pagedSeqs == Array(1...Self.demoEvents))
 
         // Follow while another process appends: the tail sees the new events.
         let follower = Process()
@@ -119,7 +141,7 @@ import TimerDomain
         follower.waitUntilExit()
         let seqs = output.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["seq"] as? Int }
         #expect(appended > 0)
-        #expect(seqs == (30..<(30 + appended)).map { $0 })
+        #expect(seqs == ((Self.demoEvents + 1)..<(Self.demoEvents + 1 + appended)).map { $0 })
     }
 
     @Test func verifyPassesOnAGoodLogAndNamesTheSeqOfDamage() throws {
@@ -145,13 +167,13 @@ import TimerDomain
 
         let rebuild = try Tools.run("bubble-replay", ["--data", data, "--json"])
         #expect(rebuild.status == 0)
-        #expect((try rebuild.json() as? [String: Any])?["events"] as? Int == 29)
+        #expect((try rebuild.json() as? [String: Any])?["events"] as? Int == Self.demoEvents)
 
-        let past = dir.path + "/at-10"
-        let travel = try Tools.run("bubble-replay", ["--until", "10", "--into", past, "--data", data])
+        let past = dir.path + "/at-14"
+        let travel = try Tools.run("bubble-replay", ["--until", "14", "--into", past, "--data", data])  // tea shared with bob
         #expect(travel.status == 0, "\(travel.stderr)")
         let then = try #require(try Tools.run("bubble-inspect", ["stats", "--data", past, "--json"]).json() as? [String: Any])
-        #expect(then["lastSeq"] as? Int == 10)
+        #expect(then["lastSeq"] as? Int == 14)
         #expect(try Tools.run("bubble-inspect", ["verify", "--data", past]).status == 0)
         let tea = try #require(try Tools.run("bubble-inspect", ["user", "bob", "--data", past, "--json"]).json() as? [String: Any])
         #expect((tea["shared"] as? [[String: Any]])?.map { $0["id"] as? String } == ["tea"])
@@ -245,8 +267,8 @@ import TimerDomain
         let run = try Tools.run("bubble-replay", ["--salvage", "--into", saved, "--data", data, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try run.json() as? [String: Any])
-        #expect(report["kept"] as? Int == 28)
-        #expect(report["events"] as? Int == 29)
+        #expect(report["kept"] as? Int == Self.demoEvents - 1)
+        #expect(report["events"] as? Int == Self.demoEvents)
         let skipped = try #require(report["skipped"] as? [[String: Any]])
         #expect(skipped.map { $0["seq"] as? Int } == [7])
         #expect((skipped.first?["reason"] as? String)?.hasPrefix("log record 7 is corrupt: checksum mismatch") == true)
@@ -255,9 +277,9 @@ import TimerDomain
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
         #expect(try Tools.run("bubble-inspect", ["verify", "--data", saved]).status == 0)
         #expect(try Tools.run("bubble-replay", ["--verify", "--data", saved]).status == 0)
-        let tail = try Tools.run("bubble-inspect", ["tail", "-n", "29", "--json", "--data", saved])
+        let tail = try Tools.run("bubble-inspect", ["tail", "-n", "\(Self.demoEvents)", "--json", "--data", saved])
         let events = tail.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(events.count == 29)
+        #expect(events.count == Self.demoEvents)
         #expect(events[6]["seq"] as? Int == 7)
         #expect(events[6]["type"] as? String == "log_salvaged")
 

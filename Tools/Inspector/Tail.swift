@@ -27,7 +27,7 @@ struct Tail: ParsableCommand {
             var read = 0
             repeat {
                 events = try reporting { try inspector.events(after: after, limit: max(1, pageSize)) }
-                for e in events { emit(e) }
+                for e in events { emit(e, sealed: JSONOutput.sealedFields(of: inspector)) }
                 after = events.last?.seq ?? after
                 read += events.count
             } while events.count == max(1, pageSize)
@@ -44,11 +44,11 @@ struct Tail: ParsableCommand {
         }.joined(separator: "  ")
     }
 
-    private func emit(_ e: EventEnvelope) {
+    private func emit(_ e: EventEnvelope, sealed: JSONOutput.SealedField) {
         if options.json {
-            JSONOutput.printLine(JSONOutput.envelope(e))
+            JSONOutput.printLine(JSONOutput.envelope(e, sealed: sealed))
         } else {
-            print(line([String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.actor.userID, e.actor.deviceID, e.event.name, JSONOutput.summary(e.event)]))
+            print(line([String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.actor.userID, e.actor.deviceID, e.event.name, JSONOutput.summary(e.event, sealed: sealed)]))
         }
         fflush(nil)
     }

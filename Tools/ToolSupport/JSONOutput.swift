@@ -16,11 +16,21 @@ public enum JSONOutput {
         FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 
-    public static func envelope(_ e: EventEnvelope) -> [String: Any] {
+    /// How a sealed personal field is shown: never its text (tool output ends up in
+    /// terminals and tickets), only whether its owner's key still exists.
+    public typealias SealedField = @Sendable (UserID, Sealed) -> String
+    public static let sealedUnknown: SealedField = { _, _ in "(sealed)" }
+
+    /// `(sealed)` while the owner's key exists, `(erased)` once it is deleted.
+    public static func sealedFields(of inspector: Inspector) -> SealedField {
+        { user, value in inspector.personal(user, value) == .erased ? "(erased)" : "(sealed)" }
+    }
+
+    public static func envelope(_ e: EventEnvelope, sealed: SealedField = sealedUnknown) -> [String: Any] {
         var out: [String: Any] = [
             "seq": e.seq, "time": ISO8601.format(milliseconds: e.timestamp), "timestamp": e.timestamp,
             "type": e.event.name, "stream": e.stream.description,
-            "user": e.actor.userID, "device": e.actor.deviceID, "data": data(e.event),
+            "user": e.actor.userID, "device": e.actor.deviceID, "data": data(e.event, sealed: sealed),
             "audience": e.audience, "lastInCommand": e.lastInCommand,
         ]
         if let id = e.commandID { out["commandId"] = id }
@@ -72,8 +82,9 @@ public enum JSONOutput {
         return out + "s"
     }
 
-    public static func data(_ event: Event) -> [String: Any] {
-        switch event {
+    public static func data(_ event: Event, sealed: SealedField = sealedUnknown) -> [String: Any] {
+        func field(_ u: UserID, _ value: Sealed?) -> Any { value.map { sealed(u, $0) } ?? NSNull() }
+        return switch event {
         case .timerCreated(let t, let owner): ["timer": timer(t), "owner": owner]
         case .timerUpdated(let t): ["timer": timer(t)]
         case .timerStopped(let id, let owner, let shared): ["timerId": id, "owner": owner, "sharedWith": shared]
@@ -96,6 +107,21 @@ public enum JSONOutput {
         case .userTimeZoneSet(let u, let zone): ["user": u, "timeZone": zone ?? NSNull()]
         case .deviceTimeZoneSet(let u, let d, let zone): ["user": u, "device": d, "timeZone": zone]
         case .schedulerEnabled(let since): ["since": ISO8601.format(milliseconds: since)]
+        case .userRegistered(let u, let email, let name): ["user": u, "email": field(u, email), "displayName": field(u, name)]
+        case .userEmailSet(let u, let email): ["user": u, "email": field(u, email)]
+        case .userDisplayNameSet(let u, let name): ["user": u, "displayName": field(u, name)]
+        case .userSettingsSet(let u, let settings): ["user": u, "settings": settings]
+        case .userErased(let u): ["user": u]
+        case .pushDeviceRegistered(let u, let d, let target): ["user": u, "device": d, "provider": target.provider.name]
+        case .notificationCreated(let u, let n):
+            ["user": u, "kind": n.kind.name, "timerId": n.timer, "timerName": n.timerName, "from": n.from ?? NSNull(), "silenced": n.silenced?.name ?? NSNull()]
+        case .notificationPreferencesSet(let u, let p):
+            ["user": u, "muted": p.muted.map(\.name).sorted(), "quietHours": p.quietHours.map { ["start": $0.start, "end": $0.end] } ?? NSNull()]
+        case .notificationsRead(let u, let ids): ["user": u, "ids": ids]
+        case .pushDelivered(let u, let n, let d): ["user": u, "notification": n, "device": d]
+        case .pushFailed(let u, let n, let d, let attempt, let retryAt, let reason):
+            ["user": u, "notification": n, "device": d, "attempt": attempt, "retryAt": ISO8601.format(milliseconds: retryAt), "reason": reason]
+        case .pushAbandoned(let u, let n, let d, let reason): ["user": u, "notification": n, "device": d, "reason": reason]
         }
     }
 
@@ -117,8 +143,9 @@ public enum JSONOutput {
     }
 
     /// A short human summary of an event for tables.
-    public static func summary(_ event: Event) -> String {
-        switch event {
+    public static func summary(_ event: Event, sealed: SealedField = sealedUnknown) -> String {
+        func field(_ u: UserID, _ value: Sealed?) -> String { value.map { sealed(u, $0) } ?? "-" }
+        return switch event {
         case .timerCreated(let t, let owner): "\"\(t.name)\" \(t.totalDuration) owner=\(owner)"
         case .timerUpdated(let t): "\"\(t.name)\" " + (t.end.map { "end=\($0)" } ?? "remaining=\(t.remainingDuration ?? "-")")
         case .timerStopped(let id, _, _): id
@@ -150,6 +177,21 @@ public enum JSONOutput {
         case .userTimeZoneSet(let u, let zone): "\(u) zone=\(zone ?? "(cleared)")"
         case .deviceTimeZoneSet(let u, let d, let zone): "\(u)/\(d) zone=\(zone)"
         case .schedulerEnabled(let since): "keeps time since \(ISO8601.format(milliseconds: since))"
+        case .userRegistered(let u, let email, let name): "\(u) email=\(field(u, email)) name=\(field(u, name))"
+        case .userEmailSet(let u, let email): "\(u) email=\(field(u, email))"
+        case .userDisplayNameSet(let u, let name): "\(u) name=\(field(u, name))"
+        case .userSettingsSet(let u, let settings): "\(u) \(settings.count) settings"
+        case .userErased(let u): "\(u) erased"
+        case .pushDeviceRegistered(let u, let d, let target): "\(u)/\(d) \(target.provider.name)"
+        case .notificationCreated(let u, let n):
+            "\(n.kind.name) for \(u): \(n.timer)" + (n.from.map { " by \($0)" } ?? "") + (n.silenced.map { " (not pushed: \($0.name))" } ?? "")
+        case .notificationPreferencesSet(let u, let p):
+            "\(u) muted \(p.muted.map(\.name).sorted().joined(separator: ",")) quiet \(p.quietHours.map { "\($0.start / 60):\($0.start % 60)-\($0.end / 60):\($0.end % 60)" } ?? "none")"
+        case .notificationsRead(let u, let ids): "\(u) read \(ids.count)"
+        case .pushDelivered(let u, let n, let d): "notification \(n) to \(u)/\(d)"
+        case .pushFailed(let u, let n, let d, let attempt, let retryAt, let reason):
+            "notification \(n) to \(u)/\(d) attempt \(attempt) failed (\(reason)); retry \(ISO8601.format(milliseconds: retryAt))"
+        case .pushAbandoned(let u, let n, let d, let reason): "notification \(n) to \(u)/\(d) abandoned: \(reason)"
         }
     }
 

@@ -86,6 +86,14 @@ if clock:
     row("clock sync: offset error against the truth, one sample p50 / p99 (" + clock["title"].split(": ", 1)[1] + ")",
         f"{clock['offset error, one sample, p50']:.3f} / {clock['offset error, one sample, p99']:.3f} ms")
     row("… best of 8 samples (smallest round trip), p50 / max", f"{clock['offset error, best of 8 (smallest delay), p50']:.3f} / {clock['offset error, best of 8, max']:.3f} ms")
+fill = load("push-fill.json")
+if fill:
+    row(f"notifications decided: {fill['users']:,} offline recipients with a webhook device, shared with by one owner in a burst of {fill['users'] // 100} concurrent requests of 100 shares, ×{fill['bursts']} (durable; share + notification + outbox entry each)",
+        f"{fill['perSecond']:,.0f}/s ({max(fill['burstSeconds']):.2f} s for the slowest burst)")
+drained = load("push-drain.json")
+if drained:
+    row(f"push outbox drain after a restart: {drained['pending']:,} pending pushes to a local webhook (nginx), each outcome a durable event",
+        f"{drained['seconds']:.1f} s, {drained['perSecond']:,.0f} pushes/s")
 runs = [x for x in (load(n) for n in ["e2e-max.json", "e2e-5k-9.json", "e2e-5k-1.json", "fanout.json"]) if x]
 if runs:
     frames = sum(int(r["frames received"]) for r in runs)

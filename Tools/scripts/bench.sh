@@ -3,7 +3,7 @@
 # end-to-end runs over real sockets against a real server on this machine (load generator on
 # the same cores). Scratch data under /tmp, removed afterwards; each run's JSON is kept in
 # $OUT (default /tmp/bubble-bench-results) and a summary table is printed at the end.
-# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup] [time]   (default: all)
+# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup] [time] [push]   (default: all)
 # BIG=10000000 also times start-up on a 10M-event log (about 3 GB of disk and two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,7 @@ bin=.build/release
 out="${OUT:-/tmp/bubble-bench-results}"
 mkdir -p "$out"
 work="$(mktemp -d /tmp/bubble-bench-XXXXXX)"
-sections="${*:-core e2e fanout resume idle startup time}"
+sections="${*:-core e2e fanout resume idle startup time push}"
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -101,5 +101,33 @@ if has time; then
   start_server "$work/clock"
   load clock --data "$work/clock" --samples 2000 --skew-ms 12345.6 > "$out/clock.json"
   stop_server
+fi
+if has push; then
+  # Notifications: 10,000 offline recipients with a webhook device each; each burst shares
+  # 100 timers with 100 of them each, all requests at once (10 bursts: 100,000 notifications
+  # and pushes decided), on a server that does not push. Then a restart with push on, to nginx playing the webhook
+  # (it answers 200 to everything): how long the 100,000 pending pushes take to drain.
+  command -v nginx > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light > /dev/null 2>&1
+  start_server "$work/push" --no-push --max-shares 100
+  python3 Tools/scripts/push-bench.py fill "$port" "$(cat "$work/push/dev-jwt-secret")" 10000 10 > "$out/push-fill.json"
+  stop_server
+  hook=$((20000 + RANDOM % 20000))
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx;
+  server { listen 127.0.0.1:$hook; location / { return 200 '{}'; } }
+}
+NGINX
+  nginx -c "$work/nginx/nginx.conf"
+  start_server "$work/push" --push-webhook-url "http://127.0.0.1:$hook/hook" --push-concurrency "${PUSH_CONCURRENCY:-64}"
+  python3 Tools/scripts/push-bench.py drain "$port" 100000 > "$out/push-drain.json"
+  stop_server
+  nginx -c "$work/nginx/nginx.conf" -s stop
 fi
 python3 Tools/scripts/bench-summary.py "$out"

@@ -9,7 +9,11 @@
 # creates timers (and reminders) that fall due within seconds, so ends pass while the server
 # runs, while it is dead and as it restarts; after the last cycle one more run lets every end
 # pass, and the whole log must hold exactly one completion per acknowledged end and one firing
-# per acknowledged reminder. Usage: [SENDERS=8] [BIN=.build/debug] crash-test.sh [cycles] (default 20).
+# per acknowledged reminder. Each completion and reminder also notifies the timer's owner, whose
+# webhook device is pushed through the durable outbox to a local receiver
+# (Tools/scripts/push-receiver.py, which fails 5% of pushes with 503): after the last run
+# drains the outbox, every push the log records as delivered reached the receiver, nothing
+# else did, and none was abandoned. Usage: [SENDERS=8] [BIN=.build/debug] crash-test.sh [cycles] (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cycles="${1:-20}"
@@ -22,14 +26,28 @@ senders="${SENDERS:-8}"
 total_acked=0
 total_seen=0
 last_seq=0
-trap 'kill -9 "${pid:-0}" 2>/dev/null || true' EXIT
+trap 'kill -9 "${pid:-0}" "${hook_pid:-0}" 2>/dev/null || true' EXIT
 due_token=$("$bin/bubble-timer" token crash-due --data "$data")
+python3 Tools/scripts/push-receiver.py "$work/pushes.txt" > "$work/hook-port" &
+hook_pid=$!
+until [ -s "$work/hook-port" ]; do sleep 0.05; done
+push_flags=(--push-webhook-url "http://127.0.0.1:$(cat "$work/hook-port")/hook" --push-retry-base 0.2 --push-retry-max 2)
 
 for cycle in $(seq 1 "$cycles"); do
   "$bin/bubble-timer" serve --data "$data" --port "$port" --rate 1000000 --burst 1000000 --max-connections-per-address 100000 \
-    --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
+    "${push_flags[@]}" --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
   pid=$!
   python3 Tools/scripts/wait-healthy.py "$port"
+  if [ "$cycle" = 1 ]; then
+    python3 - "$port" "$due_token" <<'PY'
+import json, sys, urllib.request
+port, token = sys.argv[1], sys.argv[2]
+request = urllib.request.Request(f"http://127.0.0.1:{port}/me/devices", method="POST",
+    data=json.dumps({"deviceId": "hook", "provider": "webhook", "token": "crash"}).encode(),
+    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+assert urllib.request.urlopen(request, timeout=5).status == 201
+PY
+  fi
   "$bin/bubble-load" crash --url "ws://127.0.0.1:$port/ws" --data "$data" --acked-file "$work/acked-$cycle.txt" \
     --id-prefix "c$cycle" --senders "$senders" --watch-dir "$watch" 2> "$work/load-$cycle.log" &
   load=$!
@@ -66,6 +84,14 @@ missing = [a for a in acked if a not in logged]
 if missing:
     sys.exit(f"{len(missing)} acknowledged commands missing from the log, e.g. {missing[:5]}")
 broadcast = {"timer_created", "timer_updated", "timer_stopped", "timer_shared", "timer_unshared"}
+# A frame carries its command's last seq (a command's notifications follow its timer events).
+end_of, pending = {}, []
+for e in events:
+    pending.append(e["seq"])
+    if e.get("lastInCommand", True):
+        for seq in pending: end_of[seq] = e["seq"]
+        pending = []
+for seq in pending: end_of[seq] = seq
 seen_total = 0
 for s in range(senders):
     lines = open(f"{watch}/seen-s{s}.txt").read().split("\n")
@@ -78,7 +104,7 @@ for s in range(senders):
         continue
     low = int(since) if since != "none" else seen[0] - 1
     user = f"crash-u{s}"
-    want = [e["seq"] for e in events if low < e["seq"] <= seen[-1] and e["type"] in broadcast and user in e.get("audience", [])]
+    want = sorted({end_of[e["seq"]] for e in events if low < end_of[e["seq"]] <= seen[-1] and e["type"] in broadcast and user in e.get("audience", [])})
     if seen != want:
         gaps = sorted(set(want) - set(seen))[:5]
         extra = sorted(set(seen) - set(want))[:5]
@@ -97,13 +123,23 @@ echo "crash test: $cycles passed, 0 failed ($total_acked acknowledged commands c
 
 # One last run on the same data lets every acknowledged end pass; then the whole log must
 # hold each end's completion and each reminder's firing exactly once.
-"$bin/bubble-timer" serve --data "$data" --port "$port" --log-format text --log-level error > "$work/server-final.log" 2>&1 &
+"$bin/bubble-timer" serve --data "$data" --port "$port" "${push_flags[@]}" --log-format text --log-level error > "$work/server-final.log" 2>&1 &
 pid=$!
 python3 Tools/scripts/wait-healthy.py "$port"
-python3 - "$work/due.txt" <<'PY'
-import sys, time
+python3 - "$work/due.txt" "$port" <<'PY'
+import sys, time, urllib.request
 last = max([int(l.split()[2]) for l in open(sys.argv[1]) if l.startswith("timer ")], default=0)
 time.sleep(max(0, (last + 1500) / 1000 - time.time()))
+# Then until the push outbox is empty (retries back off to 2 s at most).
+deadline = time.time() + 120
+while time.time() < deadline:
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[2]}/metrics", timeout=5).read().decode()
+    depth = [l for l in metrics.splitlines() if l.startswith("bubble_push_outbox_depth ")]
+    if depth and float(depth[0].split()[1]) == 0:
+        break
+    time.sleep(0.2)
+else:
+    sys.exit("the push outbox did not drain")
 PY
 kill -TERM "$pid"; wait "$pid" || true
 head=$("$bin/bubble-inspect" stats --json --data "$data" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("lastSeq", 0))')
@@ -126,6 +162,23 @@ if twice or never:
     sys.exit(f"timekeeping: fired twice {twice[:5]}, never {never[:5]}")
 print(f"timekeeping: {len(timers)} acknowledged ends completed once each, {len(reminders)} reminders fired once each "
       f"({kinds['on_time']} on time, {kinds['late']} late after a kill, {kinds['silent']} silent)")
+PY
+python3 - "$work/all.jsonl" "$work/pushes.txt" <<'PY' || exit 1
+import collections, json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+received = [tuple(l.split()) for l in open(sys.argv[2]) if l.strip()]
+delivered = {(str(e["data"]["notification"]), e["data"]["device"]) for e in events if e["type"] == "push_delivered"}
+notified = sum(1 for e in events if e["type"] == "notification_created")
+abandoned = [e["data"] for e in events if e["type"] == "push_abandoned"]
+distinct = set(received)
+if abandoned:
+    sys.exit(f"push: {len(abandoned)} abandoned, e.g. {abandoned[:3]}")
+if distinct != delivered:
+    sys.exit(f"push: the log records {len(delivered)} delivered, the receiver got {len(distinct)} distinct; "
+             f"lost {sorted(delivered - distinct)[:5]}, never decided {sorted(distinct - delivered)[:5]}")
+repeats = len(received) - len(distinct)
+print(f"push: {notified} notifications, {len(delivered)} pushes delivered, every one received (distinct ids at the receiver: "
+      f"{len(distinct)}), none lost, none abandoned; {repeats} sent again after a kill, under the same collapse key")
 PY
 
 # Damage the file the last cycle left, as a bad copy or a failing disk would: every tool must

@@ -46,7 +46,7 @@ public struct TokenVerifier: Sendable {
         try await verify(token).user
     }
 
-    public func verify(_ token: String) async throws(ServerError) -> (user: UserID, expiresAt: Double) {
+    public func verify(_ token: String) async throws(ServerError) -> VerifiedToken {
         try await verify(token, now: Date().timeIntervalSince1970)
     }
 
@@ -56,7 +56,7 @@ public struct TokenVerifier: Sendable {
 
     /// The token's user and the moment (Unix seconds, leeway included) from which it is
     /// refused: an open socket is closed then.
-    public func verify(_ token: String, now: Double) async throws(ServerError) -> (user: UserID, expiresAt: Double) {
+    public func verify(_ token: String, now: Double) async throws(ServerError) -> VerifiedToken {
         let claims: Claims
         do { claims = try await keys.verify(token, as: Claims.self) } catch {
             throw .unauthorized("the token's signature or format is not valid")
@@ -82,7 +82,7 @@ public struct TokenVerifier: Sendable {
             throw .unauthorized("the token has no '\(configuration.userClaim)' claim naming the user")
         }
         guard user.utf8.count <= maxUserIDLength, !user.utf8.contains(0) else { throw .unauthorized("the user id in the token is not acceptable") }
-        return (user, exp + configuration.leeway)
+        return VerifiedToken(user: user, expiresAt: exp + configuration.leeway, email: claims.string("email"), name: claims.string("name"))
     }
 
     /// Signs an HS256 token for `user` (the `token` command and tests).
@@ -97,6 +97,16 @@ public struct TokenVerifier: Sendable {
         for (k, v) in extra { values[k] = .string(v) }
         return try await keys.sign(Claims(values))
     }
+}
+
+/// What a valid token says: who, until when, and the profile claims it carries (Cognito ID
+/// tokens carry `email` and `name`; access tokens neither).
+public struct VerifiedToken: Sendable {
+    public var user: UserID
+    /// Unix seconds from which the token is refused (its `exp` plus the leeway).
+    public var expiresAt: Double
+    public var email: String?
+    public var name: String?
 }
 
 /// A setting that cannot work, named so the operator can fix it.

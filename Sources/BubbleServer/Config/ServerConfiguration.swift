@@ -51,7 +51,31 @@ public struct ServerConfiguration: Sendable {
     public var timeZone = ZoneRules.machineZone
     /// Whether this server completes timers and fires reminders (`--no-scheduler` turns it off).
     public var scheduler = true
+    public var push = PushConfiguration()
     public var version = "0.1.0"
+
+    public init() {}
+}
+
+/// Where pushes go. A provider without its settings is not used: its devices' pushes are
+/// abandoned (dead-lettered) with that reason.
+public struct PushConfiguration: Sendable {
+    /// Whether this server sends the outbox (`--no-push`: a node that only relays).
+    public var enabled = true
+    /// The Firebase service account JSON (its contents, read from `--fcm-service-account`).
+    public var fcmServiceAccount: String?
+    public var fcmURL = "https://fcm.googleapis.com"
+    public var expoURL = "https://exp.host"
+    public var expoAccessToken: String?
+    /// The one URL pushes of `webhook` devices are POSTed to.
+    public var webhookURL: String?
+    /// HMAC-SHA256 key for the webhook's `X-Bubble-Signature`.
+    public var webhookSecret: String?
+    /// Pushes in flight at once.
+    public var concurrency = 16
+    /// Seconds before the first retry; doubled after each failure, at most `retryMax`.
+    public var retryBase = 2.0
+    public var retryMax = 3600.0
 
     public init() {}
 }

@@ -39,12 +39,13 @@ func authenticate(_ request: Request, context: BubbleRequestContext, server: Ser
         }
         throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
     }
-    let user: UserID
-    let expiresAt: Double
-    do { (user, expiresAt) = try await server.verifier.verify(token) } catch {
+    let verified: VerifiedToken
+    do { verified = try await server.verifier.verify(token) } catch {
         server.metrics.authFailures.increment()
         throw error
     }
+    let user = verified.user
+    let expiresAt = verified.expiresAt
     let device = Credentials.deviceID(request) ?? (socket ? "anon-\(UUID().uuidString.prefix(8).lowercased())" : "rest")
     do { try Decider.checkDeviceID(device, limits: server.configuration.limits) } catch { throw ServerError.from(error) }
     let userAgent = request.headers[.userAgent] ?? ""
@@ -58,6 +59,8 @@ func authenticate(_ request: Request, context: BubbleRequestContext, server: Ser
     if let zone, zone.utf8.count > server.configuration.limits.maxTimeZoneLength || !ZoneRules.isZone(zone) {
         throw ServerError(.badRequest, code: "invalid_field", "tz '\(zone.prefix(64))' is not an IANA time zone such as Europe/Berlin", field: "tz")
     }
+    // A user exists from their first authentication (the directory entry, from the claims).
+    await server.directory.register(verified, device: device, server: server)
     let trusted = server.connectionLimits.trustedProxies
     return Identity(
         actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, timeZone: zone, expiresAt: expiresAt,

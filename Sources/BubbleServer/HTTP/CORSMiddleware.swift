@@ -10,7 +10,7 @@ struct CORSMiddleware: RouterMiddleware {
     /// Exact origins (`https://timers.example.org`); `*` allows any.
     let origins: Set<String>
 
-    static let methods = "GET, POST, PATCH, DELETE, OPTIONS"
+    static let methods = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
     static let headers = "Authorization, Content-Type, DeviceId, X-Request-Id"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

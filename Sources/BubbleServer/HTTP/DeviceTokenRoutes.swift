@@ -1,8 +1,10 @@
 internal import Hummingbird
 internal import TimerDomain
 internal import BubbleCore
+internal import Projections
 
-/// Push tokens (FCM) per device, as the deployed app registers them.
+/// Push tokens per device: FCM as the deployed app registers them (`/device-tokens`), and
+/// any provider through `/me/devices`.
 struct DeviceTokenRoutes {
     let server: ServerState
 
@@ -21,6 +23,23 @@ struct DeviceTokenRoutes {
             let device = try query ?? context.pathID("deviceId", field: "deviceId", limits: server.configuration.limits)
             _ = try await server.execute(CommandRequest(.device(.removePushToken(device: device)), actor: try context.actor))
             return jsonResponse(["result": "removed"])
+        }
+        router.get("/me/devices") { _, context in
+            let user = try context.actor.userID
+            return jsonResponse(DeviceJSON.list(try server.store.read { try server.store.views.userState(user, $0) }))
+        }
+        router.post("/me/devices") { request, context in
+            let body = try await request.jsonObject(limit: server.configuration.maxFrameBytes)
+            let device = try body.string("deviceId", in: "")
+            let name = try body.string("provider", in: "")
+            guard let provider = PushProvider(name: name) else {
+                throw ServerError(.badRequest, code: "invalid_field", "provider must be one of \(PushProvider.allCases.map(\.name).joined(separator: ", ")), not '\(name.prefix(32))'", field: "provider")
+            }
+            let token = try body.string("token", in: "")
+            let actor = try context.actor
+            _ = try await server.execute(CommandRequest(.device(.registerDevice(device: device, provider: provider, token: token)), actor: actor))
+            let state = try server.store.read { try server.store.views.userState(actor.userID, $0) }
+            return jsonResponse(DeviceJSON.list(state).first { $0["deviceId"] as? String == device } ?? [:], status: .created)
         }
     }
 }

@@ -5,10 +5,10 @@ internal import BubbleCore
 internal import Projections
 
 /// The caller's own resource: `GET /me`, `PATCH /me` (merge: only the fields sent change),
-/// `GET /me/reminders`. The users-directory work adds fields to the same resource.
+/// `DELETE /me` (erasure), `GET /me/reminders`.
 struct MeRoutes {
     let server: ServerState
-    static let patchableFields: Set<String> = ["timeZone"]
+    static let patchableFields: Set<String> = ["timeZone", "displayName", "settings"]
 
     func register(on router: RouterGroup<BubbleRequestContext>) {
         router.get("/me") { _, context in jsonResponse(try me(try context.actor)) }
@@ -41,7 +41,40 @@ struct MeRoutes {
                 }
                 for (connection, zone) in zones { connection.style.zone = zone }
             }
+            var patch = ProfilePatch()
+            if let value = body["displayName"] {
+                switch value {
+                case is NSNull: patch.displayName = .some(nil)
+                case let name as String: patch.displayName = .some(name)
+                default: throw ServerError(.badRequest, code: "wrong_type", "displayName must be a string or null", field: "displayName")
+                }
+            }
+            if let value = body["settings"] {
+                guard let map = value as? [String: Any] else {
+                    throw ServerError(.badRequest, code: "wrong_type", "settings must be an object of strings (null removes one)", field: "settings")
+                }
+                for (key, item) in map {
+                    switch item {
+                    case is NSNull: patch.settings[key] = .some(nil)
+                    case let text as String: patch.settings[key] = .some(text)
+                    default: throw ServerError(.badRequest, code: "wrong_type", "settings.\(key) must be a string or null", field: "settings")
+                    }
+                }
+            }
+            if patch != ProfilePatch() {
+                _ = try await server.execute(CommandRequest(.device(.updateProfile(patch)), actor: actor, commandID: requestID))
+            }
             return jsonResponse(try me(actor))
+        }
+        // The user leaves: one command stops what they own, leaves what they share, drops
+        // their devices and erases their profile (their key is deleted with it).
+        router.delete("/me") { request, context in
+            let actor = try context.actor
+            let requestID = request.headers[TimerRoutes.requestID]
+            let result = try await server.execute(CommandRequest(.device(.erase(ErasureScope())), actor: actor, commandID: requestID))
+            server.directory.forget(actor.userID)
+            for connection in server.hub.connections(of: actor.userID) { connection.close(code: 4003, reason: "account deleted") }
+            return jsonResponse(["result": "deleted", "seq": result.seq ?? 0])
         }
         router.get("/me/reminders") { _, context in
             let user = try context.actor.userID
@@ -61,20 +94,23 @@ struct MeRoutes {
     }
 
     private func me(_ actor: Actor) throws -> [String: Any] {
-        let (state, zone) = try server.store.read { txn in
-            (try server.store.views.userState(actor.userID, txn), try server.zone(of: actor, txn))
+        let user = actor.userID
+        let views = server.store.views
+        let (state, zone, entry, owned, shared, unread) = try server.store.read { txn in
+            (try views.userState(user, txn), try server.zone(of: actor, txn), try DirectoryEntry.read(user, store: server.store, txn),
+             try views.timersOwned(by: user, txn).count, try views.timersShared(with: user, txn).count, try views.unreadNotifications(of: user, txn).count)
         }
-        let devices = Set(state.connections.keys).union(state.deviceZones.keys).union(state.pushTokens.keys).sorted()
+        func optional(_ s: String?) -> Any { s.map { $0 as Any } ?? NSNull() }
         return [
-            "id": actor.userID,
-            "timeZone": state.timeZone.map { $0 as Any } ?? NSNull(),
+            "id": user,
+            "displayName": optional(entry?.displayName),
+            "email": optional(entry?.email),
+            "settings": entry?.settings ?? [:],
+            "timeZone": optional(state.timeZone),
             "effectiveTimeZone": zone,
             "serverTimeZone": server.configuration.timeZone,
-            "devices": devices.map { device -> [String: Any] in
-                var out: [String: Any] = ["deviceId": device, "connected": state.connections[device] != nil, "pushToken": state.pushTokens[device] != nil]
-                if let zone = state.deviceZones[device] { out["timeZone"] = zone }
-                return out
-            },
+            "devices": DeviceJSON.list(state),
+            "counts": ["ownedTimers": owned, "sharedTimers": shared, "unreadNotifications": unread],
         ]
     }
 }

@@ -11,12 +11,15 @@ internal import Projections
 final class FanOutDispatcher: Sendable {
     private let hub: ConnectionHub
     private let metrics: ServerMetrics
+    /// Reads a sender's display name for inbox frames.
+    private let names: @Sendable (UserID) -> String
     private let continuation: AsyncStream<[CommittedEvent]>.Continuation
     private let batches: AsyncStream<[CommittedEvent]>
 
-    init(hub: ConnectionHub, metrics: ServerMetrics) {
+    init(hub: ConnectionHub, metrics: ServerMetrics, names: @escaping @Sendable (UserID) -> String) {
         self.hub = hub
         self.metrics = metrics
+        self.names = names
         (batches, continuation) = AsyncStream.makeStream(of: [CommittedEvent].self, bufferingPolicy: .unbounded)
     }
 
@@ -44,10 +47,13 @@ final class FanOutDispatcher: Sendable {
     /// One frame per recipient device per timer the command touched, rendered once per
     /// (frame style, notice).
     func deliver(_ command: [CommittedEvent]) {
-        var delivered = false
+        var delivered = deliverInbox(command)
         for group in FanOut.timerGroups(command.map(\.envelope)) {
             let after = command.last { $0.envelope.event.timerID == group.id }?.timerAfter
-            guard let notices = FanOut.notices(of: group.events, timerAfter: after) else { continue }
+            guard var notices = FanOut.notices(of: group.events, timerAfter: after) else { continue }
+            // Frames carry the command's last seq (its notifications come after its timer
+            // events), so a client resuming from it never gets part of the command again.
+            notices.seq = command.last?.seq ?? notices.seq
             let origin = notices.actor
             var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, text: String?)] = []
             for (user, notice) in notices.recipients {
@@ -72,5 +78,34 @@ final class FanOutDispatcher: Sendable {
         if delivered, let committedAt = command.last?.committedAt, committedAt > 0 {
             metrics.commitToSend.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - committedAt))
         }
+    }
+
+    /// Inbox frames, to the recipient's seed sockets only: the Android app's socket carries
+    /// timer frames alone (its devices are pushed instead).
+    private func deliverInbox(_ command: [CommittedEvent]) -> Bool {
+        var delivered = false
+        for e in command {
+            let user: UserID, frame: () -> [String: Any]
+            switch e.envelope.event {
+            case .notificationCreated(let recipient, let n):
+                user = recipient
+                frame = { [names] in
+                    let row = NotificationRow(notification: n, createdAt: e.envelope.timestamp)
+                    return OutboundFrame.notification(NotificationJSON.object(id: e.seq, row, fromName: n.from.map(names)), seq: e.seq)
+                }
+            case .notificationsRead(let recipient, let ids):
+                user = recipient
+                frame = { ["type": "notificationsRead", "ids": ids, "seq": e.seq] }
+            default:
+                continue
+            }
+            var text: String?
+            for connection in hub.connections(of: user) where connection.style.dialect == .seed {
+                if text == nil { text = JSON.text(frame()) }
+                connection.deliver(text: text!, seq: e.seq)
+                delivered = true
+            }
+        }
+        return delivered
     }
 }

@@ -82,6 +82,18 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Counts one push attempt by provider and outcome: delivered, retried, abandoned (dead
+    /// letter: attempts exhausted or refused), unregistered (token dropped).
+    func pushed(provider: String, outcome: String) {
+        CoreMetrics.Counter(label: "bubble_push_total", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory).increment()
+    }
+
+    /// The push outbox: pushes waiting, and how old the oldest one's notification is.
+    func outbox(depth: Int, oldestAgeSeconds: Double) {
+        CoreMetrics.Gauge(label: "bubble_push_outbox_depth", factory: factory).record(depth)
+        CoreMetrics.Gauge(label: "bubble_push_outbox_oldest_age_seconds", factory: factory).record(oldestAgeSeconds)
+    }
+
     /// Counts one connection refused at accept, by which cap: `total` or `address`.
     func connectionsRefused(_ reason: String) {
         CoreMetrics.Counter(label: "bubble_connections_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
@@ -112,6 +124,13 @@ public final class ServerMetrics: Sendable {
         case .device(.registerPushToken): "push_token_register"
         case .device(.removePushToken): "push_token_remove"
         case .markServerStarted: "server_started"
+        case .device(.registerDevice): "device_register"
+        case .device(.register): "register"
+        case .device(.updateProfile): "profile_update"
+        case .device(.erase): "erase"
+        case .device(.readNotifications): "notifications_read"
+        case .device(.setNotificationPreferences): "notification_preferences"
+        case .push: "push_outcome"
         }
     }
 

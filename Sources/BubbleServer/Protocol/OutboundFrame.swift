@@ -67,12 +67,18 @@ enum OutboundFrame {
         ["type": "stopTimer", "timerId": id, "messageId": "reconnect-\(seq)-\(id)", "seq": seq]
     }
 
-    /// The state a client gets on connect: `snapshot` (seed) or `activeTimerList` (Android).
-    static func initialState(_ timers: [TimerViewRow], seq: UInt64, style: FrameStyle, resumeFailed: Bool) -> [String: Any] {
+    /// A new inbox entry (seed dialect only).
+    static func notification(_ object: [String: Any], seq: UInt64) -> [String: Any] {
+        ["type": "notification", "notification": object, "seq": seq]
+    }
+
+    /// The state a client gets on connect: `snapshot` (seed, with the unread count of the
+    /// user's inbox) or `activeTimerList` (Android).
+    static func initialState(_ timers: [TimerViewRow], seq: UInt64, style: FrameStyle, resumeFailed: Bool, unread: Int = 0) -> [String: Any] {
         let list = timers.map { TimerJSON.object($0, style: style) }
         switch style.dialect {
         case .seed:
-            var frame: [String: Any] = ["type": "snapshot", "seq": seq, "timers": list, "serverTime": currentMilliseconds()]
+            var frame: [String: Any] = ["type": "snapshot", "seq": seq, "timers": list, "serverTime": currentMilliseconds(), "unreadNotifications": unread]
             if resumeFailed { frame["resumed"] = false }
             return frame
         case .android:

@@ -150,21 +150,22 @@ struct SocketSession {
         let store = server.store
         do {
             let style = connection.style
-            let (timers, vanished, head, resume) = try store.read { txn -> ([TimerViewRow], [TimerID], UInt64, Resume?) in
+            let (timers, vanished, head, resume, unread) = try store.read { txn -> ([TimerViewRow], [TimerID], UInt64, Resume?, Int) in
                 let head = try store.log.head(txn).seq
                 if let since = identity.since, style.dialect == .seed,
                    Resume.isResumable(since: since, head: head, window: config.resumeWindow) {
-                    return ([], [], head, Resume(since: since))
+                    return ([], [], head, Resume(since: since), 0)
                 }
                 var vanished: [TimerID] = []
                 if let lastSeen, lastSeen <= head, head - lastSeen <= config.resumeWindow {
                     vanished = try Catchup.vanishedTimers(for: identity.actor.userID, since: lastSeen, log: store.log, views: store.views, txn)
                 }
-                return (try store.views.visibleTimers(for: identity.actor.userID, txn), vanished, head, nil)
+                let unread = style.dialect == .seed ? try store.views.unreadNotifications(of: identity.actor.userID, txn).count : 0
+                return (try store.views.visibleTimers(for: identity.actor.userID, txn), vanished, head, nil, unread)
             }
             if let resume { return resume }
             for id in vanished { connection.send(OutboundFrame.vanished(id, seq: head)) }
-            connection.send(OutboundFrame.initialState(timers, seq: head, style: style, resumeFailed: identity.since != nil))
+            connection.send(OutboundFrame.initialState(timers, seq: head, style: style, resumeFailed: identity.since != nil, unread: unread))
             // Over a thousand broadcasts for this user while one read ran: it cannot keep up.
             if !connection.release(after: head) { connection.abortSlowConsumer() }
         } catch {

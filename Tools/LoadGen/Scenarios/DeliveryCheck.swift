@@ -6,7 +6,8 @@ import TimerDomain
 /// Exactly-once, in-order delivery, checked against the server's own log: for every command
 /// in the run's seq range and every timer it touched, the devices that should hear of it are
 /// the live devices of the users its events concerned but the one it came from (the fan-out
-/// rule), each with ONE frame carrying the seq of the command's last event on that timer.
+/// rule), each with ONE frame carrying the seq of the command's last event (its notifications
+/// come after its timer events).
 /// Each device must have received exactly those seqs, ascending, none twice, nothing else.
 struct DeliveryCheck {
     private(set) var expected = 0
@@ -34,7 +35,7 @@ struct DeliveryCheck {
             guard e.lastInCommand else { continue }
             for group in FanOut.timerGroups(command) {
                 let users = group.events.reduce(into: [UserID]()) { users, e in users += e.audience.filter { !users.contains($0) } }
-                let seq = group.events.last!.seq
+                let seq = e.seq
                 for delivery in FanOut.deliveries(audience: users, origin: e.actor, liveDevices: { live[$0] ?? [] }) {
                     out["\(delivery.user)/\(delivery.device)", default: []].append(seq)
                 }

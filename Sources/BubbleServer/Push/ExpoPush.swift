@@ -1,0 +1,46 @@
+internal import AsyncHTTPClient
+internal import Foundation
+internal import NIOCore
+// HTTPHeaders and HTTPMethod: async-http-client's request and response types.
+internal import NIOHTTP1
+internal import TimerDomain
+
+/// Expo's push API (`POST /--/api/v2/push/send`): one message per request, so a ticket's
+/// error is this push's. `DeviceNotRegistered` drops the token.
+struct ExpoPush: PushProviderClient {
+    let client: HTTPClient
+    let baseURL: String
+    let accessToken: String?
+
+    func send(_ message: PushMessage, token: String, device: DeviceID, user: UserID) async -> PushResult {
+        let payload: [String: Any] = [
+            "to": token, "title": message.title, "body": message.body, "data": message.data, "priority": "high",
+        ]
+        var request = HTTPClientRequest(url: baseURL + "/--/api/v2/push/send")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let accessToken { request.headers.add(name: "Authorization", value: "Bearer \(accessToken)") }
+        request.body = .bytes(ByteBuffer(bytes: JSON.data(payload)))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let bytes = try await response.body.collect(upTo: 256 * 1024)
+            let status = Int(response.status.code)
+            guard status == 200 else {
+                return HTTPStatusRules.result(status: status == 404 ? 502 : status, retryAfter: response.headers.first(name: "Retry-After"), detail: "expo")
+            }
+            let parsed = try? JSON.object(bytes.readableBytesView)
+            let ticket = (parsed?["data"] as? [String: Any]) ?? ((parsed?["data"] as? [Any])?.first as? [String: Any])
+            guard let ticket, let state = ticket["status"] as? String else { return .retry("expo: unreadable answer", after: nil) }
+            if state == "ok" { return .delivered }
+            let error = (ticket["details"] as? [String: Any])?["error"] as? String ?? "error"
+            switch error {
+            case "DeviceNotRegistered": return .unregistered("expo: \(error)")
+            case "MessageRateExceeded": return .retry("expo: \(error)", after: nil)
+            default: return .rejected("expo: \(error)")
+            }
+        } catch {
+            return .retry("expo: \(error)", after: nil)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+internal import AsyncHTTPClient
+internal import Crypto
+internal import Foundation
+internal import NIOCore
+// HTTPHeaders and HTTPMethod: async-http-client's request and response types.
+internal import NIOHTTP1
+internal import TimerDomain
+
+/// Self-hosters' provider: each push is POSTed as JSON to the ONE URL the operator configured
+/// (never a URL a client supplied), signed with HMAC-SHA256 over the body in
+/// `X-Bubble-Signature: sha256=<hex>`. 2xx is delivered, 410 unregistered, 429/5xx retried.
+struct WebhookPush: PushProviderClient {
+    let client: HTTPClient
+    let url: String
+    let secret: String?
+
+    func send(_ message: PushMessage, token: String, device: DeviceID, user: UserID) async -> PushResult {
+        let payload: [String: Any] = [
+            "notificationId": message.notificationID, "user": user, "deviceId": device, "token": token,
+            "kind": message.kind.name, "title": message.title, "body": message.body, "data": message.data,
+        ]
+        let body = JSON.data(payload)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Idempotency-Key", value: "\(message.collapseKey)-\(device)")
+        if let secret {
+            let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+            request.headers.add(name: "X-Bubble-Signature", value: "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            return HTTPStatusRules.result(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), detail: "webhook")
+        } catch {
+            return .retry("webhook: \(error)", after: nil)
+        }
+    }
+}
+
+/// How a provider's HTTP status reads, where its body adds nothing.
+enum HTTPStatusRules {
+    static func result(status: Int, retryAfter: String?, detail: String) -> PushResult {
+        switch status {
+        case 200..<300: .delivered
+        case 404, 410: .unregistered("\(detail): \(status)")
+        case 408, 429, 500..<600: .retry("\(detail): \(status)", after: retryAfter.flatMap(Double.init))
+        default: .rejected("\(detail): \(status)")
+        }
+    }
+}
