@@ -36,6 +36,25 @@ extension ViewTables {
         return out
     }
 
+    /// A user's messages (sent and received), newest first: with `peer` only those between
+    /// the two, below `before`, at most `limit`.
+    public func messages(of user: UserID, with peer: UserID?, before: UInt64?, limit: Int, _ txn: ReadTransaction) throws -> [(id: UInt64, row: MessageRow)] {
+        var out: [(id: UInt64, row: MessageRow)] = []
+        guard limit > 0, before != 0 else { return [] }
+        let prefix = CompositeKey.prefix(user)
+        try txn.scan(messages, from: InboxKey.make(user, (before ?? UInt64.max) &- 1), reverse: true) { k, v in
+            guard CompositeKey.hasPrefix(k, prefix), let (_, id) = InboxKey.split(k) else { return false }
+            let row = try RowCodec.message(v, at: "messages[\(user)/\(id)]")
+            if peer == nil || row.message.from == peer || row.to == peer { out.append((id, row)) }
+            return out.count < limit
+        }
+        return out
+    }
+
+    public func message(of user: UserID, id: UInt64, _ txn: ReadTransaction) throws -> MessageRow? {
+        try txn.get(messages, key: InboxKey.make(user, id)) { try RowCodec.message($0, at: "messages[\(user)/\(id)]") }
+    }
+
     public func outboxEntry(_ key: OutboxKey, _ txn: ReadTransaction) throws -> OutboxEntry? {
         try txn.get(outbox, key: key.key) { try RowCodec.outboxEntry($0, at: "push_outbox[\(key.notification)]") }
     }

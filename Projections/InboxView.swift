@@ -15,6 +15,21 @@ public struct NotificationRow: Equatable, Sendable {
     }
 }
 
+/// A message as one of its two users holds it (the recipient's copy, and the sender's).
+public struct MessageRow: Equatable, Sendable {
+    public var message: Message
+    public var to: UserID
+    public var createdAt: Int64
+    public var read: Bool
+
+    public init(message: Message, to: UserID, createdAt: Int64, read: Bool) {
+        self.message = message
+        self.to = to
+        self.createdAt = createdAt
+        self.read = read
+    }
+}
+
 /// A push waiting in the outbox: notification `seq` to one device of `user`.
 public struct OutboxKey: Hashable, Comparable, Sendable {
     public var notification: UInt64
@@ -69,8 +84,10 @@ public struct OutboxEntry: Equatable, Sendable {
 public enum InboxChange: Equatable, Sendable {
     case add(user: UserID, id: UInt64, NotificationRow)
     case markRead(user: UserID, ids: [UInt64])
-    /// The user was erased: their inbox goes with them.
+    /// The user was erased: their inbox and messages go with them.
     case dropAll(user: UserID)
+    /// A message row of `owner`'s (sender or recipient), by the message's id.
+    case message(owner: UserID, id: UInt64, MessageRow)
     case push(OutboxKey, OutboxEntry)
     case pushDone(OutboxKey)
 }
@@ -82,14 +99,13 @@ public enum InboxView {
     @inlinable
     public static func concerns(_ event: Event) -> Bool {
         switch event {
-        case .notificationCreated, .notificationsRead, .userErased, .pushDelivered, .pushAbandoned, .pushFailed: true
+        case .notificationCreated, .notificationsRead, .userErased, .pushDelivered, .pushAbandoned, .pushFailed, .messageSent: true
         default: false
         }
     }
 
     public static func changes(for e: EventEnvelope, user: UserState, isConnected: (DeviceID) throws -> Bool) rethrows -> [InboxChange] {
-        switch e.event {
-        case .notificationCreated(let recipient, let notification):
+        func notified(_ recipient: UserID, _ notification: InboxNotification) throws -> [InboxChange] {
             var out: [InboxChange] = [.add(user: recipient, id: e.seq, NotificationRow(notification: notification, createdAt: e.timestamp))]
             for device in user.pushTargets.keys.sorted() {
                 let target = user.pushTargets[device]!
@@ -98,6 +114,16 @@ public enum InboxView {
                 }
             }
             return out
+        }
+        switch e.event {
+        case .notificationCreated(let recipient, let notification):
+            return try notified(recipient, notification)
+        case .messageSent(let recipient, let message):
+            // The recipient's copy, the sender's (read: they wrote it), and the inbox entry.
+            return try [
+                .message(owner: recipient, id: e.seq, MessageRow(message: message, to: recipient, createdAt: e.timestamp, read: false)),
+                .message(owner: message.from, id: e.seq, MessageRow(message: message, to: recipient, createdAt: e.timestamp, read: true)),
+            ] + notified(recipient, message.notification)
         case .notificationsRead(let recipient, let ids):
             return [.markRead(user: recipient, ids: ids)]
         case .userErased(let recipient):

@@ -87,19 +87,29 @@ public struct LMDBViewStore: ViewStore {
         case .markRead(let user, let ids):
             for id in ids {
                 let key = InboxKey.make(user, id)
-                guard var row = try txn.get(tables.notifications, key: key, { try RowCodec.notification($0, at: "notifications[\(user)/\(id)]") }), !row.read else { continue }
-                row.read = true
-                try txn.put(tables.notifications, key: key, value: RowCodec.encode(row))
+                if var row = try txn.get(tables.notifications, key: key, { try RowCodec.notification($0, at: "notifications[\(user)/\(id)]") }), !row.read {
+                    row.read = true
+                    try txn.put(tables.notifications, key: key, value: RowCodec.encode(row))
+                }
+                // A message is its own inbox entry: reading one reads the other.
+                if var row = try txn.get(tables.messages, key: key, { try RowCodec.message($0, at: "messages[\(user)/\(id)]") }), !row.read {
+                    row.read = true
+                    try txn.put(tables.messages, key: key, value: RowCodec.encode(row))
+                }
             }
         case .dropAll(let user):
             let prefix = CompositeKey.prefix(user)
-            var keys: [[UInt8]] = []
-            try txn.scan(tables.notifications, from: prefix) { k, _ in
-                guard CompositeKey.hasPrefix(k, prefix) else { return false }
-                keys.append(Array(k))
-                return true
+            for table in [tables.notifications, tables.messages] {
+                var keys: [[UInt8]] = []
+                try txn.scan(table, from: prefix) { k, _ in
+                    guard CompositeKey.hasPrefix(k, prefix) else { return false }
+                    keys.append(Array(k))
+                    return true
+                }
+                for key in keys { _ = try txn.delete(table, key: key) }
             }
-            for key in keys { _ = try txn.delete(tables.notifications, key: key) }
+        case .message(let owner, let id, let row):
+            try txn.put(tables.messages, key: InboxKey.make(owner, id), value: RowCodec.encode(row))
         case .push(let key, let entry):
             if let old = try tables.outboxEntry(key, txn) { _ = try txn.delete(tables.outboxDue, key: key.dueKey(old.notBefore)) }
             try txn.put(tables.outbox, key: key.key, value: RowCodec.encode(entry))

@@ -21,6 +21,8 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     /// user → notification id → row.
     public var inbox: [UserID: [UInt64: NotificationRow]] = [:]
     public var outbox: [OutboxKey: OutboxEntry] = [:]
+    /// user → message id → their copy.
+    public var messages: [UserID: [UInt64: MessageRow]] = [:]
     public var epoch: UInt64 = 0
     public var applied: UInt64 = 0
     /// The due index and reminder index as read from LMDB (`loadAll`); a fold derives them
@@ -81,8 +83,15 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public mutating func apply(_ change: InboxChange) {
         switch change {
         case .add(let user, let id, let row): inbox[user, default: [:]][id] = row
-        case .markRead(let user, let ids): for id in ids { inbox[user]?[id]?.read = true }
-        case .dropAll(let user): inbox[user] = nil
+        case .markRead(let user, let ids):
+            for id in ids {
+                inbox[user]?[id]?.read = true
+                messages[user]?[id]?.read = true
+            }
+        case .dropAll(let user):
+            inbox[user] = nil
+            messages[user] = nil
+        case .message(let owner, let id, let row): messages[owner, default: [:]][id] = row
         case .push(let key, let entry): outbox[key] = entry
         case .pushDone(let key): outbox[key] = nil
         }
@@ -141,6 +150,7 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         compare("reminder_index", other.reminders, reminders)
         compare("notifications", other.inbox, inbox)
         compare("push_outbox", other.outbox, outbox)
+        compare("messages", other.messages, messages)
         let mine = due
         for entry in other.due.symmetricDifference(mine).sorted().prefix(max(0, limit - out.count)) {
             out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(mine.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")

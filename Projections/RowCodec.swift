@@ -171,11 +171,7 @@ enum RowCodec {
     static func encode(_ row: NotificationRow) -> [UInt8] {
         var w = ByteWriter(capacity: 64)
         w.u8(version)
-        w.u8(row.notification.kind.rawValue)
-        w.string(row.notification.timer)
-        w.string(row.notification.timerName)
-        w.optionalString(row.notification.from)
-        w.u8(row.notification.silenced?.rawValue ?? 0)
+        EventCodec.encode(row.notification, into: &w)
         w.signed(row.createdAt)
         w.u8(row.read ? 1 : 0)
         return sealed(w)
@@ -183,11 +179,24 @@ enum RowCodec {
 
     static func notification(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> NotificationRow {
         try decode(raw, at: row()) { r in
-            let raw = try r.u8()
-            guard let kind = InboxNotification.Kind(rawValue: raw) else { throw DecodeFailure.malformed("notification kind \(raw)") }
-            var n = InboxNotification(kind: kind, timer: try r.string(), timerName: try r.string(), from: try r.optionalString())
-            n.silenced = InboxNotification.Silence(rawValue: try r.u8())
-            return NotificationRow(notification: n, createdAt: try r.signed(), read: try r.u8() == 1)
+            NotificationRow(notification: try EventCodec.notification(&r), createdAt: try r.signed(), read: try r.u8() == 1)
+        }
+    }
+
+    static func encode(_ row: MessageRow) -> [UInt8] {
+        var w = ByteWriter(capacity: 96)
+        w.u8(version)
+        w.string(row.to)
+        EventCodec.encode(row.message, into: &w)
+        w.signed(row.createdAt)
+        w.u8(row.read ? 1 : 0)
+        return sealed(w)
+    }
+
+    static func message(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> MessageRow {
+        try decode(raw, at: row()) { r in
+            let to = try r.string()
+            return MessageRow(message: try EventCodec.message(&r), to: to, createdAt: try r.signed(), read: try r.u8() == 1)
         }
     }
 

@@ -39,6 +39,10 @@ extension ViewTables {
             let rows = store.inbox[user]!
             for id in rows.keys.sorted() { try txn.put(notifications, key: InboxKey.make(user, id), value: RowCodec.encode(rows[id]!), flags: .append) }
         }
+        for user in lmdbOrdered(store.messages.keys) {
+            let rows = store.messages[user]!
+            for id in rows.keys.sorted() { try txn.put(messages, key: InboxKey.make(user, id), value: RowCodec.encode(rows[id]!), flags: .append) }
+        }
         for key in store.outbox.keys.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             try txn.put(outbox, key: key.key, value: RowCodec.encode(store.outbox[key]!), flags: .append)
         }
@@ -110,6 +114,14 @@ extension ViewTables {
                 return true
             }
             if let entry = try row({ try RowCodec.notification(v, at: "notifications[\(user)/\(id)]") }) { store.inbox[user, default: [:]][id] = entry }
+            return true
+        }
+        try txn.scan(messages) { k, v in
+            guard let (user, id) = InboxKey.split(k) else {
+                problems.append("messages has an unreadable key of \(k.count) bytes")
+                return true
+            }
+            if let entry = try row({ try RowCodec.message(v, at: "messages[\(user)/\(id)]") }) { store.messages[user, default: [:]][id] = entry }
             return true
         }
         try txn.scan(outbox) { k, v in

@@ -24,6 +24,8 @@ public struct ViewTables: Sendable {
     public let outbox: Database
     /// ``OutboxKey/dueKey(_:)`` → empty: the outbox by when each push may be tried.
     public let outboxDue: Database
+    /// `user NUL seq (u64 BE)` → message row: the messages a user sent or received.
+    public let messages: Database
 
     static let appliedKey = Array("applied".utf8)
     static let epochKey = Array("epoch".utf8)
@@ -45,12 +47,13 @@ public struct ViewTables: Sendable {
         notifications = try environment.openDatabase("notifications")
         outbox = try environment.openDatabase("push_outbox")
         outboxDue = try environment.openDatabase("push_due")
+        messages = try environment.openDatabase("messages")
     }
 
     /// The longest key the views write for ids of `idLength` bytes: two ids and a NUL.
     public static func longestKey(idLength: Int) -> Int { 2 * idLength + 1 }
 
-    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue] }
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue, messages] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0

@@ -72,7 +72,9 @@ public enum DemoScenario {
         try run(.timer(.countdown(eggs, .add(30_000))), bobPhone, "eggs-add")
         try run(.timer(.countdown(eggs, .pause)), alicePhone, "eggs-pause")
         try run(.timer(.countdown(eggs, .resume)), aliceTablet, "eggs-resume")
-        // People: bob reads his inbox, renames himself; dave leaves the server (DELETE /me).
+        // People: alice writes to bob about the eggs; bob reads his inbox, renames himself; dave
+        // leaves the server (DELETE /me).
+        try run(.message(MessageRequest(to: [], timer: eggs, content: "Eggs in 6, don't let them boil over")), alicePhone, "alice-writes")
         try run(.device(.readNotifications(ids: nil)), bobPhone, "bob-reads")
         try run(.device(.updateProfile(ProfilePatch(displayName: .some("Bob B."), settings: ["sound": "bell"]))), bobPhone, "bob-renames")
         try run(.device(.erase(ErasureScope())), davePhone, "dave-leaves")

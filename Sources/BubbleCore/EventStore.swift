@@ -227,6 +227,18 @@ public final class EventStore: Sendable {
                 Notifications.derive(from: [e], timerBefore: e.timerID.flatMap { scope.owned[$0] }, actor: request.actor)
             }
             return events + (try silencing(notes, store: store, options: options, now: now))
+        case .message(var message):
+            let sender = request.actor.userID
+            var peers = Set<UserID>()
+            for row in try store.tables.visibleTimers(for: sender, txn) { peers.insert(row.owner); peers.formUnion(row.sharedWith) }
+            if let id = message.timer {
+                try Decider.checkStorable(id, field: "timerId", limits: limits)
+                guard let active = try store.timerState(id).active, active.canAccess(sender) else { throw Rejection.notFound(id) }
+                message.to = active.audience
+            }
+            message.peers = peers
+            context.sealer = try keys.keyOrCreate(sender, txn).sealer
+            return try silencing(try Decider.decide(message, context: context), store: store, options: options, now: now)
         case .push(let user, let outcome):
             let key: OutboxKey = switch outcome {
             case .delivered(let n, let d), .failed(let n, let d, _, _), .undeliverable(let n, let d, _, _): OutboxKey(notification: n, user: user, device: d)
@@ -245,13 +257,27 @@ public final class EventStore: Sendable {
     /// server's). Decided here, once, and stored in the event: replay needs no zones.
     private static func silencing(_ notes: [Event], store: LMDBViewStore, options: StoreOptions, now: Int64) throws -> [Event] {
         try notes.map { note in
-            guard case .notificationCreated(let user, var n) = note else { return note }
+            let user: UserID, kind: InboxNotification.Kind
+            switch note {
+            case .notificationCreated(let u, let n): (user, kind) = (u, n.kind)
+            case .messageSent(let u, _): (user, kind) = (u, .message)
+            default: return note
+            }
             let state = try store.userState(user)
             guard state.preferences != .all else { return note }
             let zone = state.timeZone ?? options.timeZone
             let minute = QuietHours.minuteOfDay(local: ZoneRules.local(instant: now, in: zone) ?? now)
-            n.silenced = state.preferences.silence(n.kind, atLocalMinute: minute)
-            return .notificationCreated(user, n)
+            let silence = state.preferences.silence(kind, atLocalMinute: minute)
+            switch note {
+            case .notificationCreated(_, var n):
+                n.silenced = silence
+                return .notificationCreated(user, n)
+            case .messageSent(_, var m):
+                m.silenced = silence
+                return .messageSent(user, m)
+            default:
+                return note
+            }
         }
     }
 

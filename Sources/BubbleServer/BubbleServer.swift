@@ -157,6 +157,7 @@ public struct BubbleServer: Sendable {
         UserRoutes(server: state).register(on: api)
         NotificationRoutes(server: state).register(on: api)
         PreferenceRoutes(server: state).register(on: api)
+        MessageRoutes(server: state).register(on: api)
         methods.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }

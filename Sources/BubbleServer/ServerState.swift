@@ -35,9 +35,11 @@ final class ServerState: @unchecked Sendable {
         self.store = store
         self.verifier = verifier
         hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice)
-        dispatcher = FanOutDispatcher(hub: hub, metrics: metrics) { [store] user in
+        dispatcher = FanOutDispatcher(hub: hub, metrics: metrics, names: { [store] user in
             (try? store.read { DirectoryEntry.name(of: user, store: store, $0) }) ?? user
-        }
+        }, messages: { [store] id, row in
+            (try? store.read { try MessageJSON.object(id: id, row, store: store, $0) }) ?? ["id": id]
+        })
         scheduler = configuration.scheduler ? Scheduler(store: store) { [logger] in logger.error("\($0)") } : nil
         directory = Directory(logger: logger)
         connectionLimits = ConnectionLimits(

@@ -14,7 +14,7 @@ public enum EventCodec {
         case userTimeZoneSet, deviceTimeZoneSet, schedulerEnabled
         case userRegistered, userEmailSet, userDisplayNameSet, userSettingsSet, userErased
         case pushDeviceRegistered, notificationCreated, notificationsRead, pushDelivered, pushFailed, pushAbandoned
-        case notificationPreferencesSet
+        case notificationPreferencesSet, messageSent
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -166,11 +166,11 @@ public enum EventCodec {
         case .notificationCreated(let user, let n):
             w.u8(Tag.notificationCreated.rawValue)
             w.string(user)
-            w.u8(n.kind.rawValue)
-            w.string(n.timer)
-            w.string(n.timerName)
-            w.optionalString(n.from)
-            w.u8(n.silenced?.rawValue ?? 0)
+            encode(n, into: &w)
+        case .messageSent(let user, let m):
+            w.u8(Tag.messageSent.rawValue)
+            w.string(user)
+            encode(m, into: &w)
         case .notificationPreferencesSet(let user, let preferences):
             w.u8(Tag.notificationPreferencesSet.rawValue)
             w.string(user)
@@ -305,18 +305,11 @@ public enum EventCodec {
             let token = try r.string()
             return .pushDeviceRegistered(user, device: device, PushTarget(provider: provider, token: token, app: try r.u8() == 1))
         case .notificationCreated:
-            let user = try r.string()
-            let raw = try r.u8()
-            guard let kind = InboxNotification.Kind(rawValue: raw) else { throw .malformed("unknown notification kind \(raw)") }
-            var n = InboxNotification(kind: kind, timer: try r.string(), timerName: try r.string(), from: try r.optionalString())
-            let silence = try r.u8()
-            if silence != 0 {
-                guard let why = InboxNotification.Silence(rawValue: silence) else { throw .malformed("unknown silence \(silence)") }
-                n.silenced = why
-            }
-            return .notificationCreated(user, n)
+            return .notificationCreated(try r.string(), try notification(&r))
         case .notificationPreferencesSet:
             return .notificationPreferencesSet(try r.string(), try preferences(&r))
+        case .messageSent:
+            return .messageSent(try r.string(), try message(&r))
         case .notificationsRead:
             let user = try r.string()
             let count = try r.varint()
@@ -346,6 +339,44 @@ public enum EventCodec {
         let raw = try r.u8()
         guard let kind = FiringKind(rawValue: raw) else { throw .malformed("unknown firing kind \(raw)") }
         return kind
+    }
+
+    /// `u8 kind, str timer, str timer name, optstr from, u8 silenced` (the view row too).
+    public static func encode(_ n: InboxNotification, into w: inout ByteWriter) {
+        w.u8(n.kind.rawValue)
+        w.string(n.timer)
+        w.string(n.timerName)
+        w.optionalString(n.from)
+        w.u8(n.silenced?.rawValue ?? 0)
+    }
+
+    public static func notification(_ r: inout ByteReader) throws(DecodeFailure) -> InboxNotification {
+        let raw = try r.u8()
+        guard let kind = InboxNotification.Kind(rawValue: raw) else { throw .malformed("unknown notification kind \(raw)") }
+        var n = InboxNotification(kind: kind, timer: try r.string(), timerName: try r.string(), from: try r.optionalString())
+        n.silenced = try silence(&r)
+        return n
+    }
+
+    /// `str from, optstr timer, blob content, u8 silenced` (the view row too).
+    public static func encode(_ m: Message, into w: inout ByteWriter) {
+        w.string(m.from)
+        w.optionalString(m.timer)
+        w.blob(m.content.bytes)
+        w.u8(m.silenced?.rawValue ?? 0)
+    }
+
+    public static func message(_ r: inout ByteReader) throws(DecodeFailure) -> Message {
+        var m = Message(from: try r.string(), timer: try r.optionalString(), content: Sealed(try r.blob()))
+        m.silenced = try silence(&r)
+        return m
+    }
+
+    private static func silence(_ r: inout ByteReader) throws(DecodeFailure) -> InboxNotification.Silence? {
+        let raw = try r.u8()
+        guard raw != 0 else { return nil }
+        guard let why = InboxNotification.Silence(rawValue: raw) else { throw .malformed("unknown silence \(raw)") }
+        return why
     }
 
     /// `u8 count, that many u8 kinds; u8 0, or 1 then LEB128 start and end minutes`.

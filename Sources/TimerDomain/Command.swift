@@ -20,6 +20,24 @@ public enum Command: Equatable, Sendable {
     case enableScheduler
     /// The push sender's report on one push of `user`'s (actor: the server).
     case push(UserID, PushOutcome)
+    /// `POST /messages`: to users, or to everyone on a timer but the sender.
+    case message(MessageRequest)
+}
+
+/// A message as asked for; the edge fills in what the decider checks it against.
+public struct MessageRequest: Equatable, Sendable {
+    public var to: [UserID]
+    public var timer: TimerID?
+    public var content: String
+    /// Everyone who shares a live timer with the sender (only they may be written to).
+    public var peers: Set<UserID>
+
+    public init(to: [UserID], timer: TimerID? = nil, content: String, peers: Set<UserID> = []) {
+        self.to = to
+        self.timer = timer
+        self.content = content
+        self.peers = peers
+    }
 }
 
 /// What became of one push.
@@ -200,6 +218,7 @@ public struct Limits: Equatable, Sendable {
     public var maxSettingLength = 1024
     /// Attempts before a push is abandoned (dead-lettered).
     public var maxPushAttempts = 8
+    public var maxMessageLength = 2000
 
     public init() {}
 }

@@ -108,6 +108,20 @@ extension Decider {
         }
     }
 
+    /// One `message_sent` per recipient, in id order; the text sealed under the sender's key.
+    public static func decide(_ request: MessageRequest, context: DecisionContext) throws(Rejection) -> [Event] {
+        let sender = context.actor.userID
+        try Validation.text(request.content, field: "content", max: context.limits.maxMessageLength, allowEmpty: false)
+        let recipients = Set(request.to).subtracting([sender]).sorted()
+        guard !recipients.isEmpty else { throw .invalid(field: request.timer == nil ? "to" : "timerId", reason: "names nobody but you") }
+        for user in recipients {
+            try Validation.storable(user, field: "to", limits: context.limits)
+            guard request.peers.contains(user) else { throw .notAPeer(user) }
+        }
+        let sealed = try seal(request.content, context)
+        return recipients.map { .messageSent($0, Message(from: sender, timer: request.timer, content: sealed)) }
+    }
+
     private static func seal(_ text: String, _ context: DecisionContext) throws(Rejection) -> Sealed {
         guard let sealer = context.sealer else { throw .invalid(field: "user", reason: "personal data cannot be stored without the user's key") }
         return sealer.seal(text)

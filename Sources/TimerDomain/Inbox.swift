@@ -12,6 +12,8 @@ public struct InboxNotification: Equatable, Sendable {
         case completed
         /// One of the recipient's reminders fell due.
         case reminder
+        /// Someone who shares a timer with the recipient wrote to them (`message_sent`).
+        case message
 
         public var name: String {
             switch self {
@@ -20,6 +22,7 @@ public struct InboxNotification: Equatable, Sendable {
             case .stopped: "timer_stopped"
             case .completed: "timer_completed"
             case .reminder: "reminder"
+            case .message: "message"
             }
         }
     }
@@ -54,6 +57,29 @@ public struct InboxNotification: Equatable, Sendable {
         self.timerName = timerName
         self.from = from
         self.silenced = silenced
+    }
+}
+
+/// A message to one recipient. Its text is sealed under the SENDER's key: erasing the sender
+/// makes it unreadable everywhere; erasing the recipient drops their copy.
+public struct Message: Equatable, Sendable {
+    public var from: UserID
+    /// The timer it was written about (`POST /messages {"timerId"}`), if any.
+    public var timer: TimerID?
+    public var content: Sealed
+    /// Set by the edge from the recipient's preferences, as for notifications.
+    public var silenced: InboxNotification.Silence?
+
+    public init(from: UserID, timer: TimerID?, content: Sealed, silenced: InboxNotification.Silence? = nil) {
+        self.from = from
+        self.timer = timer
+        self.content = content
+        self.silenced = silenced
+    }
+
+    /// The inbox entry the message also is (same id: the event's seq).
+    public var notification: InboxNotification {
+        InboxNotification(kind: .message, timer: timer ?? "", timerName: "", from: from, silenced: silenced)
     }
 }
 
@@ -159,7 +185,7 @@ public enum PushPolicy {
         guard connected else { return true }
         guard target.app else { return false }
         switch kind {
-        case .invited, .completed, .reminder: return true
+        case .invited, .completed, .reminder, .message: return true
         case .removed, .stopped: return false
         }
     }

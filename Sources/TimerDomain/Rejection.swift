@@ -21,6 +21,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case reminderNotFound(String)
     /// No inbox entry of the caller's has this id.
     case notificationNotFound(UInt64)
+    /// Only people who share a timer with the sender may be written to.
+    case notAPeer(UserID)
 
     public var code: String {
         switch self {
@@ -33,6 +35,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidState: "invalid_state"
         case .tooManyReminders: "too_many_reminders"
         case .reminderNotFound, .notificationNotFound: "not_found"
+        case .notAPeer: "forbidden"
         }
     }
 
@@ -48,6 +51,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyReminders(let id, let limit): "timer '\(id)' has \(limit) reminders, the most this server allows"
         case .reminderNotFound(let id): "reminder '\(id)' not found"
         case .notificationNotFound(let id): "notification '\(id)' not found"
+        case .notAPeer(let user): "you can write only to people who share a timer with you, and '\(user)' does not"
         }
     }
 }

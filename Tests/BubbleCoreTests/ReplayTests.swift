@@ -26,6 +26,7 @@ import Projections
         let invitation = try #require(shared.events.first { if case .notificationCreated("bob", _) = $0.event { true } else { false } }).seq
         try store.run(.push("bob", .delivered(notification: invitation, device: "bob-phone")), server)
         try store.run(.push("bob", .failed(notification: invitation, device: "bob-web", reason: "503", retryAt: 10)), server)
+        try store.run(.message(MessageRequest(to: [], timer: "t1", content: "tea's ready")), alice)
         try store.run(.device(.readNotifications(ids: nil)), bob)
         try store.timer(.update(snapshot("t1", end: nil, remaining: "PT1M")), bob)
         try store.timer(.unshare("t1", user: "carol"), carol)
@@ -65,10 +66,15 @@ import Projections
             let profile = try #require(try store.views.userState("bob", txn).profile)
             #expect(profile.settings == ["theme": "dark"])
             #expect(try store.keys.key(of: "bob", txn)?.open(try #require(profile.displayName)) == "Bobby")
-            // bob-web's retry comes first (due at 10); then the stop of t2 (to bob-web only: a
-            // connected app device hears of a stop on its socket) and t4's invitation (to both).
+            // bob-web's retry comes first (due at 10); then alice's message (to both), the stop
+            // of t2 (to bob-web only: a connected app device hears of a stop on its socket) and
+            // t4's invitation (to both).
             let due = try store.views.duePushes(now: .max, limit: 10, txn).due
-            #expect(due.map(\.key.device) == ["bob-web", "bob-web", "bob-phone", "bob-web"])
+            #expect(due.map(\.key.device) == ["bob-web", "bob-phone", "bob-web", "bob-web", "bob-phone", "bob-web"])
+            // The message reached both people on t1 but alice; carol's copy went with her.
+            let message = try #require(try store.views.messages(of: "bob", with: "alice", before: nil, limit: 10, txn).first)
+            #expect(try store.keys.key(of: "alice", txn)?.open(message.row.message.content) == "tea's ready")
+            #expect(try store.views.messages(of: "alice", with: nil, before: nil, limit: 10, txn).map(\.row.to) == ["carol", "bob"])  // her copies, newest first
             #expect(due.first?.entry == OutboxEntry(attempt: 1, notBefore: 10))
             // He read his inbox before t2 was stopped and t4 shared with him.
             #expect(try store.views.unreadNotifications(of: "bob", txn).count == 2)

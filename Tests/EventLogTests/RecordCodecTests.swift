@@ -33,6 +33,8 @@ let peopleEvents: [Event] = [
     .notificationCreated("bob", InboxNotification(kind: .reminder, timer: "t1", timerName: "Tea", from: nil, silenced: .quietHours)),
     .notificationPreferencesSet("bob", NotificationPreferences(muted: [.completed, .invited], quietHours: QuietHours(start: 1320, end: 420))),
     .notificationPreferencesSet("bob", NotificationPreferences()),
+    .messageSent("bob", Message(from: "alice", timer: "t1", content: Sealed([1, 9, 9]), silenced: .quietHours)),
+    .messageSent("bob", Message(from: "alice", timer: nil, content: Sealed([]))),
 ]
 
 @Suite struct RecordCodecTests {

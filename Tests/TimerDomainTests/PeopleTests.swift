@@ -200,3 +200,33 @@ func sealed(_ text: String) -> Sealed { Spec.testSealer.seal(text) }
             .thenRejectsInvalid("quietHours")
     }
 }
+
+@Suite struct Messages {
+    func decide(_ request: MessageRequest, by actor: Actor = alice, limits: Limits = Limits()) -> Result<[Event], Rejection> {
+        var context = DecisionContext(actor: actor, limits: limits)
+        context.sealer = Spec.testSealer
+        return Result { () throws(Rejection) in try Decider.decide(request, context: context) }
+    }
+
+    @Test func oneMessagePerRecipientSealedUnderTheSendersKey() {
+        decide(MessageRequest(to: ["carol", "bob", "alice"], timer: "t1", content: "hi", peers: ["bob", "carol"])).then([
+            .messageSent("bob", Message(from: "alice", timer: "t1", content: sealed("hi"))),
+            .messageSent("carol", Message(from: "alice", timer: "t1", content: sealed("hi"))),
+        ])
+    }
+
+    @Test func strangersEmptyAndOverlongMessagesAreRefused() {
+        decide(MessageRequest(to: ["mallory"], content: "hi", peers: ["bob"])).thenRejects(.notAPeer("mallory"))
+        decide(MessageRequest(to: ["bob"], content: "", peers: ["bob"])).thenRejectsInvalid("content")
+        var short = Limits()
+        short.maxMessageLength = 3
+        decide(MessageRequest(to: ["bob"], content: "hello", peers: ["bob"]), limits: short).thenRejectsInvalid("content")
+        decide(MessageRequest(to: ["alice"], content: "hi", peers: [])).thenRejectsInvalid("to")
+        decide(MessageRequest(to: [], timer: "t1", content: "hi", peers: [])).thenRejectsInvalid("timerId")
+    }
+
+    @Test func aMessageIsItsRecipientsInboxEntry() {
+        let m = Message(from: "alice", timer: nil, content: sealed("hi"), silenced: .muted)
+        #expect(m.notification == InboxNotification(kind: .message, timer: "", timerName: "", from: "alice", silenced: .muted))
+    }
+}

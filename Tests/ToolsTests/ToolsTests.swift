@@ -8,7 +8,7 @@ import TimerDomain
 /// The built executables on a temporary data directory, as a user would run them.
 @Suite struct ToolsTests {
     /// Events the demo appends to an empty log (its story, `DemoScenario`).
-    static let demoEvents = 46
+    static let demoEvents = 47
     let dir = TemporaryDirectory()
     var data: String { dir.path + "/data" }
 
@@ -92,7 +92,7 @@ import TimerDomain
         // under a deleted key.
         let bob = try #require(try Tools.run("bubble-inspect", ["user", "bob", "--data", data, "--json"]).json() as? [String: Any])
         #expect(bob["displayName"] as? String == "Bob B.")
-        #expect((bob["notifications"] as? [String: Int]) == ["total": 5, "unread": 0])
+        #expect((bob["notifications"] as? [String: Int]) == ["total": 6, "unread": 0])
         let dave = try #require(try Tools.run("bubble-inspect", ["user", "dave", "--data", data, "--json"]).json() as? [String: Any])
         #expect(dave["registered"] as? Bool == false)
         #expect(dave["erasedAtSeq"] as? Int == Self.demoEvents)

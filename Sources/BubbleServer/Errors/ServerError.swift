@@ -38,7 +38,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public static func from(_ rejection: Rejection) -> ServerError {
         switch rejection {
         case .notFound, .reminderNotFound, .notificationNotFound: .init(.notFound, code: rejection.code, rejection.description)
-        case .forbidden: .init(.forbidden, code: rejection.code, rejection.description)
+        case .forbidden, .notAPeer: .init(.forbidden, code: rejection.code, rejection.description)
         case .invalid(let field, _): .init(.badRequest, code: rejection.code, rejection.description, field: field)
         case .timerStopped: .init(.conflict, code: rejection.code, rejection.description)
         case .tooManyShares, .tooManyTimers, .tooManyReminders, .invalidState: .init(.conflict, code: rejection.code, rejection.description)

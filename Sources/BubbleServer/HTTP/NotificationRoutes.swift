@@ -38,10 +38,7 @@ struct NotificationRoutes {
         }
         router.post("/me/notifications/:id/read") { request, context in
             let actor = try context.actor
-            guard let raw = context.parameters.get("id"), let id = Int(raw), (1...Self.maxID).contains(id) else {
-                throw ServerError(.badRequest, code: "invalid_field", "a notification id is an integer from 1 to \(Self.maxID)", field: "id")
-            }
-            let seq = UInt64(id)
+            let seq = try Self.id(context, of: "notification")
             guard try server.store.read({ try server.store.views.notification(of: actor.userID, id: seq, $0) }) != nil else {
                 throw ServerError.from(Rejection.notificationNotFound(seq))
             }
@@ -57,6 +54,14 @@ struct NotificationRoutes {
             if case .notificationsRead(_, let ids)? = result.events.first?.event { read = ids.count }
             return jsonResponse(["read": read, "unread": 0])
         }
+    }
+
+    /// The `{id}` of a notification or message: a seq.
+    static func id(_ context: BubbleRequestContext, of what: String) throws -> UInt64 {
+        guard let raw = context.parameters.get("id"), let id = Int(raw), (1...maxID).contains(id) else {
+            throw ServerError(.badRequest, code: "invalid_field", "a \(what) id is an integer from 1 to \(maxID)", field: "id")
+        }
+        return UInt64(id)
     }
 
     static func number(_ text: String?, field: String, range: ClosedRange<Int>) throws -> Int? {

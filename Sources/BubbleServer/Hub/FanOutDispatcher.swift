@@ -13,13 +13,17 @@ final class FanOutDispatcher: Sendable {
     private let metrics: ServerMetrics
     /// Reads a sender's display name for inbox frames.
     private let names: @Sendable (UserID) -> String
+    /// Renders a message as its recipient sees it (opened with its sender's key).
+    private let messages: @Sendable (UInt64, MessageRow) -> [String: Any]
     private let continuation: AsyncStream<[CommittedEvent]>.Continuation
     private let batches: AsyncStream<[CommittedEvent]>
 
-    init(hub: ConnectionHub, metrics: ServerMetrics, names: @escaping @Sendable (UserID) -> String) {
+    init(hub: ConnectionHub, metrics: ServerMetrics, names: @escaping @Sendable (UserID) -> String,
+         messages: @escaping @Sendable (UInt64, MessageRow) -> [String: Any]) {
         self.hub = hub
         self.metrics = metrics
         self.names = names
+        self.messages = messages
         (batches, continuation) = AsyncStream.makeStream(of: [CommittedEvent].self, bufferingPolicy: .unbounded)
     }
 
@@ -92,6 +96,11 @@ final class FanOutDispatcher: Sendable {
                 frame = { [names] in
                     let row = NotificationRow(notification: n, createdAt: e.envelope.timestamp)
                     return OutboundFrame.notification(NotificationJSON.object(id: e.seq, row, fromName: n.from.map(names)), seq: e.seq)
+                }
+            case .messageSent(let recipient, let m):
+                user = recipient
+                frame = { [messages] in
+                    ["type": "message", "message": messages(e.seq, MessageRow(message: m, to: recipient, createdAt: e.envelope.timestamp, read: false)), "seq": e.seq]
                 }
             case .notificationsRead(let recipient, let ids):
                 user = recipient

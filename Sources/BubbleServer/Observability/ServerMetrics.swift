@@ -131,6 +131,7 @@ public final class ServerMetrics: Sendable {
         case .device(.readNotifications): "notifications_read"
         case .device(.setNotificationPreferences): "notification_preferences"
         case .push: "push_outcome"
+        case .message: "message"
         }
     }
 

@@ -16,12 +16,8 @@ struct ExpoPush: PushProviderClient {
         let payload: [String: Any] = [
             "to": token, "title": message.title, "body": message.body, "data": message.data, "priority": "high",
         ]
-        var request = HTTPClientRequest(url: baseURL + "/--/api/v2/push/send")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        if let accessToken { request.headers.add(name: "Authorization", value: "Bearer \(accessToken)") }
-        request.body = .bytes(ByteBuffer(bytes: JSON.data(payload)))
+        let auth = accessToken.map { [("Authorization", "Bearer \($0)")] } ?? []
+        let request = HTTPClientRequest.postJSON(baseURL + "/--/api/v2/push/send", body: Array(JSON.data(payload)), headers: auth)
         do {
             let response = try await client.execute(request, timeout: .seconds(10))
             let bytes = try await response.body.collect(upTo: 256 * 1024)

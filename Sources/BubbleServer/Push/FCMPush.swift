@@ -57,11 +57,9 @@ struct FCMPush: PushProviderClient {
             android["notification"] = ["tag": message.collapseKey]
         }
         fcm["android"] = android
-        var request = HTTPClientRequest(url: "\(baseURL)/v1/projects/\(account.projectID)/messages:send")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Authorization", value: "Bearer \(access)")
-        request.body = .bytes(ByteBuffer(bytes: JSON.data(["message": fcm])))
+        let request = HTTPClientRequest.postJSON(
+            "\(baseURL)/v1/projects/\(account.projectID)/messages:send", body: Array(JSON.data(["message": fcm])), headers: [("Authorization", "Bearer \(access)")]
+        )
         do {
             let response = try await client.execute(request, timeout: .seconds(10))
             let bytes = try await response.body.collect(upTo: 256 * 1024)

@@ -15,11 +15,15 @@ struct PushMessage: Equatable, Sendable {
     /// An FCM data message the app turns into an invitation, rather than a system notification.
     var isInvitation: Bool
 
+    /// Providers cap a push's size (FCM: 4 KB in all); a long message is cut.
+    static let maxMessageBody = 1000
+
     /// Collapse key, FCM `tag` and idempotency key: a retry after a crash replaces the shown
     /// notification rather than adding a second one.
     var collapseKey: String { "n\(notificationID)" }
 
-    static func make(id: UInt64, _ row: NotificationRow, fromName: String?) -> PushMessage {
+    /// `text`: a message's content (opened with its sender's key), for kind `message`.
+    static func make(id: UInt64, _ row: NotificationRow, fromName: String?, text: String? = nil) -> PushMessage {
         let n = row.notification
         let who = fromName ?? n.from ?? "Someone"
         let name = n.timerName
@@ -29,6 +33,7 @@ struct PushMessage: Equatable, Sendable {
         case .stopped: ("Timer stopped", "\(who) stopped \"\(name)\"")
         case .completed: ("Time's up", "\"\(name)\" is done")
         case .reminder: ("Reminder", "\"\(name)\" is coming up")
+        case .message: ("Message from \(who)", text.map { String($0.prefix(Self.maxMessageBody)) } ?? "(no longer available)")
         }
         var data = ["notificationId": String(id), "kind": n.kind.name]
         if n.kind == .invited {
@@ -39,7 +44,7 @@ struct PushMessage: Equatable, Sendable {
             data["action"] = "accept"
             data["notificationTitle"] = title
             data["notificationBody"] = body
-        } else {
+        } else if !n.timer.isEmpty {
             data["timerId"] = n.timer
         }
         return PushMessage(notificationID: id, kind: n.kind, title: title, body: body, data: data, isInvitation: n.kind == .invited)

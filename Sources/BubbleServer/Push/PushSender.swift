@@ -94,15 +94,19 @@ final class PushSender: @unchecked Sendable {
         let outcome: PushOutcome
         var provider = "none"
         do {
-            let (target, row, fromName) = try store.read { txn -> (PushTarget?, NotificationRow?, String?) in
+            let (target, row, fromName, text) = try store.read { txn -> (PushTarget?, NotificationRow?, String?, String?) in
                 let row = try store.views.notification(of: key.user, id: key.notification, txn)
+                // A message's text, opened with its sender's key (gone if they were erased).
+                let text = try store.views.message(of: key.user, id: key.notification, txn).flatMap { m in
+                    try store.keys.key(of: m.message.from, txn)?.open(m.message.content)
+                }
                 return (try store.views.userState(key.user, txn).pushTargets[key.device], row,
-                        row?.notification.from.map { DirectoryEntry.name(of: $0, store: store, txn) })
+                        row?.notification.from.map { DirectoryEntry.name(of: $0, store: store, txn) }, text)
             }
             if let row, let target {
                 provider = target.provider.name
                 if let client = providers[target.provider] {
-                    let message = PushMessage.make(id: key.notification, row, fromName: fromName)
+                    let message = PushMessage.make(id: key.notification, row, fromName: fromName, text: text)
                     outcome = self.outcome(await client.send(message, token: target.token, device: key.device, user: key.user), key, entry)
                 } else {
                     outcome = .undeliverable(notification: key.notification, device: key.device, reason: "provider \(target.provider.name) is not configured on this server", dropToken: false)

@@ -20,33 +20,18 @@ struct WebhookPush: PushProviderClient {
             "kind": message.kind.name, "title": message.title, "body": message.body, "data": message.data,
         ]
         let body = JSON.data(payload)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Idempotency-Key", value: "\(message.collapseKey)-\(device)")
+        var headers = [("Idempotency-Key", "\(message.collapseKey)-\(device)")]
         if let secret {
             let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-            request.headers.add(name: "X-Bubble-Signature", value: "sha256=" + mac.map { String(format: "%02x", $0) }.joined())
+            headers.append(("X-Bubble-Signature", "sha256=" + mac.map { String(format: "%02x", $0) }.joined()))
         }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let request = HTTPClientRequest.postJSON(url, body: Array(body), headers: headers)
         do {
             let response = try await client.execute(request, timeout: .seconds(10))
             _ = try? await response.body.collect(upTo: 64 * 1024)
             return HTTPStatusRules.result(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), detail: "webhook")
         } catch {
             return .retry("webhook: \(error)", after: nil)
-        }
-    }
-}
-
-/// How a provider's HTTP status reads, where its body adds nothing.
-enum HTTPStatusRules {
-    static func result(status: Int, retryAfter: String?, detail: String) -> PushResult {
-        switch status {
-        case 200..<300: .delivered
-        case 404, 410: .unregistered("\(detail): \(status)")
-        case 408, 429, 500..<600: .retry("\(detail): \(status)", after: retryAfter.flatMap(Double.init))
-        default: .rejected("\(detail): \(status)")
         }
     }
 }
