@@ -37,7 +37,7 @@ public enum FanOut {
             users = []
         // People events are on the user's own stream; the dispatcher sends inbox frames itself.
         case .userRegistered, .userEmailSet, .userDisplayNameSet, .userSettingsSet, .userErased, .pushDeviceRegistered,
-             .notificationCreated, .notificationsRead, .pushDelivered, .pushFailed, .pushAbandoned, .notificationPreferencesSet, .messageSent:
+             .notificationCreated, .notificationsRead, .pushDelivered, .pushFailed, .pushAbandoned, .notificationPreferencesSet, .messageSent, .userAvatarSet:
             users = []
         }
         var seen = Set<UserID>()

@@ -55,6 +55,10 @@ extension ViewTables {
         try txn.get(messages, key: InboxKey.make(user, id)) { try RowCodec.message($0, at: "messages[\(user)/\(id)]") }
     }
 
+    public func avatar(of user: UserID, _ txn: ReadTransaction) throws -> AvatarRow? {
+        try txn.get(avatars, key: Array(user.utf8)) { try RowCodec.avatar($0, at: "avatars[\(user)]") }
+    }
+
     public func outboxEntry(_ key: OutboxKey, _ txn: ReadTransaction) throws -> OutboxEntry? {
         try txn.get(outbox, key: key.key) { try RowCodec.outboxEntry($0, at: "push_outbox[\(key.notification)]") }
     }

@@ -121,6 +121,13 @@ public struct LMDBViewStore: ViewStore {
         }
     }
 
+    public mutating func apply(_ change: AvatarChange) throws {
+        switch change {
+        case .set(let user, let row): try txn.put(tables.avatars, key: Array(user.utf8), value: RowCodec.encode(row))
+        case .remove(let user): _ = try txn.delete(tables.avatars, key: Array(user.utf8))
+        }
+    }
+
     public func isConnected(_ user: UserID, _ device: DeviceID) throws -> Bool {
         try txn.get(tables.connections, key: CompositeKey.make(user, device)) { _ in true } ?? false
     }

@@ -23,6 +23,7 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     public var outbox: [OutboxKey: OutboxEntry] = [:]
     /// user → message id → their copy.
     public var messages: [UserID: [UInt64: MessageRow]] = [:]
+    public var avatars: [UserID: AvatarRow] = [:]
     public var epoch: UInt64 = 0
     public var applied: UInt64 = 0
     /// The due index and reminder index as read from LMDB (`loadAll`); a fold derives them
@@ -97,6 +98,13 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         }
     }
 
+    public mutating func apply(_ change: AvatarChange) {
+        switch change {
+        case .set(let user, let row): avatars[user] = row
+        case .remove(let user): avatars[user] = nil
+        }
+    }
+
     public func isConnected(_ user: UserID, _ device: DeviceID) -> Bool { connections[user]?[device] != nil }
 
     /// Everything that falls due, from every timer's schedule (or as loaded).
@@ -151,6 +159,7 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         compare("notifications", other.inbox, inbox)
         compare("push_outbox", other.outbox, outbox)
         compare("messages", other.messages, messages)
+        compare("avatars", other.avatars, avatars)
         let mine = due
         for entry in other.due.symmetricDifference(mine).sorted().prefix(max(0, limit - out.count)) {
             out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(mine.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")

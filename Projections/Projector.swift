@@ -33,6 +33,8 @@ public enum Projector {
             for change in OwnedTimers.changes(for: e) { try store.apply(change) }
         case .deviceConnected, .deviceDisconnected, .serverStarted:
             for change in ConnectionView.changes(for: e) { try store.apply(change) }
+        case .userAvatarSet, .userErased:
+            for change in AvatarView.changes(for: e) { try store.apply(change) }
         default:
             break
         }

@@ -93,6 +93,7 @@ enum RowCodec {
             w.u8(0)
         }
         EventCodec.encode(state.preferences, into: &w)
+        w.u8(state.avatar?.rawValue ?? 0)
         return sealed(w)
     }
 
@@ -120,6 +121,7 @@ enum RowCodec {
                 )
             }
             state.preferences = try EventCodec.preferences(&r)
+            state.avatar = ImageType(rawValue: try r.u8())
             return state
         }
     }
@@ -197,6 +199,23 @@ enum RowCodec {
         try decode(raw, at: row()) { r in
             let to = try r.string()
             return MessageRow(message: try EventCodec.message(&r), to: to, createdAt: try r.signed(), read: try r.u8() == 1)
+        }
+    }
+
+    static func encode(_ row: AvatarRow) -> [UInt8] {
+        var w = ByteWriter(capacity: row.avatar.image.bytes.count + 24)
+        w.u8(version)
+        w.u8(row.avatar.type.rawValue)
+        w.blob(row.avatar.image.bytes)
+        w.u64(row.seq)
+        return sealed(w)
+    }
+
+    static func avatar(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> AvatarRow {
+        try decode(raw, at: row()) { r in
+            let rawType = try r.u8()
+            guard let type = ImageType(rawValue: rawType) else { throw DecodeFailure.malformed("image type \(rawType)") }
+            return AvatarRow(avatar: Avatar(type: type, image: Sealed(try r.blob())), seq: try r.u64())
         }
     }
 

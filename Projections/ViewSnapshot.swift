@@ -39,6 +39,9 @@ extension ViewTables {
             let rows = store.inbox[user]!
             for id in rows.keys.sorted() { try txn.put(notifications, key: InboxKey.make(user, id), value: RowCodec.encode(rows[id]!), flags: .append) }
         }
+        for user in lmdbOrdered(store.avatars.keys) {
+            try txn.put(avatars, key: Array(user.utf8), value: RowCodec.encode(store.avatars[user]!), flags: .append)
+        }
         for user in lmdbOrdered(store.messages.keys) {
             let rows = store.messages[user]!
             for id in rows.keys.sorted() { try txn.put(messages, key: InboxKey.make(user, id), value: RowCodec.encode(rows[id]!), flags: .append) }
@@ -114,6 +117,11 @@ extension ViewTables {
                 return true
             }
             if let entry = try row({ try RowCodec.notification(v, at: "notifications[\(user)/\(id)]") }) { store.inbox[user, default: [:]][id] = entry }
+            return true
+        }
+        try txn.scan(avatars) { k, v in
+            let user = String(decoding: k, as: UTF8.self)
+            if let entry = try row({ try RowCodec.avatar(v, at: "avatars[\(user)]") }) { store.avatars[user] = entry }
             return true
         }
         try txn.scan(messages) { k, v in

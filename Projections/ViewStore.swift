@@ -19,6 +19,7 @@ public protocol ViewStore {
     mutating func apply(_ change: OwnershipChange) throws
     mutating func apply(_ change: ConnectionChange) throws
     mutating func apply(_ change: InboxChange) throws
+    mutating func apply(_ change: AvatarChange) throws
     /// Whether the connection view has a live connection of `user`'s `device`.
     func isConnected(_ user: UserID, _ device: DeviceID) throws -> Bool
 

@@ -26,6 +26,8 @@ public struct ViewTables: Sendable {
     public let outboxDue: Database
     /// `user NUL seq (u64 BE)` → message row: the messages a user sent or received.
     public let messages: Database
+    /// user id → avatar row (format, sealed image, seq).
+    public let avatars: Database
 
     static let appliedKey = Array("applied".utf8)
     static let epochKey = Array("epoch".utf8)
@@ -48,12 +50,13 @@ public struct ViewTables: Sendable {
         outbox = try environment.openDatabase("push_outbox")
         outboxDue = try environment.openDatabase("push_due")
         messages = try environment.openDatabase("messages")
+        avatars = try environment.openDatabase("avatars")
     }
 
     /// The longest key the views write for ids of `idLength` bytes: two ids and a NUL.
     public static func longestKey(idLength: Int) -> Int { 2 * idLength + 1 }
 
-    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue, messages] }
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue, messages, avatars] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0

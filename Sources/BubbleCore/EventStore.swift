@@ -211,7 +211,7 @@ public final class EventStore: Sendable {
         case .device(var command):
             let user = request.actor.userID
             switch command {
-            case .register, .updateProfile:
+            case .register, .updateProfile, .setAvatar(.some):
                 context.sealer = try keys.keyOrCreate(user, txn).sealer
             case .erase:
                 command = .erase(try erasureScope(of: user, store: store, txn))

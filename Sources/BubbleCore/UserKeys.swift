@@ -73,9 +73,10 @@ public struct PersonalKey: Sendable {
     }
 
     /// Format 1: `0x01 ‖ nonce (12) ‖ ciphertext ‖ tag (16)`.
-    public func seal(_ text: String) -> Sealed {
+    public func seal(_ text: String) -> Sealed { seal(Array(text.utf8)) }
+
+    public func seal(_ plain: [UInt8]) -> Sealed {
         let keys = subkeys
-        let plain = Array(text.utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: plain, using: keys.nonce)
         let nonce = try! AES.GCM.Nonce(data: Array(mac).prefix(12))
         let box = try! AES.GCM.seal(plain, using: keys.seal, nonce: nonce)
@@ -85,10 +86,14 @@ public struct PersonalKey: Sendable {
     /// The text, or `nil` when the bytes were sealed under another key (an erased user's
     /// old key) or are damaged.
     public func open(_ sealed: Sealed) -> String? {
+        openBytes(sealed).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func openBytes(_ sealed: Sealed) -> [UInt8]? {
         guard sealed.bytes.first == 1, sealed.bytes.count >= 29,
               let box = try? AES.GCM.SealedBox(combined: sealed.bytes.dropFirst()),
               let plain = try? AES.GCM.open(box, using: subkeys.seal) else { return nil }
-        return String(decoding: plain, as: UTF8.self)
+        return Array(plain)
     }
 
     public var sealer: Sealer { Sealer { [self] in self.seal($0) } }

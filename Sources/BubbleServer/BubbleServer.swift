@@ -36,7 +36,7 @@ public struct BubbleServer: Sendable {
         }
         let verifier = try await TokenVerifier(auth, maxUserIDLength: configuration.limits.maxIDLength)
         let metrics = ServerMetrics()
-        let push = configuration.push.enabled ? try await Self.pushSender(configuration.push, store: store, metrics: metrics, logger: logger) : nil
+        let push = configuration.push.enabled ? try await Self.pushSender(configuration, store: store, metrics: metrics, logger: logger) : nil
         state = ServerState(configuration: configuration, store: store, verifier: verifier, logger: logger, push: push, metrics: metrics)
         let files = FileLimit.ensure(room: configuration.maxConnections)
         if files < configuration.maxConnections + FileLimit.reserve {
@@ -87,7 +87,8 @@ public struct BubbleServer: Sendable {
 
     /// The push sender with the providers the configuration names (a bad FCM service account
     /// stops the server here, not at its first push).
-    static func pushSender(_ config: PushConfiguration, store: EventStore, metrics: ServerMetrics, logger: Logger) async throws -> PushSender {
+    static func pushSender(_ configuration: ServerConfiguration, store: EventStore, metrics: ServerMetrics, logger: Logger) async throws -> PushSender {
+        let config = configuration.push
         var fcm: (ServiceAccount, AccessTokens)?
         if let json = config.fcmServiceAccount {
             let account = try ServiceAccount(json: Array(json.utf8))
@@ -100,7 +101,7 @@ public struct BubbleServer: Sendable {
             return out
         }
         let settings = PushSender.Settings(concurrency: config.concurrency, retryBase: config.retryBase, retryMax: config.retryMax)
-        return PushSender(store: store, providers: providers, settings: settings, metrics: metrics, logger: logger)
+        return PushSender(store: store, providers: providers, settings: settings, publicURL: configuration.publicBaseURL, metrics: metrics, logger: logger)
     }
 
     /// The verifier in use (the `token` command and tests mint dev tokens with it).
@@ -150,6 +151,7 @@ public struct BubbleServer: Sendable {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: state.metrics.text())))
         }
+        AvatarRoutes(server: state).registerPublic(on: router)
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)
         DeviceTokenRoutes(server: state).register(on: api)
@@ -158,6 +160,7 @@ public struct BubbleServer: Sendable {
         NotificationRoutes(server: state).register(on: api)
         PreferenceRoutes(server: state).register(on: api)
         MessageRoutes(server: state).register(on: api)
+        AvatarRoutes(server: state).register(on: api)
         methods.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }

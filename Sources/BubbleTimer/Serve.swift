@@ -59,6 +59,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before a failed push is retried, doubled per attempt [BUBBLE_PUSH_RETRY_BASE].") var pushRetryBase = Double(env("BUBBLE_PUSH_RETRY_BASE") ?? "") ?? 2
     @Option(help: "Longest wait between attempts, in seconds [BUBBLE_PUSH_RETRY_MAX].") var pushRetryMax = Double(env("BUBBLE_PUSH_RETRY_MAX") ?? "") ?? 3600
     @Flag(help: "Do not send pushes (the outbox waits for a server that does) [BUBBLE_NO_PUSH=1].") var noPush = env("BUBBLE_NO_PUSH") == "1"
+    @Option(help: "How clients reach this server, e.g. https://timers.example.org, for the links it hands out (avatars); default: http://host:port [BUBBLE_PUBLIC_URL].") var publicUrl = env("BUBBLE_PUBLIC_URL")
+    @Option(help: "Largest avatar image in bytes [BUBBLE_MAX_AVATAR_BYTES].") var maxAvatarBytes = Int(env("BUBBLE_MAX_AVATAR_BYTES") ?? "") ?? 262_144
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -107,6 +109,8 @@ struct Serve: AsyncParsableCommand {
         }
         config.scheduler = !noScheduler
         config.push.enabled = !noPush
+        config.publicURL = publicUrl
+        config.limits.maxAvatarBytes = maxAvatarBytes
         // Credentials come from files, never from the command line (visible in `ps`).
         func secret(_ path: String?, _ flag: String) throws -> String? {
             guard let path else { return nil }

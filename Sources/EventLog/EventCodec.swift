@@ -14,7 +14,7 @@ public enum EventCodec {
         case userTimeZoneSet, deviceTimeZoneSet, schedulerEnabled
         case userRegistered, userEmailSet, userDisplayNameSet, userSettingsSet, userErased
         case pushDeviceRegistered, notificationCreated, notificationsRead, pushDelivered, pushFailed, pushAbandoned
-        case notificationPreferencesSet, messageSent
+        case notificationPreferencesSet, messageSent, userAvatarSet
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -167,6 +167,11 @@ public enum EventCodec {
             w.u8(Tag.notificationCreated.rawValue)
             w.string(user)
             encode(n, into: &w)
+        case .userAvatarSet(let user, let avatar):
+            w.u8(Tag.userAvatarSet.rawValue)
+            w.string(user)
+            w.u8(avatar?.type.rawValue ?? 0)
+            if let avatar { w.blob(avatar.image.bytes) }
         case .messageSent(let user, let m):
             w.u8(Tag.messageSent.rawValue)
             w.string(user)
@@ -310,6 +315,12 @@ public enum EventCodec {
             return .notificationPreferencesSet(try r.string(), try preferences(&r))
         case .messageSent:
             return .messageSent(try r.string(), try message(&r))
+        case .userAvatarSet:
+            let user = try r.string()
+            let raw = try r.u8()
+            guard raw != 0 else { return .userAvatarSet(user, nil) }
+            guard let type = ImageType(rawValue: raw) else { throw .malformed("unknown image type \(raw)") }
+            return .userAvatarSet(user, Avatar(type: type, image: Sealed(try r.blob())))
         case .notificationsRead:
             let user = try r.string()
             let count = try r.varint()

@@ -151,6 +151,8 @@ public enum DeviceCommand: Equatable, Sendable {
     /// erases the profile. The edge passes what the user owns and shares (``ErasureScope``).
     case erase(ErasureScope)
     case setNotificationPreferences(NotificationPreferences)
+    /// The caller's picture (its bytes, decoded by the edge); `nil` removes it.
+    case setAvatar([UInt8]?)
     /// Marks the given inbox entries read (`nil`: all of them); the edge passes which of the
     /// user's entries are unread.
     case readNotifications(ids: [UInt64]?, unread: Set<UInt64> = [])
@@ -219,6 +221,8 @@ public struct Limits: Equatable, Sendable {
     /// Attempts before a push is abandoned (dead-lettered).
     public var maxPushAttempts = 8
     public var maxMessageLength = 2000
+    /// Largest avatar image, bytes.
+    public var maxAvatarBytes = 256 * 1024
 
     public init() {}
 }

@@ -132,7 +132,7 @@ public enum Decider {
         case .removePushToken(let target):
             try Validation.identifier(target, field: "deviceId", limits: context.limits)
             return state.pushTargets[target] == nil ? [] : [.pushTokenRemoved(user, device: target)]
-        case .registerDevice, .register, .updateProfile, .erase, .readNotifications, .setNotificationPreferences:
+        case .registerDevice, .register, .updateProfile, .erase, .readNotifications, .setNotificationPreferences, .setAvatar:
             return try decidePeople(command, state: state, context: context)
         }
     }

@@ -54,6 +54,17 @@ extension Decider {
             let target = PushTarget(provider: provider, token: token, app: false)
             return state.pushTargets[device] == target ? [] : [.pushDeviceRegistered(user, device: device, target)]
 
+        case .setAvatar(nil):
+            return state.avatar == nil ? [] : [.userAvatarSet(user, nil)]
+        case .setAvatar(let image?):
+            guard state.profile != nil else { throw .invalid(field: "user", reason: "is not registered") }
+            guard image.count <= limits.maxAvatarBytes else {
+                throw .invalid(field: "imageData", reason: "is \(image.count) bytes; the limit is \(limits.maxAvatarBytes)")
+            }
+            guard let type = ImageType.sniff(image) else { throw .invalid(field: "imageData", reason: "is not a PNG, JPEG, GIF or WebP image") }
+            guard let sealer = context.sealer else { throw .invalid(field: "user", reason: "personal data cannot be stored without the user's key") }
+            return [.userAvatarSet(user, Avatar(type: type, image: sealer.seal(image)))]
+
         case .setNotificationPreferences(let preferences):
             if let quiet = preferences.quietHours {
                 guard (0..<1440).contains(quiet.start), (0..<1440).contains(quiet.end) else {

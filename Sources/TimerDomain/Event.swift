@@ -58,6 +58,8 @@ public enum Event: Equatable, Sendable {
     case notificationPreferencesSet(UserID, NotificationPreferences)
     /// A message to the stream's user; also their inbox entry (kind `message`, same id).
     case messageSent(UserID, Message)
+    /// `POST /users/{id}/avatar`; `nil`: removed.
+    case userAvatarSet(UserID, Avatar?)
 
     /// The stream (aggregate) the event belongs to; its history is one range scan.
     public var stream: StreamID {
@@ -72,7 +74,7 @@ public enum Event: Equatable, Sendable {
              .userRegistered(let u, _, _), .userEmailSet(let u, _), .userDisplayNameSet(let u, _), .userSettingsSet(let u, _),
              .userErased(let u), .pushDeviceRegistered(let u, _, _), .notificationCreated(let u, _), .notificationsRead(let u, _),
              .pushDelivered(let u, _, _), .pushFailed(let u, _, _, _, _, _), .pushAbandoned(let u, _, _, _),
-             .notificationPreferencesSet(let u, _), .messageSent(let u, _): .user(u)
+             .notificationPreferencesSet(let u, _), .messageSent(let u, _), .userAvatarSet(let u, _): .user(u)
         case .serverStarted, .logSalvaged, .schedulerEnabled: .server
         }
     }
@@ -125,6 +127,7 @@ public enum Event: Equatable, Sendable {
         case .pushAbandoned: "push_abandoned"
         case .notificationPreferencesSet: "notification_preferences_set"
         case .messageSent: "message_sent"
+        case .userAvatarSet: "user_avatar_set"
         }
     }
 
@@ -148,7 +151,7 @@ public enum Event: Equatable, Sendable {
         "user_time_zone_set", "device_time_zone_set", "scheduler_enabled",
         "user_registered", "user_email_set", "user_display_name_set", "user_settings_set", "user_erased",
         "push_device_registered", "notification_created", "notifications_read", "push_delivered", "push_failed", "push_abandoned",
-        "notification_preferences_set", "message_sent",
+        "notification_preferences_set", "message_sent", "user_avatar_set",
     ]
 }
 

@@ -9,9 +9,46 @@ public struct Sealed: Hashable, Sendable {
 /// Seals text under the acting user's key. Deterministic (the same text gives the same bytes
 /// under one key), so a decider can tell a change from a repeat without reading either.
 public struct Sealer: Sendable {
-    private let body: @Sendable (String) -> Sealed
-    public init(_ body: @escaping @Sendable (String) -> Sealed) { self.body = body }
-    public func seal(_ text: String) -> Sealed { body(text) }
+    private let body: @Sendable ([UInt8]) -> Sealed
+    public init(_ body: @escaping @Sendable ([UInt8]) -> Sealed) { self.body = body }
+    public func seal(_ text: String) -> Sealed { body(Array(text.utf8)) }
+    public func seal(_ bytes: [UInt8]) -> Sealed { body(bytes) }
+}
+
+/// The image formats an avatar may be, told by their first bytes (never by what a client says).
+public enum ImageType: UInt8, Sendable, CaseIterable {
+    case png = 1, jpeg, gif, webp
+
+    public var mimeType: String {
+        switch self {
+        case .png: "image/png"
+        case .jpeg: "image/jpeg"
+        case .gif: "image/gif"
+        case .webp: "image/webp"
+        }
+    }
+
+    public static func sniff(_ bytes: [UInt8]) -> ImageType? {
+        func starts(_ magic: [UInt8], at offset: Int = 0) -> Bool {
+            bytes.count >= offset + magic.count && Array(bytes[offset..<(offset + magic.count)]) == magic
+        }
+        if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if starts([0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) { return .gif }
+        if starts(Array("RIFF".utf8)), starts(Array("WEBP".utf8), at: 8) { return .webp }
+        return nil
+    }
+}
+
+/// A user's picture: its format, and the image sealed under their key.
+public struct Avatar: Equatable, Sendable {
+    public var type: ImageType
+    public var image: Sealed
+
+    public init(type: ImageType, image: Sealed) {
+        self.type = type
+        self.image = image
+    }
 }
 
 /// A registered user's directory entry, folded from their stream.

@@ -126,6 +126,8 @@ public struct UserState: Equatable, Sendable {
     /// `DELETE /me`).
     public var profile: Profile?
     public var preferences = NotificationPreferences.all
+    /// The avatar's format while the user has one (the image itself is a view of its own).
+    public var avatar: ImageType?
 
     public init(connections: [DeviceID: Connection] = [:], pushTargets: [DeviceID: PushTarget] = [:], timeZone: String? = nil, deviceZones: [DeviceID: String] = [:], profile: Profile? = nil) {
         self.connections = connections
@@ -169,6 +171,8 @@ public struct UserState: Equatable, Sendable {
             profile?.settings = settings
         case .notificationPreferencesSet(_, let preferences):
             self.preferences = preferences
+        case .userAvatarSet(_, let avatar):
+            self.avatar = avatar?.type
         case .userErased:
             self = UserState()
         case .userTimeZoneSet(_, let zone):

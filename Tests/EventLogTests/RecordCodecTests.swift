@@ -35,6 +35,8 @@ let peopleEvents: [Event] = [
     .notificationPreferencesSet("bob", NotificationPreferences()),
     .messageSent("bob", Message(from: "alice", timer: "t1", content: Sealed([1, 9, 9]), silenced: .quietHours)),
     .messageSent("bob", Message(from: "alice", timer: nil, content: Sealed([]))),
+    .userAvatarSet("bob", Avatar(type: .webp, image: Sealed([1, 2, 3]))),
+    .userAvatarSet("bob", nil),
 ]
 
 @Suite struct RecordCodecTests {

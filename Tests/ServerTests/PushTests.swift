@@ -51,6 +51,9 @@ import TimerDomain
         let provider = try FakePushProvider()
         try await run(provider) { h, _ in
             let aliceToken = try await h.server.tokens.mint(user: "alice", claims: ["name": "Alice", "email": "alice@example.com"])
+            let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7, 7]).base64EncodedString()
+            let avatar = try #require(try await h.rest(.post, "/users/alice/avatar", token: aliceToken, body: #"{"imageData":"\#(png)"}"#).json as? [String: Any])
+            let avatarURL = try #require(avatar["avatarUrl"] as? String)
             let registered = try await h.rest(.post, "/device-tokens", as: "bob", body: #"{"deviceId":"bob-phone","fcmToken":"bob-fcm-token"}"#)
             #expect(registered.status == .ok)
             let shared = try await h.rest(.post, "/timers/shared", token: aliceToken, body: Self.share)
@@ -65,7 +68,7 @@ import TimerDomain
             let data = try #require(message["data"] as? [String: String])
             let id = try #require(data["notificationId"])
             #expect(data == [
-                "timerId": "t1", "timerName": "Tea", "sharerName": "Alice", "sharerAvatarUrl": "", "action": "accept",
+                "timerId": "t1", "timerName": "Tea", "sharerName": "Alice", "sharerAvatarUrl": avatarURL, "action": "accept",
                 "notificationTitle": "Timer Invitation", "notificationBody": "Alice invited you to join timer \"Tea\"",
                 "notificationId": id, "kind": "timer_shared",
             ])
@@ -258,6 +261,36 @@ extension PushTests {
                 #expect((answer.json as? [String: Any])?["code"] as? String == code, "\(body)")
                 if let field { #expect((answer.json as? [String: Any])?["field"] as? String == field, "\(body)") }
             }
+        }
+    }
+}
+
+extension PushTests {
+    @Test func expoDevicesArePushedAndADeadTokenIsDropped() async throws {
+        let provider = try FakePushProvider()
+        provider.answer(
+            .init(status: .ok, body: #"{"data":{"status":"ok","id":"ticket-1"}}"#),
+            .init(status: .ok, body: #"{"data":{"status":"error","message":"gone","details":{"error":"DeviceNotRegistered"}}}"#)
+        )
+        try await run(provider, configure: { config, port in config.push.expoURL = "http://127.0.0.1:\(port)" }) { h, _ in
+            _ = try await h.rest(.post, "/me/devices", as: "bob", body: #"{"deviceId":"ios","provider":"expo","token":"ExponentPushToken[bob]"}"#)
+            _ = try await h.rest(.post, "/timers/shared", as: "alice", body: Self.share)
+            let push = try #require(try await provider.waitForSends(1).first)
+            #expect(push.path == "/--/api/v2/push/send")
+            #expect(push.json["to"] as? String == "ExponentPushToken[bob]")
+            #expect(push.json["title"] as? String == "Timer Invitation")
+            #expect((push.json["data"] as? [String: String])?["timerId"] == "t1")
+            #expect(try await waitForEvent(h, named: "push_delivered").count == 1)
+
+            _ = try await h.rest(.delete, "/timers/t1", as: "alice")
+            let abandoned = try await waitForEvent(h, named: "push_abandoned")
+            guard case .pushAbandoned("bob", _, "ios", let why)? = abandoned.first else {
+                Issue.record("expected an abandoned push, got \(abandoned)")
+                return
+            }
+            #expect(why == "expo: DeviceNotRegistered")
+            let state = try h.server.state.store.read { try h.server.state.store.views.userState("bob", $0) }
+            #expect(state.pushTargets["ios"] == nil)
         }
     }
 }

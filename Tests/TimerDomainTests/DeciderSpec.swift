@@ -15,7 +15,7 @@ struct Spec {
     /// The outbox entry's attempts, for push outcomes.
     var pushAttempt: Int?
 
-    static let testSealer = Sealer { Sealed(Array("sealed:\($0)".utf8)) }
+    static let testSealer = Sealer { Sealed(Array("sealed:".utf8) + $0) }
 
     static func given(_ events: Event...) -> Spec {
         var spec = Spec()

@@ -230,3 +230,29 @@ func sealed(_ text: String) -> Sealed { Spec.testSealer.seal(text) }
         #expect(m.notification == InboxNotification(kind: .message, timer: "", timerName: "", from: "alice", silenced: .muted))
     }
 }
+
+@Suite struct Avatars {
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3]
+
+    @Test func imagesAreToldByTheirFirstBytes() {
+        #expect(ImageType.sniff(Self.png) == .png)
+        #expect(ImageType.sniff([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
+        #expect(ImageType.sniff(Array("GIF89a...".utf8)) == .gif)
+        #expect(ImageType.sniff(Array("RIFF\0\0\0\0WEBPVP8 ".utf8)) == .webp)
+        #expect(ImageType.sniff(Array("RIFF\0\0\0\0WAVE".utf8)) == nil)
+        #expect(ImageType.sniff(Array("<svg onload=alert(1)>".utf8)) == nil)
+        #expect(ImageType.sniff([0x89, 0x50]) == nil)
+    }
+
+    @Test func anAvatarIsSealedCheckedAndRemovedOnce() {
+        let registered = Spec.given(.userRegistered("bob", email: nil, displayName: nil))
+        registered.when(.setAvatar(Self.png), by: bob).then([.userAvatarSet("bob", Avatar(type: .png, image: Spec.testSealer.seal(Self.png)))])
+        registered.when(.setAvatar(Array("hello".utf8)), by: bob).thenRejectsInvalid("imageData")
+        var small = registered
+        small.limits.maxAvatarBytes = 4
+        small.when(.setAvatar(Self.png), by: bob).thenRejectsInvalid("imageData")
+        Spec.given().when(.setAvatar(Self.png), by: bob).thenRejectsInvalid("user")
+        registered.when(.setAvatar(nil), by: bob).then([])
+        registered.and(.userAvatarSet("bob", Avatar(type: .png, image: Sealed([1])))).when(.setAvatar(nil), by: bob).then([.userAvatarSet("bob", nil)])
+    }
+}

@@ -115,6 +115,7 @@ public enum JSONOutput {
         case .pushDeviceRegistered(let u, let d, let target): ["user": u, "device": d, "provider": target.provider.name]
         case .notificationCreated(let u, let n):
             ["user": u, "kind": n.kind.name, "timerId": n.timer, "timerName": n.timerName, "from": n.from ?? NSNull(), "silenced": n.silenced?.name ?? NSNull()]
+        case .userAvatarSet(let u, let a): ["user": u, "type": a?.type.mimeType ?? NSNull(), "image": a.map { field(u, $0.image) } ?? NSNull(), "bytes": a?.image.bytes.count ?? 0]
         case .messageSent(let u, let m):
             ["user": u, "from": m.from, "timerId": m.timer ?? NSNull(), "content": field(m.from, m.content), "silenced": m.silenced?.name ?? NSNull()]
         case .notificationPreferencesSet(let u, let p):
@@ -187,6 +188,7 @@ public enum JSONOutput {
         case .pushDeviceRegistered(let u, let d, let target): "\(u)/\(d) \(target.provider.name)"
         case .notificationCreated(let u, let n):
             "\(n.kind.name) for \(u): \(n.timer)" + (n.from.map { " by \($0)" } ?? "") + (n.silenced.map { " (not pushed: \($0.name))" } ?? "")
+        case .userAvatarSet(let u, let a): "\(u) " + (a.map { "avatar \($0.type.mimeType) \(field(u, $0.image))" } ?? "avatar removed")
         case .messageSent(let u, let m): "from \(m.from) to \(u)" + (m.timer.map { " about \($0)" } ?? "") + ": \(field(m.from, m.content))"
         case .notificationPreferencesSet(let u, let p):
             "\(u) muted \(p.muted.map(\.name).sorted().joined(separator: ",")) quiet \(p.quietHours.map { "\($0.start / 60):\($0.start % 60)-\($0.end / 60):\($0.end % 60)" } ?? "none")"

@@ -52,6 +52,15 @@ public struct ServerConfiguration: Sendable {
     /// Whether this server completes timers and fires reminders (`--no-scheduler` turns it off).
     public var scheduler = true
     public var push = PushConfiguration()
+    /// How clients reach this server (`--public-url`), for the links it hands out (avatars);
+    /// `nil`: its own address.
+    public var publicURL: String?
+
+    /// `publicURL`, else `http://host:port`.
+    public var publicBaseURL: String {
+        if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
+        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+    }
     public var version = "0.1.0"
 
     public init() {}

@@ -15,7 +15,7 @@ struct UserRoutes {
             guard let entry = try server.store.read({ try DirectoryEntry.read(id, store: server.store, $0) }) else {
                 throw ServerError(.notFound, code: "not_found", "user '\(id)' not found")
             }
-            return jsonResponse(entry.publicJSON)
+            return jsonResponse(entry.publicJSON(server.configuration.publicBaseURL))
         }
         // Only exact ids and people the caller already shares a timer with are listed, so the
         // directory cannot be walked by prefix.
@@ -46,7 +46,7 @@ struct UserRoutes {
                 }
                 return out
             }
-            return jsonResponse(found.map(\.publicJSON))
+            return jsonResponse(found.map { $0.publicJSON(server.configuration.publicBaseURL) })
         }
     }
 }

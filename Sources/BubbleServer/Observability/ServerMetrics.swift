@@ -130,6 +130,7 @@ public final class ServerMetrics: Sendable {
         case .device(.erase): "erase"
         case .device(.readNotifications): "notifications_read"
         case .device(.setNotificationPreferences): "notification_preferences"
+        case .device(.setAvatar): "avatar"
         case .push: "push_outcome"
         case .message: "message"
         }

@@ -43,22 +43,38 @@ struct DirectoryEntry {
     var email: String?
     var displayName: String?
     var settings: [String: String]
+    /// The seq the avatar was set at (its URL's version), if the user has one.
+    var avatarVersion: UInt64?
 
     /// `nil` when the user is not registered (or was erased).
     static func read(_ user: UserID, store: EventStore, _ txn: ReadTransaction) throws -> DirectoryEntry? {
         guard let profile = try store.views.userState(user, txn).profile else { return nil }
         let key = try store.keys.key(of: user, txn)
         func open(_ sealed: Sealed?) -> String? { sealed.flatMap { key?.open($0) } }
-        return DirectoryEntry(id: user, email: open(profile.email), displayName: open(profile.displayName), settings: profile.settings)
+        return DirectoryEntry(
+            id: user, email: open(profile.email), displayName: open(profile.displayName), settings: profile.settings,
+            avatarVersion: try store.views.avatar(of: user, txn)?.seq
+        )
     }
 
     /// What anyone who may look a user up sees: never the email.
-    var publicJSON: [String: Any] {
-        ["id": id, "displayName": displayName.map { $0 as Any } ?? NSNull(), "avatarUrl": NSNull()]
+    func publicJSON(_ base: String) -> [String: Any] {
+        ["id": id, "displayName": displayName.map { $0 as Any } ?? NSNull(), "avatarUrl": avatarURL(base).map { $0 as Any } ?? NSNull()]
     }
+
+    func avatarURL(_ base: String) -> String? { avatarVersion.map { AvatarURL.make(base: base, user: id, version: $0) } }
 
     /// The name to show for `user`: their display name, else their id.
     static func name(of user: UserID, store: EventStore, _ txn: ReadTransaction) -> String {
         ((try? read(user, store: store, txn)) ?? nil)?.displayName ?? user
+    }
+}
+
+/// Where the server serves a user's avatar: under its own host, versioned by the seq it was
+/// set at, so the URL can be cached for good and changes when the picture does.
+enum AvatarURL {
+    static func make(base: String, user: UserID, version: UInt64) -> String {
+        let path = user.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? user
+        return "\(base)/avatars/\(path)?v=\(version)"
     }
 }

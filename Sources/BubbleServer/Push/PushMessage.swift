@@ -23,7 +23,8 @@ struct PushMessage: Equatable, Sendable {
     var collapseKey: String { "n\(notificationID)" }
 
     /// `text`: a message's content (opened with its sender's key), for kind `message`.
-    static func make(id: UInt64, _ row: NotificationRow, fromName: String?, text: String? = nil) -> PushMessage {
+    /// `avatarURL`: the sharer's picture, for an invitation.
+    static func make(id: UInt64, _ row: NotificationRow, fromName: String?, text: String? = nil, avatarURL: String? = nil) -> PushMessage {
         let n = row.notification
         let who = fromName ?? n.from ?? "Someone"
         let name = n.timerName
@@ -40,7 +41,7 @@ struct PushMessage: Equatable, Sendable {
             data["timerId"] = n.timer
             data["timerName"] = name
             data["sharerName"] = who
-            data["sharerAvatarUrl"] = ""
+            data["sharerAvatarUrl"] = avatarURL ?? ""
             data["action"] = "accept"
             data["notificationTitle"] = title
             data["notificationBody"] = body

@@ -27,6 +27,8 @@ final class PushSender: @unchecked Sendable {
     private let store: EventStore
     private let makeProviders: Providers
     private let settings: Settings
+    /// Where links the server hands out point (avatars).
+    private let publicURL: String
     private let metrics: ServerMetrics
     private let logger: Logger
     private let wakeup = Wakeup()
@@ -34,8 +36,9 @@ final class PushSender: @unchecked Sendable {
     private var stopped = false
     static let actor = Actor(userID: "server", deviceID: "push")
 
-    init(store: EventStore, providers: @escaping Providers, settings: Settings, metrics: ServerMetrics, logger: Logger) {
+    init(store: EventStore, providers: @escaping Providers, settings: Settings, publicURL: String, metrics: ServerMetrics, logger: Logger) {
         self.store = store
+        self.publicURL = publicURL
         makeProviders = providers
         self.settings = settings
         self.metrics = metrics
@@ -94,19 +97,21 @@ final class PushSender: @unchecked Sendable {
         let outcome: PushOutcome
         var provider = "none"
         do {
-            let (target, row, fromName, text) = try store.read { txn -> (PushTarget?, NotificationRow?, String?, String?) in
+            let (target, row, from, text) = try store.read { txn -> (PushTarget?, NotificationRow?, DirectoryEntry?, String?) in
                 let row = try store.views.notification(of: key.user, id: key.notification, txn)
                 // A message's text, opened with its sender's key (gone if they were erased).
                 let text = try store.views.message(of: key.user, id: key.notification, txn).flatMap { m in
                     try store.keys.key(of: m.message.from, txn)?.open(m.message.content)
                 }
                 return (try store.views.userState(key.user, txn).pushTargets[key.device], row,
-                        row?.notification.from.map { DirectoryEntry.name(of: $0, store: store, txn) }, text)
+                        try row?.notification.from.flatMap { try DirectoryEntry.read($0, store: store, txn) }, text)
             }
             if let row, let target {
                 provider = target.provider.name
                 if let client = providers[target.provider] {
-                    let message = PushMessage.make(id: key.notification, row, fromName: fromName, text: text)
+                    let message = PushMessage.make(
+                        id: key.notification, row, fromName: from?.displayName ?? row.notification.from, text: text, avatarURL: from?.avatarURL(publicURL)
+                    )
                     outcome = self.outcome(await client.send(message, token: target.token, device: key.device, user: key.user), key, entry)
                 } else {
                     outcome = .undeliverable(notification: key.notification, device: key.device, reason: "provider \(target.provider.name) is not configured on this server", dropToken: false)
