@@ -41,6 +41,21 @@ import TimerDomain
         }
     }
 
+    /// Before: a token whose email was over the limit left its user unregistered, retried (and
+    /// logged) on every request, and `PATCH /me` refused them as "not registered".
+    @Test func aTokenEmailTheServerCannotKeepIsLeftOutNotTheUser() async throws {
+        try await Harness.run { h in
+            let long = String(repeating: "x", count: 300) + "@example.com"
+            let token = try await h.server.tokens.mint(user: "bob", claims: ["email": long, "name": "Bob"])
+            let me = object(try await h.rest(.get, "/me", token: token))
+            #expect(me["email"] is NSNull)
+            #expect(me["displayName"] as? String == "Bob")
+            let patched = try await h.rest(.patch, "/me", token: token, body: #"{"displayName":"Bobby"}"#)
+            #expect(patched.status == .ok)
+            #expect(object(patched)["displayName"] as? String == "Bobby")
+        }
+    }
+
     @Test func aProfilePatchRefusesWhatCannotBeAProfile() async throws {
         try await Harness.run { h in
             for (body, code, field) in [
