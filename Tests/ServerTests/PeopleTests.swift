@@ -128,6 +128,13 @@ import TimerDomain
             _ = try await h.rest(.post, "/timers/shared", as: "alice", body: #"{"timerId":"t4","userIds":["bob"],"timer":{"id":"t4","name":"T4","totalDuration":"PT3M"}}"#)
             let again = try await h.socket("bob", device: "tablet", waitForInitialState: false)
             #expect(try await again.next(ofType("snapshot"))["unreadNotifications"] as? Int == 1)
+            // A resuming one in its `resumed` frame (inbox entries are not replayed as frames).
+            let head = try await h.client.execute(uri: "/health", method: .get) { r in
+                ((try? JSONSerialization.jsonObject(with: Data(buffer: r.body))) as? [String: Any])?["seq"] as? Int ?? 0
+            }
+            let resumed = try await h.socket("bob", device: "phone", query: "?since=\(head)")
+            #expect(try await resumed.next(ofType("resumed"))["unreadNotifications"] as? Int == 1)
+            await resumed.close()
 
             let unknown = try await h.rest(.post, "/me/notifications/999999/read", as: "bob")
             #expect(unknown.status == .notFound)

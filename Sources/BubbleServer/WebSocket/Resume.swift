@@ -43,6 +43,8 @@ struct Resume {
             count += page.count
             if reachedHead, release(cursor.position) { break }
         }
-        try await write(JSON.text(["type": "resumed", "since": since, "seq": cursor.position, "count": count]))
+        // Inbox entries are not replayed as frames: the count tells the client to read them.
+        let unread = try store.read { try store.views.unreadNotifications(of: actor.userID, $0).count }
+        try await write(JSON.text(["type": "resumed", "since": since, "seq": cursor.position, "count": count, "unreadNotifications": unread]))
     }
 }
