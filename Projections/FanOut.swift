@@ -127,8 +127,10 @@ extension FanOut {
 
     /// What each user concerned by `events` (one command, one timer, oldest first) learns,
     /// given the timer's row after the command. Recipients are the union of the events'
-    /// audiences, in order; a user removed by the command learns of the removal.
-    public static func notices(of events: [EventEnvelope], timerAfter row: TimerViewRow?) -> CommandNotices? {
+    /// audiences, in order; a user removed by the command learns of the removal. The notices
+    /// carry `commandEnd`, the seq of the command's last event (its notifications follow its
+    /// timer events), so a client resuming from it never gets part of the command again.
+    public static func notices(of events: [EventEnvelope], timerAfter row: TimerViewRow?, commandEnd: UInt64? = nil) -> CommandNotices? {
         guard let last = events.last, let id = last.event.timerID else { return nil }
         var seen = Set<UserID>()
         var users: [UserID] = []
@@ -159,6 +161,6 @@ extension FanOut {
             }
             recipients.append((user, notice))
         }
-        return CommandNotices(seq: last.seq, timestamp: last.timestamp, actor: last.actor, recipients: recipients)
+        return CommandNotices(seq: commandEnd ?? last.seq, timestamp: last.timestamp, actor: last.actor, recipients: recipients)
     }
 }

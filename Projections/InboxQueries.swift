@@ -6,14 +6,23 @@ extension ViewTables {
     /// A user's notifications, newest first: those with an id below `before` (all when
     /// `nil`), only unread ones with `unreadOnly`, at most `limit`.
     public func notifications(of user: UserID, before: UInt64?, unreadOnly: Bool, limit: Int, _ txn: ReadTransaction) throws -> [(id: UInt64, row: NotificationRow)] {
-        var out: [(id: UInt64, row: NotificationRow)] = []
-        let prefix = CompositeKey.prefix(user)
-        let start = InboxKey.make(user, (before ?? UInt64.max) &- 1)
+        try newest(notifications, of: user, before: before, limit: limit, txn) { id, raw in
+            let row = try RowCodec.notification(raw, at: "notifications[\(user)/\(id)]")
+            return !unreadOnly || !row.read ? row : nil
+        }
+    }
+
+    /// Rows of `user NUL seq` tables, newest first below `before`: those `decode` keeps, at most `limit`.
+    private func newest<Row>(
+        _ db: Database, of user: UserID, before: UInt64?, limit: Int, _ txn: ReadTransaction,
+        _ decode: (UInt64, UnsafeRawBufferPointer) throws -> Row?
+    ) throws -> [(id: UInt64, row: Row)] {
+        var out: [(id: UInt64, row: Row)] = []
         guard limit > 0, before != 0 else { return [] }
-        try txn.scan(notifications, from: start, reverse: true) { k, v in
+        let prefix = CompositeKey.prefix(user)
+        try txn.scan(db, from: InboxKey.make(user, (before ?? UInt64.max) &- 1), reverse: true) { k, v in
             guard CompositeKey.hasPrefix(k, prefix), let (_, id) = InboxKey.split(k) else { return false }
-            let row = try RowCodec.notification(v, at: "notifications[\(user)/\(id)]")
-            if !unreadOnly || !row.read { out.append((id, row)) }
+            if let row = try decode(id, v) { out.append((id, row)) }
             return out.count < limit
         }
         return out
@@ -39,16 +48,10 @@ extension ViewTables {
     /// A user's messages (sent and received), newest first: with `peer` only those between
     /// the two, below `before`, at most `limit`.
     public func messages(of user: UserID, with peer: UserID?, before: UInt64?, limit: Int, _ txn: ReadTransaction) throws -> [(id: UInt64, row: MessageRow)] {
-        var out: [(id: UInt64, row: MessageRow)] = []
-        guard limit > 0, before != 0 else { return [] }
-        let prefix = CompositeKey.prefix(user)
-        try txn.scan(messages, from: InboxKey.make(user, (before ?? UInt64.max) &- 1), reverse: true) { k, v in
-            guard CompositeKey.hasPrefix(k, prefix), let (_, id) = InboxKey.split(k) else { return false }
-            let row = try RowCodec.message(v, at: "messages[\(user)/\(id)]")
-            if peer == nil || row.message.from == peer || row.to == peer { out.append((id, row)) }
-            return out.count < limit
+        try newest(messages, of: user, before: before, limit: limit, txn) { id, raw in
+            let row = try RowCodec.message(raw, at: "messages[\(user)/\(id)]")
+            return peer == nil || row.message.from == peer || row.to == peer ? row : nil
         }
-        return out
     }
 
     public func message(of user: UserID, id: UInt64, _ txn: ReadTransaction) throws -> MessageRow? {

@@ -49,10 +49,9 @@ public enum Catchup {
                 defer { command.removeAll(keepingCapacity: true) }
                 guard let first = command.first, first.actor != actor else { return }
                 for group in FanOut.timerGroups(command) where group.events.contains(where: { $0.audience.contains(actor.userID) }) {
-                    guard let notices = FanOut.notices(of: group.events, timerAfter: rows[group.id] ?? nil),
+                    guard let notices = FanOut.notices(of: group.events, timerAfter: rows[group.id] ?? nil, commandEnd: position),
                           let mine = notices.recipients.first(where: { $0.user == actor.userID }) else { continue }
-                    // The command's last seq, as live frames carry (a resume from it skips the whole command).
-                    try body(mine.notice, position, notices.timestamp)
+                    try body(mine.notice, notices.seq, notices.timestamp)
                 }
             }
             try log.scan(from: position + 1, txn) { e in

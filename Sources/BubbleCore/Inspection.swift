@@ -102,6 +102,19 @@ public struct Inspector: Sendable {
         }
     }
 
+    /// Every event of a user's own stream, in order: registration, profile, devices, inbox,
+    /// messages received, pushes, erasure.
+    public func history(ofUser user: UserID) throws -> [EventEnvelope] {
+        try read { txn in
+            var out: [EventEnvelope] = []
+            try log.history(of: .user(user), txn) { e in
+                out.append(e)
+                return true
+            }
+            return out
+        }
+    }
+
     /// The timer as of `bound` (the fold of its stream up to it), and the last event included.
     public func timer(_ id: TimerID, at bound: ReplayBound) throws -> (state: TimerState, last: EventEnvelope?) {
         try read { txn in

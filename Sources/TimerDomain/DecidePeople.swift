@@ -6,9 +6,10 @@ extension Decider {
         let limits = context.limits
         switch command {
         case .register(let email, let name):
-            if let email { try Validation.text(email, field: "email", max: limits.maxEmailLength, allowEmpty: false) }
-            // A token's name longer than ours is cut rather than refused: the user cannot fix it.
-            let sealedEmail = try email.map { text throws(Rejection) in try seal(text, context) }
+            // Claims come from the identity provider, which the user cannot fix: a name longer
+            // than ours is cut, an email that cannot be one of ours (empty, over-long) left out.
+            let usable = email.flatMap { (try? Validation.text($0, field: "email", max: limits.maxEmailLength, allowEmpty: false)) == nil ? nil : $0 }
+            let sealedEmail = try usable.map { text throws(Rejection) in try seal(text, context) }
             guard let profile = state.profile else {
                 let trimmed = name.map { String($0.prefix(limits.maxDisplayNameLength)) }.flatMap { $0.isEmpty ? nil : $0 }
                 return [.userRegistered(user, email: sealedEmail, displayName: try trimmed.map { t throws(Rejection) in try seal(t, context) })]

@@ -133,6 +133,8 @@ func fold(_ events: [Event]) throws -> MemoryViewStore {
         let row = TimerViewRow(timer: tea, owner: "alice", sharedWith: ["bob", "carol"], createdSeq: 1, lastSeq: 3, createdAt: 0, updatedAt: 0, updatedBy: alice)
         let notices = try #require(FanOut.notices(of: events, timerAfter: row))
         #expect(notices.seq == 3)
+        // A command whose notifications follow its timer events: frames carry its last seq.
+        #expect(FanOut.notices(of: events, timerAfter: row, commandEnd: 5)?.seq == 5)
         #expect(notices.recipients.map(\.user) == ["alice", "bob", "carol"])
         #expect(notices.recipients.allSatisfy { $0.notice == .updated(row) })
 

@@ -38,6 +38,7 @@ import TimerDomain
             let file = try Data(contentsOf: URL(fileURLWithPath: h.server.configuration.dataDirectory + "/data.mdb"))
             #expect(file.range(of: Self.png) == nil)
 
+            let before = try h.head()
             for (user, payload, status, code) in [
                 ("alice", #"{"imageData":"\#(Data("<svg/>".utf8).base64EncodedString())"}"#, HTTPResponse.Status.badRequest, "invalid_field"),
                 ("alice", #"{"imageData":"%%%"}"#, .badRequest, "invalid_field"),
@@ -52,6 +53,7 @@ import TimerDomain
                 #expect(object(answer)["code"] as? String == code, "\(user) \(payload.prefix(40))")
             }
             #expect(try await h.rest(.delete, "/users/alice/avatar", as: "bob").status == .forbidden)
+            #expect(try h.head() == before, "a refused avatar appends nothing")
 
             let removed = try await h.rest(.delete, "/users/alice/avatar", as: "alice")
             #expect(object(removed)["result"] as? String == "removed")

@@ -42,6 +42,12 @@ struct Harness {
 
     func token(_ user: String) async throws -> String { try await server.tokens.mint(user: user) }
 
+    /// The log's last seq, from the server's own store: a refused request leaves it as it was.
+    func head() throws -> UInt64 {
+        let store = server.state.store
+        return try store.read { try store.log.head($0).seq }
+    }
+
     /// The reason recorded for a device's last disconnect, if its last connection event is a
     /// disconnect; read from the server's own store (one LMDB environment per process).
     func disconnectReason(user: String, device: String) throws -> String? {

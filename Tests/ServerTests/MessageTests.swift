@@ -52,10 +52,17 @@ import TimerDomain
                 #expect(object(stranger)["code"] as? String == "forbidden")
                 let notMine = try await h.rest(.post, "/messages", as: "mallory", body: #"{"timerId":"t1","content":"hi"}"#)
                 #expect(notMine.status == .notFound)
-                for body in [#"{"content":"hi"}"#, #"{"to":"bob","timerId":"t1","content":"hi"}"#, #"{"to":"bob","content":""}"#, #"{"to":"bob"}"#] {
+                let before = try h.head()
+                for (body, code) in [
+                    (#"{"content":"hi"}"#, "missing_field"), (#"{"to":"bob","timerId":"t1","content":"hi"}"#, "invalid_field"),
+                    (#"{"to":"bob","content":""}"#, "invalid_field"), (#"{"to":"bob"}"#, "missing_field"),
+                ] {
                     let bad = try await h.rest(.post, "/messages", token: alice, body: body)
                     #expect(bad.status == .badRequest, "\(body)")
+                    #expect(object(bad)["code"] as? String == code, "\(body)")
                 }
+                #expect(try await h.rest(.post, "/messages", as: "bob", body: #"{"to":"mallory","content":"hi"}"#).status == .forbidden)
+                #expect(try h.head() == before, "a refused message appends nothing")
                 #expect(try await h.rest(.post, "/me/messages/999999/read", as: "bob").status == .notFound)
 
                 // The sender leaves: her words are unreadable everywhere; bob's own stay.

@@ -58,6 +58,8 @@ import TimerDomain
 
     @Test func aProfilePatchRefusesWhatCannotBeAProfile() async throws {
         try await Harness.run { h in
+            _ = try await h.rest(.get, "/me", as: "bob")  // registers bob before the count
+            let before = try h.head()
             for (body, code, field) in [
                 (#"{"displayName":5}"#, "wrong_type", "displayName"),
                 (#"{"displayName":""}"#, "invalid_field", "displayName"),
@@ -71,6 +73,7 @@ import TimerDomain
                 #expect(object(answer)["code"] as? String == code, "\(body)")
                 #expect(object(answer)["field"] as? String == field, "\(body)")
             }
+            #expect(try h.head() == before, "a refused patch appends nothing")
         }
     }
 

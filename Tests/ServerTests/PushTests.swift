@@ -249,6 +249,7 @@ extension PushTests {
             #expect(provider.sends.isEmpty)
             #expect(h.server.state.metrics.value(of: "bubble_push_outbox_depth") ?? 0 == 0)
 
+            let before = try h.head()
             for (body, code, field) in [
                 (#"{"muted":["nope"]}"#, "invalid_field", "muted"),
                 (#"{"muted":"timer_shared"}"#, "wrong_type", nil),
@@ -261,6 +262,7 @@ extension PushTests {
                 #expect((answer.json as? [String: Any])?["code"] as? String == code, "\(body)")
                 if let field { #expect((answer.json as? [String: Any])?["field"] as? String == field, "\(body)") }
             }
+            #expect(try h.head() == before, "refused preferences append nothing")
         }
     }
 }

@@ -15,12 +15,17 @@ func sealed(_ text: String) -> Sealed { Spec.testSealer.seal(text) }
         registered.when(.register(email: "rob@example.com", displayName: "Robert"), by: bob).then([.userEmailSet("bob", sealed("rob@example.com"))])
     }
 
-    @Test func aTokenNameTooLongIsCutAndAnEmailTooLongRefused() {
+    @Test func aTokenNameTooLongIsCutAndAnEmailTooLongLeftOut() {
         var spec = Spec.given()
         spec.limits.maxDisplayNameLength = 3
         spec.when(.register(email: nil, displayName: "Roberto"), by: bob).then([.userRegistered("bob", email: nil, displayName: sealed("Rob"))])
         spec.limits.maxEmailLength = 5
-        spec.when(.register(email: "bob@example.com", displayName: nil), by: bob).thenRejectsInvalid("email")
+        spec.when(.register(email: "bob@example.com", displayName: nil), by: bob).then([.userRegistered("bob", email: nil, displayName: nil)])
+        spec.when(.register(email: "", displayName: nil), by: bob).then([.userRegistered("bob", email: nil, displayName: nil)])
+        // A registered user keeps the email they have when a token's cannot be kept.
+        var registered = Spec.given(.userRegistered("bob", email: sealed("b@x"), displayName: nil))
+        registered.limits.maxEmailLength = 5
+        registered.when(.register(email: "bob@example.com", displayName: nil), by: bob).then([])
     }
 
     @Test func withoutAKeyNothingPersonalIsStored() {

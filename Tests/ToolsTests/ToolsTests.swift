@@ -103,6 +103,14 @@ import TimerDomain
             .filter { $0["type"] as? String == "user_registered" }.compactMap { $0["data"] as? [String: Any] }
         #expect(registration.map { $0["email"] as? String } == ["(sealed)", "(sealed)", "(erased)"])
         #expect(!registration.description.contains("@example.com"), "tools never print sealed text from the log")
+        // A user's whole stream: registration to erasure, sealed fields never as text.
+        let daveHistory = try #require(try Tools.run("bubble-inspect", ["history", "dave", "--user", "--data", data, "--json"]).json() as? [[String: Any]])
+        #expect(daveHistory.first?["type"] as? String == "device_connected")
+        #expect(daveHistory.last?["type"] as? String == "user_erased")
+        #expect(daveHistory.contains { $0["type"] as? String == "user_registered" && ($0["summary"] as? String)?.contains("email=(erased)") == true })
+        let bobTable = try Tools.run("bubble-inspect", ["history", "bob", "--user", "--data", data]).stdout
+        #expect(bobTable.contains("message_sent") && bobTable.contains("from alice to bob about eggs: (sealed)"))
+        #expect(bobTable.contains("notifications_read"))
     }
 
     @Test func statsCountByType() throws {

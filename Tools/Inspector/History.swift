@@ -6,13 +6,15 @@ import TimerDomain
 import ToolSupport
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Every event of one timer, in order, with what each changed.")
+    static let configuration = CommandConfiguration(abstract: "Every event of one timer, in order, with what each changed; with --user, every event of a user's stream.")
 
-    @Argument(help: "Timer id.") var timerId: String
+    @Argument(help: "Timer id (a user id with --user).") var timerId: String
+    @Flag(help: "The argument is a user: registration, profile, devices, inbox, messages, pushes, erasure.") var user = false
     @OptionGroup var options: CommonOptions
 
     func run() throws {
         let inspector = try options.inspector()
+        if user { return try userHistory(inspector) }
         let entries = try reporting { try inspector.history(of: timerId) }
         if options.json {
             JSONOutput.print(entries.map { entry -> [String: Any] in
@@ -48,6 +50,32 @@ struct History: ParsableCommand {
         }
         print(table.render())
         if entries.contains(where: { !$0.envelope.lastInCommand }) { print("+ : same command as the event above") }
+    }
+}
+
+extension History {
+    /// A user's stream; sealed fields show as `(sealed)` or, once the key is gone, `(erased)`.
+    func userHistory(_ inspector: Inspector) throws {
+        let events = try reporting { try inspector.history(ofUser: timerId) }
+        let sealed = JSONOutput.sealedFields(of: inspector)
+        if options.json {
+            JSONOutput.print(events.map { e -> [String: Any] in
+                var out = JSONOutput.envelope(e, sealed: sealed)
+                out["summary"] = JSONOutput.summary(e.event, sealed: sealed)
+                return out
+            })
+            return
+        }
+        guard !events.isEmpty else {
+            print("no events for user '\(timerId)'")
+            throw ExitCode(1)
+        }
+        var table = Table("SEQ", "TIME (UTC)", "BY", "DEVICE", "EVENT", "DETAIL")
+        for e in events {
+            table.add(String(e.seq), ISO8601.format(milliseconds: e.timestamp), e.actor.userID, e.actor.deviceID,
+                      Terminal.paint(e.event.name, .cyan), JSONOutput.summary(e.event, sealed: sealed))
+        }
+        print(table.render())
     }
 }
 

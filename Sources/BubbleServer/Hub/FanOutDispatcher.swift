@@ -54,10 +54,7 @@ final class FanOutDispatcher: Sendable {
         var delivered = deliverInbox(command)
         for group in FanOut.timerGroups(command.map(\.envelope)) {
             let after = command.last { $0.envelope.event.timerID == group.id }?.timerAfter
-            guard var notices = FanOut.notices(of: group.events, timerAfter: after) else { continue }
-            // Frames carry the command's last seq (its notifications come after its timer
-            // events), so a client resuming from it never gets part of the command again.
-            notices.seq = command.last?.seq ?? notices.seq
+            guard let notices = FanOut.notices(of: group.events, timerAfter: after, commandEnd: command.last?.seq) else { continue }
             let origin = notices.actor
             var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, text: String?)] = []
             for (user, notice) in notices.recipients {

@@ -26,13 +26,7 @@ final class Directory: @unchecked Sendable {
         guard !known else { return }
         let actor = Actor(userID: token.user, deviceID: device)
         do {
-            do {
-                _ = try await server.execute(CommandRequest(.device(.register(email: token.email, displayName: token.name)), actor: actor))
-            } catch let rejection as Rejection where token.email != nil {
-                // An email this server cannot keep (over-long) is left out, not the user.
-                logger.warning("registered the user without the token's email", metadata: ["user": "\(token.user)", "reason": "\(rejection)"])
-                _ = try await server.execute(CommandRequest(.device(.register(email: nil, displayName: token.name)), actor: actor))
-            }
+            _ = try await server.execute(CommandRequest(.device(.register(email: token.email, displayName: token.name)), actor: actor))
             lock.withLock { seen[token.user] = .some(token.email) }
         } catch {
             logger.warning("could not register the user", metadata: ["user": "\(token.user)", "error": "\(error)"])
