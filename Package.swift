@@ -32,7 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
-        // NIOHTTPTypes: the HTTP parts hummingbird's channels carry (the handshake refusal).
+        // NIOHTTPTypes: the HTTP parts hummingbird's channels carry (our upgrade channel).
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
         // Push providers (FCM HTTP v1, Expo, the operator's webhook).
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -71,26 +71,39 @@ let package = Package(
             dependencies: ["LMDB", "TimerDomain", "EventLog", "Projections", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        // The socket layer: the only code that touches NIO channels and pipelines (the twin of
+        // LMDB at the other end of the data path). Bytes, frames and close codes; no timers.
+        .target(
+            name: "Sockets",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                // Push providers (FCM HTTP v1, Expo, the operator's webhook).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The real-time server: frames and requests → commands; committed events → frames.
         .target(
             name: "BubbleServer",
             dependencies: [
-                "BubbleCore", "TimerDomain", "EventLog", "Projections", "LMDB",
+                "BubbleCore", "TimerDomain", "EventLog", "Projections", "LMDB", "Sockets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -147,6 +160,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "TestSupport"]),
+        .testTarget(
+            name: "SocketsTests",
+            dependencies: [
+                "Sockets",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "TimerDomainTests", dependencies: ["TimerDomain"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "LMDB", "TimerDomain", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "TimerDomain", "EventLog"]),

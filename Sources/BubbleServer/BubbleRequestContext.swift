@@ -1,22 +1,16 @@
 public import Hummingbird
-public import HummingbirdWebSocket
 
-/// The request context of both routers: the core storage, the WebSocket hand-off, and the
-/// identity established by authentication.
-public struct BubbleRequestContext: RequestContext, WebSocketRequestContext {
+/// The REST router's request context: the core storage and the identity established by
+/// authentication.
+public struct BubbleRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<Self>
     public var identity: Identity?
-    /// The connection the request came on (a refused handshake's answer is found by it).
-    let channelID: ObjectIdentifier
     /// The TCP peer's IP address.
     let peer: String
 
     public init(source: Source) {
         coreContext = .init(source: source)
-        webSocket = .init()
         identity = nil
-        channelID = ObjectIdentifier(source.channel)
         peer = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 

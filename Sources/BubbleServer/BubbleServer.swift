@@ -1,11 +1,11 @@
 internal import EventLog
 public import Hummingbird
-internal import HummingbirdWebSocket
 internal import HummingbirdCore
 public import Logging
 public import NIOCore
 internal import ServiceLifecycle
 internal import CoreMetrics
+internal import Sockets
 internal import BubbleCore
 
 internal import TimerDomain
@@ -109,17 +109,7 @@ public struct BubbleServer: Sendable {
 
     /// The Hummingbird application, for `run()` or HummingbirdTesting.
     public func application(logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = restRouter()
-        let wsRouter = Router(context: BubbleRequestContext.self)
-        wsRouter.middlewares.add(ErrorMiddleware())
-        wsRouter.middlewares.add(AuthMiddleware(server: state, socket: true))
-        for path in ["/ws", "/"] {
-            wsRouter.ws(RouterPath(path)) { _, _ in .upgrade([:]) } onUpgrade: { [state] inbound, outbound, context in
-                guard let identity = context.requestContext.identity else { return }
-                await SocketSession(server: state, identity: identity, logger: context.logger).run(inbound: inbound, outbound: outbound)
-            }
-        }
-        return assemble(router: router, wsRouter: wsRouter, logger: logger, onServerRunning: onServerRunning)
+        assemble(router: restRouter(), logger: logger, onServerRunning: onServerRunning)
     }
 
     /// Every REST route (the OpenAPI test enumerates them).
@@ -165,27 +155,25 @@ public struct BubbleServer: Sendable {
         return router
     }
 
-    /// The rest of the application around the routers.
-    private func assemble(router: Router<BubbleRequestContext>, wsRouter: Router<BubbleRequestContext>, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> some ApplicationProtocol {
-        let refusals = state.handshakeRefusals
-        let ws = WebSocketServerConfiguration(
-            maxFrameSize: configuration.maxFrameBytes,
-            autoPing: .enabled(timePeriod: .seconds(configuration.pingInterval)),
-            closeTimeout: .seconds(3)
+    /// The rest of the application around the router: every connection passes the guard,
+    /// then speaks HTTP/1 to Hummingbird or upgrades to our socket layer.
+    private func assemble(router: Router<BubbleRequestContext>, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void) -> some ApplicationProtocol {
+        let settings = SocketSettings(
+            maxMessageBytes: configuration.maxFrameBytes, outboundQueueBytes: configuration.outboundQueueBytes,
+            pingInterval: configuration.pingInterval, closeTimeout: 3
         )
-        let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [HandshakeRefusalHandler(refusals)],
-            idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))
-        )
-        let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(http1: http1, ws: ws)
-        let webSocketResponder = wsRouter.buildResponder()
         let limits = state.connectionLimits
         let headerTimeout = TimeAmount.milliseconds(Int64(configuration.headerTimeout * 1000))
+        let idleTimeout = Duration.milliseconds(Int64(configuration.idleTimeout * 1000))
+        let acceptance = SocketAcceptance(server: state, logger: logger)
+        let malformed = SocketAcceptance.refusal(.badRequest("bad_upgrade", "not a WebSocket upgrade this server can read (Sec-WebSocket-Key and Sec-WebSocket-Version: 13 are required)"))
         return Application(
             router: router,
             server: HTTPServerBuilder { responder in
                 GuardedChannel(
-                    inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+                    inner: SocketUpgradeChannel(responder: responder, settings: settings, idleTimeout: idleTimeout, malformed: malformed) { request in
+                        await acceptance.decide(request)
+                    },
                     limits: limits, headerTimeout: headerTimeout
                 )
             },

@@ -17,7 +17,6 @@ final class ServerState: @unchecked Sendable {
     let dispatcher: FanOutDispatcher
     let verifier: TokenVerifier
     let metrics: ServerMetrics
-    let handshakeRefusals = HandshakeRefusals()
     let connectionLimits: ConnectionLimits
     let integrity = LogIntegrity()
     /// Completes timers and fires reminders; `nil` with `--no-scheduler`.
@@ -53,12 +52,31 @@ final class ServerState: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let result = try await store.execute(request)
-            metrics.appendLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
-            metrics.command(request.command, outcome: result.events.isEmpty ? "noop" : "appended")
+            record(request, .success(result), started: started)
             return result
         } catch {
-            metrics.command(request.command, outcome: error is Rejection ? "rejected" : "error")
+            record(request, .failure(error), started: started)
             throw error
+        }
+    }
+
+    /// The same, for callers that must not wait (sockets): `completion` runs on the writer's
+    /// thread once the command is durable or refused.
+    func submit(_ request: CommandRequest, _ completion: @escaping @Sendable (Result<CommandResult, any Error>) -> Void) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        store.submit(request) { [self] result in
+            record(request, result, started: started)
+            completion(result)
+        }
+    }
+
+    private func record(_ request: CommandRequest, _ result: Result<CommandResult, any Error>, started: UInt64) {
+        switch result {
+        case .success(let result):
+            metrics.appendLatency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+            metrics.command(request.command, outcome: result.events.isEmpty ? "noop" : "appended")
+        case .failure(let error):
+            metrics.command(request.command, outcome: error is Rejection ? "rejected" : "error")
         }
     }
 

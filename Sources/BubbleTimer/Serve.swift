@@ -30,7 +30,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections per user [BUBBLE_MAX_CONNECTIONS_PER_USER].") var maxConnectionsPerUser = Int(env("BUBBLE_MAX_CONNECTIONS_PER_USER") ?? "") ?? 20
     @Option(help: "Superseded Android sockets kept open per device before the oldest is closed [BUBBLE_SUPERSEDED_MAX].") var supersededMax = Int(env("BUBBLE_SUPERSEDED_MAX") ?? "") ?? 4
     @Option(help: "Seconds a superseded Android socket is kept open [BUBBLE_SUPERSEDED_LINGER].") var supersededLinger = Double(env("BUBBLE_SUPERSEDED_LINGER") ?? "") ?? 1800
-    @Option(help: "Frames queued per connection before it is closed as slow [BUBBLE_OUTBOUND_QUEUE].") var outboundQueue = Int(env("BUBBLE_OUTBOUND_QUEUE") ?? "") ?? 1024
+    @Option(help: "Bytes queued unsent per connection before it is closed as slow (1013) [BUBBLE_OUTBOUND_QUEUE_BYTES].") var outboundQueueBytes = Int(env("BUBBLE_OUTBOUND_QUEUE_BYTES") ?? "") ?? 1 << 20
+    @Option(help: "Deprecated: frames per connection, read as that many KiB; use --outbound-queue-bytes [BUBBLE_OUTBOUND_QUEUE].") var outboundQueue = Int(env("BUBBLE_OUTBOUND_QUEUE") ?? "")
     @Option(help: "Users a timer may be shared with [BUBBLE_MAX_SHARES].") var maxShares = Int(env("BUBBLE_MAX_SHARES") ?? "") ?? 100
     @Option(help: "Longest timer, user or device id in bytes [BUBBLE_MAX_ID_LENGTH].") var maxIdLength = Int(env("BUBBLE_MAX_ID_LENGTH") ?? "") ?? 128
     @Option(help: "Longest timer name in bytes [BUBBLE_MAX_NAME_LENGTH].") var maxNameLength = Int(env("BUBBLE_MAX_NAME_LENGTH") ?? "") ?? 256
@@ -81,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         config.messagesPerSecond = rate
         config.messageBurst = burst
         config.maxConnectionsPerUser = maxConnectionsPerUser
-        config.outboundQueueLimit = outboundQueue
+        config.outboundQueueBytes = outboundQueue.map { $0 * ServerConfiguration.bytesPerQueuedFrame } ?? outboundQueueBytes
         config.maxSupersededPerDevice = supersededMax
         config.supersededLinger = supersededLinger
         config.limits.maxSharesPerTimer = maxShares
@@ -144,6 +145,9 @@ struct Serve: AsyncParsableCommand {
         do { server = try await BubbleServer(configuration: config, logger: logger) } catch {
             Terminal.error("\(error)")
             throw ExitCode(2)
+        }
+        if let outboundQueue {
+            logger.warning("--outbound-queue (BUBBLE_OUTBOUND_QUEUE) is deprecated: the limit is bytes now; \(outboundQueue) is read as --outbound-queue-bytes \(outboundQueue * ServerConfiguration.bytesPerQueuedFrame)")
         }
         if jwtSecret == nil, jwksFile == nil {
             logger.notice("using the dev signing secret in \(data)/dev-jwt-secret; mint a token with: bubble-timer token <userId> --data \(data)")

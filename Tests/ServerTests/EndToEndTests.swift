@@ -275,7 +275,7 @@ extension HeavyLoad {
 @Suite(.serialized) struct LimitsTests {
     @Test func aClientThatNeverReadsIsClosedAsSlowWhileOthersKeepReceiving() async throws {
         try await Harness.run(configure: { c in
-            c.outboundQueueLimit = 8
+            c.outboundQueueBytes = 16 * 1024
             c.removeRateLimits()
         }) { h in
             let alice = try await h.socket("alice", device: "phone")

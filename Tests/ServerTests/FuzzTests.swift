@@ -36,7 +36,7 @@ extension HeavyLoad {
     @Test func oneHundredThousandHostileFramesAreEachRefusedAndAppendNothing() async throws {
         try await Harness.run(configure: { c in
             c.removeRateLimits()
-            c.outboundQueueLimit = 100_000
+            c.outboundQueueBytes = 100 << 20
             // A debug-build client reading 25k answers can lag past a ping; this test is about input.
             c.pingInterval = 600
         }) { h in

@@ -3,7 +3,7 @@
 # end-to-end runs over real sockets against a real server on this machine (load generator on
 # the same cores). Scratch data under /tmp, removed afterwards; each run's JSON is kept in
 # $OUT (default /tmp/bubble-bench-results) and a summary table is printed at the end.
-# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup] [time] [push]   (default: all)
+# Usage: Tools/scripts/bench.sh [core] [e2e] [fanout] [resume] [idle] [startup] [time] [push] [peers]   (default: all)
 # BIG=10000000 also times start-up on a 10M-event log (about 3 GB of disk and two minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,7 @@ bin=.build/release
 out="${OUT:-/tmp/bubble-bench-results}"
 mkdir -p "$out"
 work="$(mktemp -d /tmp/bubble-bench-XXXXXX)"
-sections="${*:-core e2e fanout resume idle startup time push}"
+sections="${*:-core e2e fanout resume idle startup time push peers}"
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -23,7 +23,7 @@ start_server() {
   local data="$1"; shift
   port=$((20000 + RANDOM % 20000))
   "$bin/bubble-timer" serve --data "$data" --port "$port" --log-level error --rate 1000000 --burst 1000000 \
-    --max-shares 2000 --outbound-queue 65536 --max-connections 200000 --max-connections-per-address 200000 "$@" > "$work/server.log" 2>&1 &
+    --max-shares 2000 --outbound-queue-bytes 67108864 --max-connections 200000 --max-connections-per-address 200000 "$@" > "$work/server.log" 2>&1 &
   server=$!
   url="ws://127.0.0.1:$port/ws"
   python3 Tools/scripts/wait-healthy.py "$port"
@@ -39,6 +39,8 @@ if has e2e; then
   start_server "$work/e2e"
   # Max durable commands/s: 512 users in pairs, each with one command in flight.
   load run --data "$work/e2e" --graph pairs --users 512 --devices 1 --window 1 --duration 15 > "$out/e2e-max.json"
+  # The same with 64 senders (the peers section measures PostgreSQL and Redis at 64 and 512).
+  load run --data "$work/e2e" --graph pairs --users 64 --devices 1 --window 1 --duration 15 > "$out/e2e-max-64.json"
   # Fixed 5k commands/s: groups of 5 users × 2 devices (9 recipient devices per command).
   load run --data "$work/e2e" --graph group:5 --users 100 --devices 2 --rate 5000 --duration 15 > "$out/e2e-5k-9.json"
   # The same rate with one recipient per command (pairs, one device each).
@@ -129,5 +131,10 @@ NGINX
   python3 Tools/scripts/push-bench.py drain "$port" 100000 > "$out/push-drain.json"
   stop_server
   nginx -c "$work/nginx/nginx.conf" -s stop
+fi
+if has peers; then
+  # PostgreSQL and Redis on the same machine, same client counts as the max run (64 and 512
+  # connections), durable acknowledgements (Tools/scripts/peers-bench.sh says how).
+  bash Tools/scripts/peers-bench.sh "$out" "${PEER_SECONDS:-15}"
 fi
 python3 Tools/scripts/bench-summary.py "$out"

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Hummingbird
+internal import HummingbirdCore
 internal import HTTPTypes
 public import TimerDomain
 
@@ -28,15 +29,15 @@ enum Credentials {
 
     /// The bearer token; `?token=` only on the WebSocket upgrade (browsers cannot set headers
     /// there), never on REST, where a URL ends up in proxies' and servers' logs.
-    static func token(_ request: Request, socket: Bool) -> String? {
-        if let header = request.headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
+    static func token(_ headers: HTTPFields, _ uri: URI, socket: Bool) -> String? {
+        if let header = headers[.authorization]?.trimmingCharacters(in: .whitespaces), !header.isEmpty {
             if header.lowercased().hasPrefix("bearer ") { return String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
             return header
         }
-        return socket ? request.uri.queryParameters["token"].map(String.init) : nil
+        return socket ? uri.queryParameters["token"].map(String.init) : nil
     }
 
-    static func deviceID(_ request: Request) -> String? {
-        (request.headers[deviceIDHeader] ?? request.uri.queryParameters["deviceId"].map(String.init)).flatMap { $0.isEmpty ? nil : $0 }
+    static func deviceID(_ headers: HTTPFields, _ uri: URI) -> String? {
+        (headers[deviceIDHeader] ?? uri.queryParameters["deviceId"].map(String.init)).flatMap { $0.isEmpty ? nil : $0 }
     }
 }

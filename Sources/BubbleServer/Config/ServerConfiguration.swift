@@ -19,8 +19,10 @@ public struct ServerConfiguration: Sendable {
     public var maxSupersededPerDevice = 4
     /// Seconds a superseded Android socket is kept open before it is closed.
     public var supersededLinger = 1800.0
-    /// Frames queued for one connection before it is closed as a slow consumer.
-    public var outboundQueueLimit = 1024
+    /// Bytes queued unsent for one connection before it is closed as a slow consumer (1013).
+    public var outboundQueueBytes = 1 << 20
+    /// What the deprecated frame-count setting (`--outbound-queue`) means in bytes.
+    public static let bytesPerQueuedFrame = 1024
     /// Seconds between server pings; a socket that stops answering is closed.
     public var pingInterval = 30.0
     /// How far back (in events) `?since=` may resume; older gets a snapshot marked `resumed: false`.

@@ -69,12 +69,4 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
         if let field { object["field"] = field }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
-
-    /// The WebSocket error frame.
-    func frame(requestID: String?) -> [String: Any] {
-        var frame: [String: Any] = ["type": "error", "code": code, "message": message, "error": message]
-        if let field { frame["field"] = field }
-        if let requestID { frame["requestId"] = requestID }
-        return frame
-    }
 }

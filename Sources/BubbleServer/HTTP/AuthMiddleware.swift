@@ -2,6 +2,8 @@ internal import Foundation
 internal import Logging
 internal import CoreMetrics
 internal import Hummingbird
+internal import HummingbirdCore
+internal import HTTPTypes
 internal import TimerDomain
 internal import BubbleCore
 
@@ -10,16 +12,10 @@ internal import BubbleCore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = BubbleRequestContext
     let server: ServerState
-    /// The WebSocket handshake: a refusal is recorded for ``HandshakeRefusalHandler``.
-    var socket = false
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let identity: Identity
-        do { identity = try await authenticate(request, context: context, server: server, socket: socket) } catch {
-            if socket { server.handshakeRefusals.record(error, channel: context.channelID) }
-            throw error
-        }
+        identity = try await authenticate(request.head, peer: context.peer, server: server)
         guard server.allowREST(identity.actor.userID) else { throw ServerError.rateLimited }
         context.identity = identity
         context.logger[metadataKey: "user"] = "\(identity.actor.userID)"
@@ -31,10 +27,12 @@ struct AuthMiddleware: RouterMiddleware {
 ///
 /// A socket without a `DeviceId` is a device of its own (`anon-…`), so that two such tabs do
 /// not replace each other; a REST call without one comes from no device (`rest`).
-func authenticate(_ request: Request, context: BubbleRequestContext, server: ServerState, socket: Bool = false) async throws(ServerError) -> Identity {
-    guard let token = Credentials.token(request, socket: socket) else {
+func authenticate(_ request: HTTPRequest, peer: String, server: ServerState, socket: Bool = false) async throws(ServerError) -> Identity {
+    let uri = URI(request.path ?? "/")
+    let headers = request.headerFields
+    guard let token = Credentials.token(headers, uri, socket: socket) else {
         server.metrics.authFailures.increment()
-        if request.uri.queryParameters["token"] != nil {
+        if uri.queryParameters["token"] != nil {
             throw .unauthorized("?token= is accepted only on the WebSocket upgrade: send Authorization: Bearer <jwt>")
         }
         throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
@@ -46,16 +44,16 @@ func authenticate(_ request: Request, context: BubbleRequestContext, server: Ser
     }
     let user = verified.user
     let expiresAt = verified.expiresAt
-    let device = Credentials.deviceID(request) ?? (socket ? "anon-\(UUID().uuidString.prefix(8).lowercased())" : "rest")
+    let device = Credentials.deviceID(headers, uri) ?? (socket ? "anon-\(UUID().uuidString.prefix(8).lowercased())" : "rest")
     do { try Decider.checkDeviceID(device, limits: server.configuration.limits) } catch { throw ServerError.from(error) }
-    let userAgent = request.headers[.userAgent] ?? ""
-    let dialect: Dialect = switch request.uri.queryParameters["dialect"].map(String.init) {
+    let userAgent = headers[.userAgent] ?? ""
+    let dialect: Dialect = switch uri.queryParameters["dialect"].map(String.init) {
     case "android": .android
     case "seed": .seed
     default: userAgent.contains("BubbleTimer-Android") ? .android : .seed
     }
-    let since = request.uri.queryParameters["since"].flatMap { UInt64(String($0)) }
-    let zone = request.uri.queryParameters["tz"].map(String.init)
+    let since = uri.queryParameters["since"].flatMap { UInt64(String($0)) }
+    let zone = uri.queryParameters["tz"].map(String.init)
     if let zone, zone.utf8.count > server.configuration.limits.maxTimeZoneLength || !ZoneRules.isZone(zone) {
         throw ServerError(.badRequest, code: "invalid_field", "tz '\(zone.prefix(64))' is not an IANA time zone such as Europe/Berlin", field: "tz")
     }
@@ -64,6 +62,7 @@ func authenticate(_ request: Request, context: BubbleRequestContext, server: Ser
     let trusted = server.connectionLimits.trustedProxies
     return Identity(
         actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, timeZone: zone, expiresAt: expiresAt,
-        clientAddress: context.clientAddress(request, trustedProxies: trusted), viaProxy: trusted.contains(context.peer)
+        clientAddress: ClientAddress.resolve(peer: peer, forwardedFor: headers[ClientAddress.forwardedFor], trustedProxies: trusted),
+        viaProxy: trusted.contains(peer)
     )
 }

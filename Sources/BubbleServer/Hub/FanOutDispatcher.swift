@@ -4,10 +4,12 @@ internal import Foundation
 internal import TimerDomain
 internal import BubbleCore
 internal import Projections
+internal import NIOCore
 
 /// The fan-out projector's socket side: takes each committed batch (in seq order, off the
 /// writer thread), asks `FanOut` who should hear of each event, renders one frame per
-/// (dialect, recipient variant) and queues it on every live device but the origin.
+/// distinct rendering, and hands every live device but the origin ALL of its frames from the
+/// batch in one call (one hop to its loop, one flush), sharing the rendered bytes.
 final class FanOutDispatcher: Sendable {
     private let hub: ConnectionHub
     private let metrics: ServerMetrics
@@ -33,82 +35,105 @@ final class FanOutDispatcher: Sendable {
     func finish() { continuation.finish() }
 
     /// Runs until `finish()`. A command's events are consecutive and committed in one batch;
-    /// each command is delivered once its last event is seen.
+    /// each command is rendered once its last event is seen, and the batch is handed to the
+    /// sockets when all of it is rendered.
     func run() async {
         for await batch in batches {
+            var outbox = Outbox()
             var command: [CommittedEvent] = []
+            var committedAt: UInt64 = 0
             for event in batch {
                 command.append(event)
                 if event.envelope.lastInCommand {
-                    deliver(command)
+                    if collect(command, into: &outbox) { committedAt = max(committedAt, event.committedAt) }
                     command.removeAll(keepingCapacity: true)
                 }
             }
-            if !command.isEmpty { deliver(command) }
+            if !command.isEmpty, collect(command, into: &outbox) { committedAt = max(committedAt, command.last?.committedAt ?? 0) }
+            outbox.hand()
+            if committedAt > 0 { metrics.commitToSend.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - committedAt)) }
+        }
+    }
+
+    /// Every frame a batch makes, by connection, in seq order.
+    struct Outbox {
+        private var order: [Connection] = []
+        private var frames: [ObjectIdentifier: [(position: UInt64, bytes: ByteBuffer)]] = [:]
+
+        mutating func add(_ connection: Connection, seq: UInt64, _ bytes: ByteBuffer) {
+            let key = ObjectIdentifier(connection)
+            if frames[key] == nil {
+                order.append(connection)
+                frames[key] = [(seq, bytes)]
+            } else {
+                frames[key]!.append((seq, bytes))
+            }
+        }
+
+        func hand() {
+            for connection in order { connection.deliver(frames[ObjectIdentifier(connection)]!) }
         }
     }
 
     /// One frame per recipient device per timer the command touched, rendered once per
-    /// (frame style, notice).
-    func deliver(_ command: [CommittedEvent]) {
-        var delivered = deliverInbox(command)
+    /// (frame style, notice); returns whether anyone gets one.
+    private func collect(_ command: [CommittedEvent], into outbox: inout Outbox) -> Bool {
+        var delivered = collectInbox(command, into: &outbox)
         for group in FanOut.timerGroups(command.map(\.envelope)) {
             let after = command.last { $0.envelope.event.timerID == group.id }?.timerAfter
             guard let notices = FanOut.notices(of: group.events, timerAfter: after, commandEnd: command.last?.seq) else { continue }
             let origin = notices.actor
-            var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, text: String?)] = []
+            var rendered: [(style: FrameStyle, notice: Notice, user: UserID?, bytes: ByteBuffer?)] = []
             for (user, notice) in notices.recipients {
-                for device in hub.devices(of: user) where !(user == origin.userID && device == origin.deviceID) {
-                    guard let connection = hub.connection(user: user, device: device) else { continue }
+                for connection in hub.connections(of: user) where !(user == origin.userID && connection.actor.deviceID == origin.deviceID) {
                     let style = connection.style.rendering
                     // A removal names its recipient in the seed dialect; other frames are shared.
                     let perUser: UserID? = if case .removed = notice { user } else { nil }
-                    let text: String?
+                    let bytes: ByteBuffer?
                     if let hit = rendered.first(where: { $0.style == style && $0.notice == notice && $0.user == perUser }) {
-                        text = hit.text
+                        bytes = hit.bytes
                     } else {
-                        text = OutboundFrame.notice(notice, to: user, seq: notices.seq, timestamp: notices.timestamp, style: style).map(JSON.text)
-                        rendered.append((style, notice, perUser, text))
+                        bytes = OutboundFrame.notice(notice, to: user, seq: notices.seq, timestamp: notices.timestamp, style: style).bytes
+                        rendered.append((style, notice, perUser, bytes))
                     }
-                    guard let text else { continue }
-                    connection.deliver(text: text, seq: notices.seq)
+                    guard let bytes else { continue }
+                    outbox.add(connection, seq: notices.seq, bytes)
                     delivered = true
                 }
             }
         }
-        if delivered, let committedAt = command.last?.committedAt, committedAt > 0 {
-            metrics.commitToSend.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - committedAt))
-        }
+        return delivered
     }
 
     /// Inbox frames, to the recipient's seed sockets only: the Android app's socket carries
     /// timer frames alone (its devices are pushed instead).
-    private func deliverInbox(_ command: [CommittedEvent]) -> Bool {
+    private func collectInbox(_ command: [CommittedEvent], into outbox: inout Outbox) -> Bool {
         var delivered = false
         for e in command {
-            let user: UserID, frame: () -> [String: Any]
+            let user: UserID, frame: () -> OutboundFrame
             switch e.envelope.event {
             case .notificationCreated(let recipient, let n):
                 user = recipient
                 frame = { [names] in
                     let row = NotificationRow(notification: n, createdAt: e.envelope.timestamp)
-                    return OutboundFrame.notification(NotificationJSON.object(id: e.seq, row, fromName: n.from.map(names)), seq: e.seq)
+                    return .notification(NotificationJSON.object(id: e.seq, row, fromName: n.from.map(names)), seq: e.seq)
                 }
             case .messageSent(let recipient, let m):
                 user = recipient
                 frame = { [messages] in
-                    ["type": "message", "message": messages(e.seq, MessageRow(message: m, to: recipient, createdAt: e.envelope.timestamp, read: false)), "seq": e.seq]
+                    .message(messages(e.seq, MessageRow(message: m, to: recipient, createdAt: e.envelope.timestamp, read: false)), seq: e.seq)
                 }
             case .notificationsRead(let recipient, let ids):
                 user = recipient
-                frame = { ["type": "notificationsRead", "ids": ids, "seq": e.seq] }
+                frame = { .notificationsRead(ids, seq: e.seq) }
             default:
                 continue
             }
-            var text: String?
+            var bytes: ByteBuffer?
             for connection in hub.connections(of: user) where connection.style.dialect == .seed {
-                if text == nil { text = JSON.text(frame()) }
-                connection.deliver(text: text!, seq: e.seq)
+                if bytes == nil { bytes = frame().bytes }
+                guard let bytes else { break }
+                outbox.add(connection, seq: e.seq, bytes)
                 delivered = true
             }
         }

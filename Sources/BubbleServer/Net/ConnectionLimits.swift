@@ -1,11 +1,12 @@
 internal import Foundation
 internal import Logging
 internal import CoreMetrics
+internal import Sockets
 
 /// Open TCP connections, in all and per client address, against their caps. Shared by every
 /// connection's ``ConnectionGuardHandler``; refusals are counted in `/metrics` and logged at
 /// most once per interval with how many there were, so a flood does not flood the log too.
-final class ConnectionLimits: @unchecked Sendable {
+final class ConnectionLimits: ConnectionGate, @unchecked Sendable {
     enum Admission: Equatable { case admitted, refusedTotal, refusedAddress }
 
     let maxTotal: Int
@@ -30,7 +31,9 @@ final class ConnectionLimits: @unchecked Sendable {
 
     /// Takes a slot for a new connection from `address`. A trusted proxy's connections count
     /// toward the total only: its clients are told apart by `X-Forwarded-For` later.
-    func admit(_ address: String) -> Admission {
+    func admit(_ address: String) -> Bool { admission(address) == .admitted }
+
+    func admission(_ address: String) -> Admission {
         let admission: Admission = lock.withLock {
             guard total < maxTotal else { return .refusedTotal }
             if !trustedProxies.contains(address) {

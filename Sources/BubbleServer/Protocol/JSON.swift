@@ -4,9 +4,8 @@ internal import Foundation
 /// parser crashes on rewritten durations and end times), and unknown fields are ignored.
 enum JSON {
     static func object(_ bytes: some Collection<UInt8>) throws(ServerError) -> [String: Any] {
-        let data = Data(bytes)
         let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data, options: []) } catch {
+        do { parsed = try JSONScanner.value(bytes) } catch {
             throw .badRequest("malformed_json", "not valid JSON")
         }
         guard let object = parsed as? [String: Any] else { throw .badRequest("malformed_json", "expected a JSON object") }

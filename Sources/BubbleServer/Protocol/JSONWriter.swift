@@ -3,8 +3,9 @@ internal import Foundation
 /// Writes the server's frames. Foundation's JSONSerialization bridges every dictionary to
 /// NSDictionary first and was 28% of the server's CPU at 5k commands/s (perf, see
 /// docs/benchmarks.md); frames only hold strings, integers, booleans, arrays and objects,
-/// which this writes directly. Anything else (an NSNumber echoed from a client's ping) still
-/// goes through JSONSerialization.
+/// which this writes directly (``JSONScanner`` reads clients' numbers as `Int` or `Double`, so
+/// an echoed ping timestamp is one of those). Anything else still goes through
+/// JSONSerialization.
 enum JSONWriter {
     static func write(_ value: Any, into out: inout [UInt8]) {
         switch value {

@@ -1,14 +1,11 @@
-internal import AsyncHTTPClient
+internal import Sockets
 internal import Foundation
-internal import NIOCore
-// HTTPHeaders and HTTPMethod: async-http-client's request and response types.
-internal import NIOHTTP1
 internal import TimerDomain
 
 /// Expo's push API (`POST /--/api/v2/push/send`): one message per request, so a ticket's
 /// error is this push's. `DeviceNotRegistered` drops the token.
 struct ExpoPush: PushProviderClient {
-    let client: HTTPClient
+    let client: HTTPPoster
     let baseURL: String
     let accessToken: String?
 
@@ -17,15 +14,13 @@ struct ExpoPush: PushProviderClient {
             "to": token, "title": message.title, "body": message.body, "data": message.data, "priority": "high",
         ]
         let auth = accessToken.map { [("Authorization", "Bearer \($0)")] } ?? []
-        let request = HTTPClientRequest.postJSON(baseURL + "/--/api/v2/push/send", body: Array(JSON.data(payload)), headers: auth)
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
-            let bytes = try await response.body.collect(upTo: 256 * 1024)
-            let status = Int(response.status.code)
+            let response = try await client.post(baseURL + "/--/api/v2/push/send", headers: auth, body: Array(JSON.data(payload)))
+            let status = response.status
             guard status == 200 else {
-                return HTTPStatusRules.result(status: status == 404 ? 502 : status, retryAfter: response.headers.first(name: "Retry-After"), detail: "expo")
+                return HTTPStatusRules.result(status: status == 404 ? 502 : status, retryAfter: response.header("Retry-After"), detail: "expo")
             }
-            let parsed = try? JSON.object(bytes.readableBytesView)
+            let parsed = try? JSON.object(response.body)
             let ticket = (parsed?["data"] as? [String: Any]) ?? ((parsed?["data"] as? [Any])?.first as? [String: Any])
             guard let ticket, let state = ticket["status"] as? String else { return .retry("expo: unreadable answer", after: nil) }
             if state == "ok" { return .delivered }

@@ -1,9 +1,6 @@
-internal import AsyncHTTPClient
+internal import Sockets
 internal import Foundation
 internal import JWTKit
-internal import NIOCore
-// HTTPHeaders and HTTPMethod: async-http-client's request and response types.
-internal import NIOHTTP1
 internal import TimerDomain
 
 /// A Firebase service account (the JSON file the Firebase console hands out).
@@ -31,7 +28,7 @@ struct ServiceAccount: Sendable {
 /// FCM HTTP v1: an OAuth2 access token from a JWT the service account signs (RS256), cached
 /// until a minute before it expires, then `messages:send`.
 struct FCMPush: PushProviderClient {
-    let client: HTTPClient
+    let client: HTTPPoster
     let baseURL: String
     let account: ServiceAccount
     let tokens: AccessTokens
@@ -57,15 +54,13 @@ struct FCMPush: PushProviderClient {
             android["notification"] = ["tag": message.collapseKey]
         }
         fcm["android"] = android
-        let request = HTTPClientRequest.postJSON(
-            "\(baseURL)/v1/projects/\(account.projectID)/messages:send", body: Array(JSON.data(["message": fcm])), headers: [("Authorization", "Bearer \(access)")]
-        )
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
-            let bytes = try await response.body.collect(upTo: 256 * 1024)
-            let status = Int(response.status.code)
+            let response = try await client.post(
+                "\(baseURL)/v1/projects/\(account.projectID)/messages:send", headers: [("Authorization", "Bearer \(access)")], body: Array(JSON.data(["message": fcm]))
+            )
+            let status = response.status
             if status == 200 { return .delivered }
-            let error = (try? JSON.object(bytes.readableBytesView))?["error"] as? [String: Any]
+            let error = (try? JSON.object(response.body))?["error"] as? [String: Any]
             let details = (error?["details"] as? [[String: Any]]) ?? []
             let code = details.compactMap { $0["errorCode"] as? String }.first ?? (error?["status"] as? String) ?? "HTTP \(status)"
             switch (status, code) {
@@ -74,7 +69,7 @@ struct FCMPush: PushProviderClient {
                 await tokens.forget()
                 return .retry("fcm: \(code)", after: nil)
             default:
-                return HTTPStatusRules.result(status: status, retryAfter: response.headers.first(name: "Retry-After"), detail: "fcm \(code)")
+                return HTTPStatusRules.result(status: status, retryAfter: response.header("Retry-After"), detail: "fcm \(code)")
             }
         } catch {
             return .retry("fcm: \(error)", after: nil)
@@ -91,22 +86,18 @@ actor AccessTokens {
 
     func forget() { cached = nil }
 
-    func token(for account: ServiceAccount, client: HTTPClient) async throws -> String {
+    func token(for account: ServiceAccount, client: HTTPPoster) async throws -> String {
         let now = Date().timeIntervalSince1970
         if let cached, cached.expiresAt - 60 > now { return cached.token }
         let assertion = try await keys.sign(Claims([
             "iss": .string(account.clientEmail), "scope": .string("https://www.googleapis.com/auth/firebase.messaging"),
             "aud": .string(account.tokenURI), "iat": .number(now.rounded()), "exp": .number((now + 3600).rounded()),
         ]))
-        var request = HTTPClientRequest(url: account.tokenURI)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
-        let response = try await client.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 64 * 1024)
-        guard response.status.code == 200, let object = try? JSON.object(bytes.readableBytesView),
+        let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"
+        let response = try await client.post(account.tokenURI, contentType: "application/x-www-form-urlencoded", body: Array(form.utf8), limit: 64 * 1024)
+        guard response.status == 200, let object = try? JSON.object(response.body),
               let token = object["access_token"] as? String else {
-            throw ConfigurationError("the token endpoint answered \(response.status.code)")
+            throw ConfigurationError("the token endpoint answered \(response.status)")
         }
         let lifetime = (object["expires_in"] as? Double) ?? (object["expires_in"] as? Int).map(Double.init) ?? 3600
         cached = (token, now + lifetime)

@@ -1,20 +1,4 @@
-internal import AsyncHTTPClient
-internal import NIOCore
-// HTTPHeaders and HTTPMethod: async-http-client's request and response types.
-internal import NIOHTTP1
-
-extension HTTPClientRequest {
-    /// A JSON POST, as every provider takes it.
-    static func postJSON(_ url: String, body: [UInt8], headers: [(String, String)] = []) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        return request
-    }
-}
+internal import Sockets
 
 /// How a provider's HTTP status reads, where its body adds nothing.
 enum HTTPStatusRules {

@@ -1,5 +1,5 @@
 internal import BubbleCore
-internal import AsyncHTTPClient
+internal import Sockets
 internal import Foundation
 internal import Logging
 internal import Projections
@@ -16,7 +16,7 @@ internal import TimerDomain
 /// `push_abandoned`), appended before the page after it is read.
 final class PushSender: @unchecked Sendable {
     /// The providers, made with the sender's HTTP client when it starts.
-    typealias Providers = @Sendable (HTTPClient) -> [PushProvider: any PushProviderClient]
+    typealias Providers = @Sendable (HTTPPoster) -> [PushProvider: any PushProviderClient]
 
     struct Settings: Sendable {
         var concurrency = 16
@@ -57,9 +57,9 @@ final class PushSender: @unchecked Sendable {
 
     /// Sends until ``stop()``; the HTTP client lives exactly as long as this call.
     func run() async {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let client = HTTPPoster()
         await send(providers: makeProviders(client))
-        try? await client.shutdown()
+        await client.shutdown()
     }
 
     private func send(providers: [PushProvider: any PushProviderClient]) async {

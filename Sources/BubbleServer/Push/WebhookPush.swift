@@ -1,16 +1,13 @@
-internal import AsyncHTTPClient
+internal import Sockets
 internal import Crypto
 internal import Foundation
-internal import NIOCore
-// HTTPHeaders and HTTPMethod: async-http-client's request and response types.
-internal import NIOHTTP1
 internal import TimerDomain
 
 /// Self-hosters' provider: each push is POSTed as JSON to the ONE URL the operator configured
 /// (never a URL a client supplied), signed with HMAC-SHA256 over the body in
 /// `X-Bubble-Signature: sha256=<hex>`. 2xx is delivered, 410 unregistered, 429/5xx retried.
 struct WebhookPush: PushProviderClient {
-    let client: HTTPClient
+    let client: HTTPPoster
     let url: String
     let secret: String?
 
@@ -25,11 +22,9 @@ struct WebhookPush: PushProviderClient {
             let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
             headers.append(("X-Bubble-Signature", "sha256=" + mac.map { String(format: "%02x", $0) }.joined()))
         }
-        let request = HTTPClientRequest.postJSON(url, body: Array(body), headers: headers)
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            return HTTPStatusRules.result(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), detail: "webhook")
+            let response = try await client.post(url, headers: headers, body: Array(body), limit: 64 * 1024)
+            return HTTPStatusRules.result(status: response.status, retryAfter: response.header("Retry-After"), detail: "webhook")
         } catch {
             return .retry("webhook: \(error)", after: nil)
         }

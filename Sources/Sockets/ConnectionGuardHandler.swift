@@ -1,7 +1,17 @@
 internal import NIOCore
 
+/// Who may connect: the server's caps on open connections, in all and per address.
+public protocol ConnectionGate: Sendable {
+    /// Takes a slot for a new connection from `address`; `false` refuses it.
+    func admit(_ address: String) -> Bool
+    /// The connection from `address` did not finish its request head in time.
+    func headerTimedOut(_ address: String)
+    /// Gives the slot back.
+    func release(_ address: String)
+}
+
 /// First in every accepted connection's pipeline, before any HTTP parsing: takes the
-/// connection's slot in ``ConnectionLimits`` (closing it at once when refused), and closes it
+/// connection's slot from the gate (closing it at once when refused), and closes it
 /// if its first request head is not complete within the header timeout (a client that
 /// connects and sends nothing, or one byte a second). After the head it only passes bytes
 /// through; idle keep-alive connections are Hummingbird's idle timeout's.
@@ -9,7 +19,7 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private let limits: ConnectionLimits
+    private let limits: any ConnectionGate
     private let headerTimeout: TimeAmount
     private var address: String?
     private var deadline: Scheduled<Void>?
@@ -17,14 +27,14 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
     private var tail: [UInt8] = []
     private var headComplete = false
 
-    init(limits: ConnectionLimits, headerTimeout: TimeAmount) {
+    init(limits: any ConnectionGate, headerTimeout: TimeAmount) {
         self.limits = limits
         self.headerTimeout = headerTimeout
     }
 
     func channelActive(context: ChannelHandlerContext) {
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard limits.admit(address) == .admitted else {
+        guard limits.admit(address) else {
             context.close(promise: nil)
             return
         }
