@@ -55,6 +55,9 @@ final class PushSender: @unchecked Sendable {
 
     private var isStopped: Bool { lock.withLock { stopped } }
 
+    /// How long after a wake-up the outbox is read (a push waits at most this much more).
+    static let coalescing: Duration = .milliseconds(20)
+
     /// Sends until ``stop()``; the HTTP client lives exactly as long as this call.
     func run() async {
         let client = HTTPPoster()
@@ -77,6 +80,11 @@ final class PushSender: @unchecked Sendable {
             }
             if page.isEmpty {
                 await wakeup.wait(seconds: next.map { Double(max(1, $0 - now)) / 1000 } ?? 60)
+                // Every commit with a notification wakes the sender, most of them adding no
+                // push (the recipient has no push device, or is connected): reading the outbox
+                // after each one cost ~15% of the server's CPU at 5k commands/s. A burst is
+                // read once, after it settles.
+                try? await Task.sleep(for: Self.coalescing)
                 continue
             }
             await withTaskGroup(of: Void.self) { group in
