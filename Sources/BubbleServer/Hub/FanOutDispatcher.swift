@@ -5,6 +5,7 @@ internal import TimerDomain
 internal import BubbleCore
 internal import Projections
 internal import NIOCore
+internal import Sockets
 
 /// The fan-out projector's socket side: takes each committed batch (in seq order, off the
 /// writer thread), asks `FanOut` who should hear of each event, renders one frame per
@@ -70,8 +71,17 @@ final class FanOutDispatcher: Sendable {
             }
         }
 
+        /// One hop per event loop: each loop delivers to all of its sockets in one task.
         func hand() {
-            for connection in order { connection.deliver(frames[ObjectIdentifier(connection)]!) }
+            var byLoop: [ObjectIdentifier: (loop: any EventLoop, work: [(Connection, [(position: UInt64, bytes: ByteBuffer)])])] = [:]
+            for connection in order {
+                let loop = connection.socket.eventLoop
+                byLoop[ObjectIdentifier(loop), default: (loop, [])].work.append((connection, frames[ObjectIdentifier(connection)]!))
+            }
+            for (_, batch) in byLoop {
+                let work = batch.work
+                batch.loop.execute { for (connection, frames) in work { connection.deliver(frames) } }
+            }
         }
     }
 

@@ -189,7 +189,10 @@ final class Wakeup: @unchecked Sendable {
 
     func wait(seconds: Double) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(Int64(min(seconds, 3600) * 1000)))
+            // A cancelled sleep ends at once: waking then would leave `pending` set, and the
+            // next wait would return at once and cancel its own timer — a loop that spun a
+            // core and piled up dispatch timers (6.6 GB in 16 minutes) after the first wake.
+            guard (try? await Task.sleep(for: .milliseconds(Int64(min(seconds, 3600) * 1000)))) != nil else { return }
             self?.wake()
         }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
