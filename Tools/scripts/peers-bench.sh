@@ -19,8 +19,16 @@ pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
 work="$(mktemp -d /tmp/bubble-peers-XXXXXX)"
 chmod 755 "$work"
 pg=""; redis=""
+# The postmaster's own pid (runuser does not pass signals on).
+pg_stop() {
+  local master
+  master="$(head -1 "$work/pg/data/postmaster.pid" 2>/dev/null || true)"
+  [ -n "$master" ] && kill -INT "$master" 2>/dev/null
+  wait "$pg" 2>/dev/null || true
+  pg=""
+}
 cleanup() {
-  [ -n "$pg" ] && kill -INT "$pg" 2>/dev/null && sleep 1
+  [ -n "$pg" ] && pg_stop
   [ -n "$redis" ] && kill -TERM "$redis" 2>/dev/null
   rm -rf "$work"
 }
@@ -64,7 +72,7 @@ PY
 pgbench_run 64 "" peers-postgres-64
 pgbench_run 512 "" peers-postgres-512
 pgbench_run 100 5000 peers-postgres-5k
-kill -INT "$pg"; wait "$pg" 2>/dev/null || true; pg=""
+pg_stop
 
 # Redis: appendonly with fsync on every write, no snapshots, loopback only.
 rport=$((50000 + RANDOM % 10000))
