@@ -54,7 +54,8 @@ public struct BubbleServer: Sendable {
                 switch e.event {
                 case .timerCompleted(_, let due, let fired, let kind): metrics.fired("completion", kind: kind, lateMilliseconds: fired - due)
                 case .reminderFired(_, _, _, let due, let fired, let kind): metrics.fired("reminder", kind: kind, lateMilliseconds: fired - due)
-                case .notificationCreated: pushes = true
+                // Both add push outbox entries (a message is its recipient's inbox entry).
+                case .notificationCreated, .messageSent: pushes = true
                 default: break
                 }
                 moved = moved || DueIndex.concerns(e.event)

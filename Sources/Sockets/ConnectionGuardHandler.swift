@@ -13,8 +13,8 @@ public protocol ConnectionGate: Sendable {
 /// First in every accepted connection's pipeline, before any HTTP parsing: takes the
 /// connection's slot from the gate (closing it at once when refused), and closes it
 /// if its first request head is not complete within the header timeout (a client that
-/// connects and sends nothing, or one byte a second). After the head it only passes bytes
-/// through; idle keep-alive connections are Hummingbird's idle timeout's.
+/// connects and sends nothing, or one byte a second). After the head it removes itself; idle
+/// keep-alive connections are Hummingbird's idle timeout's.
 final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -40,6 +40,8 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
         }
         self.address = address
         let channel = context.channel
+        // The slot is held until the connection closes, long after this handler is gone.
+        channel.closeFuture.whenComplete { [limits] _ in limits.release(address) }
         deadline = context.eventLoop.scheduleTask(in: headerTimeout) { [limits] in
             limits.headerTimedOut(address)
             channel.close(promise: nil)
@@ -60,12 +62,14 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
             }
         }
         context.fireChannelRead(data)
+        // Its work is done: later reads (every frame of a socket) skip it, and an idle
+        // connection does not keep it.
+        if headComplete { context.pipeline.syncOperations.removeHandler(context: context, promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
-        if let address { limits.release(address) }
-        address = nil
+        deadline = nil
         context.fireChannelInactive()
     }
 

@@ -21,8 +21,9 @@ internal import NIOCore
 final class SocketSession: SocketDelegate {
     private let server: ServerState
     private let identity: Identity
-    private var logger: Logger
+    private let baseLogger: Logger
     private var connection: Connection?
+    private var connectionID = ""
     /// Whether the hub took the connection (a refused one records no disconnect).
     private var registered = false
     private var holdsForwardedSlot = false
@@ -45,7 +46,7 @@ final class SocketSession: SocketDelegate {
     init(server: ServerState, identity: Identity, logger: Logger) {
         self.server = server
         self.identity = identity
-        self.logger = logger
+        baseLogger = logger
         budget = CommandBudget(rate: server.configuration.messagesPerSecond, burst: server.configuration.messageBurst)
     }
 
@@ -54,9 +55,7 @@ final class SocketSession: SocketDelegate {
     func socketOpened(_ socket: Socket) {
         let connection = Connection(actor: identity.actor, dialect: identity.dialect, socket: socket, sent: server.metrics.frames)
         self.connection = connection
-        logger[metadataKey: "connection"] = "\(connection.id)"
-        logger[metadataKey: "user"] = "\(identity.actor.userID)"
-        logger[metadataKey: "device"] = "\(identity.actor.deviceID)"
+        connectionID = connection.id
         // Behind a trusted proxy the per-address cap applies here, to the forwarded client.
         if identity.viaProxy {
             guard server.connectionLimits.admitForwarded(identity.clientAddress) else {
@@ -348,6 +347,16 @@ final class SocketSession: SocketDelegate {
             server.submit(CommandRequest(.device(.disconnect(connectionID: connection.id, reason: reason.reason)), actor: identity.actor)) { _ in }
         }
         logger.info("disconnected", metadata: ["reason": "\(reason.reason)", "code": "\(reason.code)"])
+    }
+
+    /// The session's logger, naming its connection, user and device: made when something is
+    /// logged rather than kept per socket (its metadata was a dictionary per idle socket).
+    private var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "connection"] = "\(connectionID)"
+        logger[metadataKey: "user"] = "\(identity.actor.userID)"
+        logger[metadataKey: "device"] = "\(identity.actor.deviceID)"
+        return logger
     }
 
     // MARK: - Loop
