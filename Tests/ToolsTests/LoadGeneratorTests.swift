@@ -61,6 +61,14 @@ import TestSupport
         #expect((report["title"] as? String)?.contains("truth: offset -2500.0 ms") == true)
     }
 
+    @Test(.timeLimit(.minutes(3))) func theOldFrameCountFlagIsStillAcceptedAndReadAsKibibytes() throws {
+        let old = try RunningServer(data: TemporaryDirectory("queue-old").path, arguments: ["--outbound-queue", "8"])
+        #expect(old.startupLog.contains("--outbound-queue (BUBBLE_OUTBOUND_QUEUE) is deprecated"))
+        #expect(old.startupLog.contains("--outbound-queue-bytes 8192"))
+        let new = try RunningServer(data: TemporaryDirectory("queue-new").path, arguments: ["--outbound-queue-bytes", "8192"])
+        #expect(!new.startupLog.contains("deprecated"))
+    }
+
     @Test(.timeLimit(.minutes(3))) func shortRunAgainstTheRealServerDeliversExactlyOnce() throws {
         let dir = TemporaryDirectory("load")
         let server = try RunningServer(data: dir.path, arguments: ["--rate", "100000", "--burst", "100000"])

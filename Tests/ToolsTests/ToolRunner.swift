@@ -43,6 +43,8 @@ final class RunningServer {
     let process = Process()
     let port: Int
     let data: String
+    /// What the server logged until it listened.
+    private(set) var startupLog = ""
     var url: String { "ws://127.0.0.1:\(port)/ws" }
 
     init(data: String, arguments: [String] = []) throws {
@@ -66,6 +68,7 @@ final class RunningServer {
         }
         guard let found else { process.terminate(); throw CocoaError(.fileReadUnknown) }
         port = found
+        startupLog = String(decoding: buffer, as: UTF8.self)
     }
 
     deinit {

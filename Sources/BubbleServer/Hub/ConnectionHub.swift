@@ -76,14 +76,6 @@ final class ConnectionHub: @unchecked Sendable {
         }
     }
 
-    func devices(of user: UserID) -> [DeviceID] {
-        lock.withLock { byUser[user].map { Array($0.keys) } ?? [] }
-    }
-
-    func connection(user: UserID, device: DeviceID) -> Connection? {
-        lock.withLock { byUser[user]?[device] }
-    }
-
     func connections(of user: UserID) -> [Connection] {
         lock.withLock { byUser[user].map { Array($0.values) } ?? [] }
     }
