@@ -74,7 +74,6 @@ public struct SocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: settings.maxMessageBytes,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
-                    attempted.value = true
                     let request: HTTPRequest
                     do { request = try HTTPRequest(head, secure: false, splitCookie: false) } catch {
                         return channel.eventLoop.makeSucceededFuture(nil)
@@ -97,7 +96,7 @@ public struct SocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 }
             )
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration<Outcome>(
-                upgraders: [upgrader],
+                upgraders: [MarkingUpgrader(inner: upgrader, attempted: attempted)],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
@@ -157,5 +156,26 @@ public struct SocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             try await writer.writeResponse(HTTPResponse(status: .temporaryRedirect, headerFields: [.connection: "close", .location: target]))
             throw Redirected()
         }
+    }
+}
+
+/// NIO's WebSocket upgrader, noting first that an upgrade was asked for: when NIO refuses the
+/// request itself (no `Sec-WebSocket-Key`, a version other than 13) the request head is gone
+/// by the time the plain HTTP path would read it, so that path must answer it, not serve it.
+private struct MarkingUpgrader<Inner: NIOTypedHTTPServerProtocolUpgrader>: NIOTypedHTTPServerProtocolUpgrader {
+    typealias UpgradeResult = Inner.UpgradeResult
+    let inner: Inner
+    let attempted: NIOLoopBoundBox<Bool>
+
+    var supportedProtocol: String { inner.supportedProtocol }
+    var requiredUpgradeHeaders: [String] { inner.requiredUpgradeHeaders }
+
+    func buildUpgradeResponse(channel: any Channel, upgradeRequest: HTTPRequestHead, initialResponseHeaders: HTTPHeaders) -> EventLoopFuture<HTTPHeaders> {
+        attempted.value = true
+        return inner.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+    }
+
+    func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
+        inner.upgrade(channel: channel, upgradeRequest: upgradeRequest)
     }
 }

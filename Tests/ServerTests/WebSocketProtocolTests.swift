@@ -100,3 +100,43 @@ extension HeavyLoad {
     }
 }
 }
+
+/// What an upgrade that does not become a socket is answered, before any 101.
+@Suite struct UpgradeRefusalTests {
+    private func upgrade(_ h: Harness, path: String, version: String = "13", auth: String) async throws -> (status: Int, json: [String: Any]?) {
+        let (status, body) = try await rawExchange(port: h.port, "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: \(version)\r\n"
+            + "Authorization: Bearer \(auth)\r\nDeviceId: phone\r\n\r\n")
+        return (status, (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any])
+    }
+
+    @Test func anotherPathOrAnUnreadableUpgradeIsRefusedWithItsStatusAndBody() async throws {
+        try await Harness.run { h in
+            let token = try await h.token("alice")
+            let before = try h.head()
+            let elsewhere = try await upgrade(h, path: "/sockets", auth: token)
+            #expect(elsewhere.status == 404)
+            #expect(elsewhere.json?["code"] as? String == "not_found")
+            #expect((elsewhere.json?["error"] as? String)?.contains("/ws") == true)
+            // An upgrade NIO cannot take (version 8) is answered, not dropped.
+            let old = try await upgrade(h, path: "/ws", version: "8", auth: token)
+            #expect(old.status == 400)
+            #expect(old.json?["code"] as? String == "bad_upgrade")
+            #expect(try h.head() == before)
+        }
+    }
+
+    @Test func anUpgradeOverTheUsersRateIsRefusedWith429() async throws {
+        try await Harness.run(configure: { c in
+            c.messagesPerSecond = 0.001
+            c.messageBurst = 1
+        }) { h in
+            let token = try await h.token("alice")
+            let first = try await RawWebSocket.open(port: h.port, token: token, device: "one")
+            _ = try await first.next()
+            let second = try await upgrade(h, path: "/ws", auth: token)
+            #expect(second.status == 429)
+            #expect(second.json?["code"] as? String == "rate_limited")
+        }
+    }
+}
