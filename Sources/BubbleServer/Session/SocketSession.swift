@@ -76,7 +76,7 @@ final class SocketSession: SocketDelegate {
         let lastSeen = identity.dialect == .android
             ? (try? server.store.read { try Catchup.lastSeen(identity.actor, log: server.store.log, $0) }) ?? nil
             : nil
-        let me = loopBound
+        let me = loopBound(socket)
         server.submit(CommandRequest(.device(.connect(connectionID: connection.id, timeZone: identity.timeZone)), actor: identity.actor)) { result in
             me.run { $0.connected(result, lastSeen: lastSeen) }
         }
@@ -221,7 +221,7 @@ final class SocketSession: SocketDelegate {
             guard admit(requestID: requestID, connection: connection) else { return }
             // A seed client that names the end `endTime` gets `endTime` back on its frames.
             if dialect == .seed, let endKey, connection.style.endKey != endKey { connection.style.endKey = endKey }
-            run(command, requestID: requestID, answer: dialect == .seed)
+            run(command, requestID: requestID, answer: dialect == .seed, on: connection)
         case .commands(let commands):
             // An `activeTimerList` is a list of independent updates: each is charged and
             // decided on its own, so a long list costs what as many frames would, and one
@@ -232,9 +232,9 @@ final class SocketSession: SocketDelegate {
     }
 
     /// Commits one command; the next message waits for its answer.
-    private func run(_ command: Command, requestID: String?, answer: Bool) {
+    private func run(_ command: Command, requestID: String?, answer: Bool, on connection: Connection) {
         busy = true
-        let me = loopBound
+        let me = loopBound(connection.socket)
         server.submit(CommandRequest(command, actor: identity.actor, commandID: requestID)) { result in
             me.run { $0.ran(result, requestID: requestID, answer: answer) }
         }
@@ -265,7 +265,7 @@ final class SocketSession: SocketDelegate {
                 break
             }
             switch item {
-            case .success(let command): return run(command, requestID: nil, answer: false)
+            case .success(let command): return run(command, requestID: nil, answer: false, on: connection)
             case .failure(let error): connection.send(.error(error, requestID: nil))
             }
         }
@@ -362,8 +362,8 @@ final class SocketSession: SocketDelegate {
     // MARK: - Loop
 
     /// This session, to be used back on its loop from a store completion or a timer.
-    private var loopBound: LoopBoundSession {
-        LoopBoundSession(session: NIOLoopBound(self, eventLoop: connection!.socket.eventLoop), eventLoop: connection!.socket.eventLoop)
+    private func loopBound(_ socket: Socket) -> LoopBoundSession {
+        LoopBoundSession(session: NIOLoopBound(self, eventLoop: socket.eventLoop), eventLoop: socket.eventLoop)
     }
 }
 
