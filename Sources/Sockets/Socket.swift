@@ -26,8 +26,8 @@ public final class Socket: Sendable {
 
     /// Broadcasts, each with the log position it was made at: held until ``release(after:)``,
     /// dropped when the session already covered them, written with one flush.
-    public func deliver(_ frames: [(position: UInt64, bytes: ByteBuffer)]) {
-        onLoop { $0.deliver(frames.map { .init(position: $0.position, bytes: $0.bytes) }) }
+    public func deliver(_ frames: [Broadcast]) {
+        onLoop { $0.deliver(frames) }
     }
 
     public func close(code: UInt16, reason: String) {

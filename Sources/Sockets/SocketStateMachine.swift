@@ -14,6 +14,17 @@ public struct CloseReason: Sendable, Equatable {
     static let pingTimeout = CloseReason(code: 1001, reason: "ping timeout: the client stopped answering")
 }
 
+/// A frame many sockets may get, with the log position it was made at: the same buffer is
+/// handed to every one of them.
+public struct Broadcast: Sendable, Equatable {
+    public var position: UInt64
+    public var bytes: ByteBuffer
+    public init(position: UInt64, bytes: ByteBuffer) {
+        self.position = position
+        self.bytes = bytes
+    }
+}
+
 /// The life of one socket as values: `holding` (open, broadcasts held until the session has
 /// written the state they apply to) → `open` → `closing` (our close frame is out, waiting for
 /// the peer's) → `closed`. Every method returns what the handler must do; nothing here
@@ -32,17 +43,13 @@ struct SocketStateMachine {
 
     /// Broadcasts that came while holding, with the position (the log seq) each was made at.
     struct Held: Equatable {
-        var frames: [Positioned] = []
+        var frames: [Broadcast] = []
         var bytes = 0
         /// More came than fit under the limit: they were dropped, and the session must read
         /// them from the log instead (``release(after:buffered:)`` says so).
         var overflowed = false
     }
 
-    struct Positioned: Equatable {
-        var position: UInt64
-        var bytes: ByteBuffer
-    }
 
     enum Action: Equatable {
         case none
@@ -94,7 +101,7 @@ struct SocketStateMachine {
     }
 
     /// Broadcasts, each with its position: held while holding, dropped when already covered.
-    mutating func deliver(_ frames: [Positioned], buffered: Int) -> Action {
+    mutating func deliver(_ frames: [Broadcast], buffered: Int) -> Action {
         switch state {
         case .closing, .closed:
             return .none

@@ -119,7 +119,7 @@ final class WebSocketConnectionHandler: ChannelDuplexHandler, RemovableChannelHa
         perform(machine.send(frames, buffered: buffered(adding: frames.reduce(0) { $0 + $1.readableBytes })))
     }
 
-    func deliver(_ frames: [SocketStateMachine.Positioned]) {
+    func deliver(_ frames: [Broadcast]) {
         perform(machine.deliver(frames, buffered: buffered(adding: frames.reduce(0) { $0 + $1.bytes.readableBytes })))
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import BubbleServer
 
 /// The inbound reader against Foundation's, which it replaced: the same values for every
@@ -90,17 +91,17 @@ import Testing
     /// Foundation refuses. (Foundation accepts a few things RFC 8259 does not, such as
     /// trailing commas; those are left out of the comparison.)
     @Test func mutatedFramesGetTheSameVerdictAndValue() {
-        var rng = SplitMix(seed: 0xB0BB1E)
+        var rng = SeededRandom(seed: 0xB0BB1E)
         let alphabet = Array("{}[]\":,\\ 0123456789.eE-+tfnrul\u{7f}".utf8) + [0x00, 0x80, 0xC3, 0xFF]
         var accepted = 0, disagreements: [String] = []
         for i in 0..<20_000 {
             var bytes = Array(Self.corpus[i % Self.corpus.count].utf8)
-            for _ in 0..<(1 + Int(rng.next() % 3)) {
-                let at = Int(rng.next() % UInt64(bytes.count + 1))
-                switch rng.next() % 3 {
-                case 0 where at < bytes.count: bytes[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+            for _ in 0..<(1 + rng.int(3)) {
+                let at = rng.int(bytes.count + 1)
+                switch rng.int(3) {
+                case 0 where at < bytes.count: bytes[at] = alphabet[rng.int(alphabet.count)]
                 case 1 where at < bytes.count: bytes.remove(at: at)
-                default: bytes.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: at)
+                default: bytes.insert(alphabet[rng.int(alphabet.count)], at: at)
                 }
             }
             let mine = ours(bytes), theirs = foundation(bytes)
@@ -121,15 +122,21 @@ import Testing
     }
 }
 
-/// A small deterministic generator, so a failure reproduces.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+/// The reader at the REST edge: what RFC 8259 refuses (and Foundation took) is a 400 with the
+/// JSON error body, and nothing is appended.
+@Suite struct JSONBodyTests {
+    @Test func aBodyWithATrailingCommaOrALoneSurrogateIsRefusedAndAppendsNothing() async throws {
+        try await Harness.run { h in
+            _ = try await h.rest(.get, "/me", as: "alice")  // registration is its own command
+            let before = try h.head()
+            for body in [#"{"name":"Tea","totalDuration":"PT3M",}"#, #"{"name":"\ud800","totalDuration":"PT3M"}"#] {
+                let answer = try await h.rest(.post, "/timers/t1", as: "alice", body: body)
+                #expect(answer.status == .badRequest, "\(body)")
+                let json = try #require(answer.json as? [String: Any])
+                #expect(json["code"] as? String == "malformed_json")
+                #expect(json["error"] as? String == "not valid JSON")
+            }
+            #expect(try h.head() == before)
+        }
     }
 }

@@ -5,7 +5,7 @@ import NIOCore
 /// The socket's rules without a channel: what is held, what goes out, when it closes.
 @Suite struct SocketStateMachineTests {
     private func bytes(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
-    private func at(_ position: UInt64, _ text: String) -> SocketStateMachine.Positioned { .init(position: position, bytes: bytes(text)) }
+    private func at(_ position: UInt64, _ text: String) -> Broadcast { .init(position: position, bytes: bytes(text)) }
 
     @Test func broadcastsAreHeldUntilReleaseAndThoseTheStateCoveredAreDropped() {
         var machine = SocketStateMachine(limit: 1000)

@@ -51,7 +51,7 @@ final class Connection: Sendable {
     }
 
     /// Broadcasts at their seqs: held until the initial state is written, then in order.
-    func deliver(_ frames: [(position: UInt64, bytes: ByteBuffer)]) {
+    func deliver(_ frames: [Broadcast]) {
         socket.deliver(frames)
         sent.increment(by: Int64(frames.count))
     }

@@ -59,21 +59,21 @@ final class FanOutDispatcher: Sendable {
     /// Every frame a batch makes, by connection, in seq order.
     struct Outbox {
         private var order: [Connection] = []
-        private var frames: [ObjectIdentifier: [(position: UInt64, bytes: ByteBuffer)]] = [:]
+        private var frames: [ObjectIdentifier: [Broadcast]] = [:]
 
         mutating func add(_ connection: Connection, seq: UInt64, _ bytes: ByteBuffer) {
             let key = ObjectIdentifier(connection)
             if frames[key] == nil {
                 order.append(connection)
-                frames[key] = [(seq, bytes)]
+                frames[key] = [Broadcast(position: seq, bytes: bytes)]
             } else {
-                frames[key]!.append((seq, bytes))
+                frames[key]!.append(Broadcast(position: seq, bytes: bytes))
             }
         }
 
         /// One hop per event loop: each loop delivers to all of its sockets in one task.
         func hand() {
-            var byLoop: [ObjectIdentifier: (loop: any EventLoop, work: [(Connection, [(position: UInt64, bytes: ByteBuffer)])])] = [:]
+            var byLoop: [ObjectIdentifier: (loop: any EventLoop, work: [(Connection, [Broadcast])])] = [:]
             for connection in order {
                 let loop = connection.socket.eventLoop
                 byLoop[ObjectIdentifier(loop), default: (loop, [])].work.append((connection, frames[ObjectIdentifier(connection)]!))
