@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "BubbleTimer",
             dependencies: [
-                "BubbleCore", "BubbleServer", "ToolSupport",
+                "BubbleCore", "BubbleServer", "ToolSupport", "Sockets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

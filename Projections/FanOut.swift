@@ -39,6 +39,9 @@ public enum FanOut {
         case .userRegistered, .userEmailSet, .userDisplayNameSet, .userSettingsSet, .userErased, .pushDeviceRegistered,
              .notificationCreated, .notificationsRead, .pushDelivered, .pushFailed, .pushAbandoned, .notificationPreferencesSet, .messageSent, .userAvatarSet:
             users = []
+        // Sign-in is the user's own business; a disabled user's sockets are closed by the server.
+        case .signInCodeIssued, .signInFailed, .sessionStarted, .sessionRefreshed, .sessionsEnded, .userDisabled, .userEnabled:
+            users = []
         }
         var seen = Set<UserID>()
         return users.filter { seen.insert($0).inserted }

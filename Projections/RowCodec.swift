@@ -9,7 +9,8 @@ internal import LMDB
 enum RowCodec {
     /// 2: rows end with a CRC-32C. 3: timers carry their instant end, completion and
     /// reminders; users their zones. 4: users carry their profile and push providers.
-    static let version: UInt8 = 4
+    /// 5: users carry their sign-in state (pending code, sessions, disabled).
+    static let version: UInt8 = 5
 
     static func encode(_ state: TimerState) -> [UInt8] {
         var w = ByteWriter(capacity: 160)
@@ -94,7 +95,37 @@ enum RowCodec {
         }
         EventCodec.encode(state.preferences, into: &w)
         w.u8(state.avatar?.rawValue ?? 0)
+        encode(state.account, into: &w)
         return sealed(w)
+    }
+
+    static func encode(_ account: AccountState, into w: inout ByteWriter) {
+        if let code = account.pendingCode {
+            w.u8(1)
+            w.blob(code.hash)
+            w.blob(code.salt)
+            w.signed(code.expiresAt)
+        } else {
+            w.u8(0)
+        }
+        w.varint(UInt64(account.failedAttempts))
+        w.varint(UInt64(account.sessions.count))
+        for session in account.sessions {
+            EventCodec.encode(session.grant, into: &w)
+            w.optionalBlob(session.previousHash)
+        }
+        w.u8(account.disabled ? 1 : 0)
+    }
+
+    static func account(_ r: inout ByteReader) throws(DecodeFailure) -> AccountState {
+        var account = AccountState()
+        if try r.u8() == 1 { account.pendingCode = SignInCode(hash: try r.blob(), salt: try r.blob(), expiresAt: try r.signed()) }
+        account.failedAttempts = Int(try r.varint())
+        for _ in 0..<(try r.varint()) {
+            account.sessions.append(AccountState.Session(grant: try EventCodec.grant(&r), previousHash: try r.optionalBlob()))
+        }
+        account.disabled = try r.u8() == 1
+        return account
     }
 
     static func userState(_ raw: UnsafeRawBufferPointer, at row: @autoclosure () -> String) throws(ViewError) -> UserState {
@@ -122,6 +153,7 @@ enum RowCodec {
             }
             state.preferences = try EventCodec.preferences(&r)
             state.avatar = ImageType(rawValue: try r.u8())
+            state.account = try account(&r)
             return state
         }
     }

@@ -16,6 +16,14 @@ extension ViewTables {
         try txn.get(userState, key: Array(id.utf8)) { try RowCodec.userState($0, at: "user_state[\(id)]") } ?? .initial
     }
 
+    /// Every user's state in id order (the operator's listing), until `body` returns `false`.
+    public func eachUserState(_ txn: ReadTransaction, _ body: (UserID, UserState) throws -> Bool) throws {
+        try txn.scan(userState) { key, value in
+            let id = String(decoding: key, as: UTF8.self)
+            return try body(id, try RowCodec.userState(value, at: "user_state[\(id)]"))
+        }
+    }
+
     /// Ids of the live timers `owner` owns, sorted.
     public func timersOwned(by owner: UserID, _ txn: ReadTransaction) throws -> [TimerID] {
         try secondParts(ownedTimers, prefix: owner, txn)

@@ -245,6 +245,16 @@ public final class EventStore: Sendable {
             }
             context.pushAttempt = try store.tables.outboxEntry(key, txn)?.attempt
             return Decider.decide(outcome, for: user, state: try store.userState(user), context: context)
+        case .account(let command):
+            let user = request.actor.userID
+            let state = try store.userState(user)
+            context.digest = SessionDigest.sha256
+            // A first sign-in seals the email under the user's new key; a key is made only
+            // when a code is pending, not for every guess at an unknown address.
+            if case .verify = command, state.profile == nil, state.account.pendingCode != nil {
+                context.sealer = try keys.keyOrCreate(user, txn).sealer
+            }
+            return try Decider.decide(command, state: state, context: context)
         case .markServerStarted(let version):
             return [.serverStarted(version: version)]
         case .enableScheduler:

@@ -87,6 +87,11 @@ public struct Inspector: Sendable {
         do { return try environment.read(body) } catch { throw StoreError.wrap(error) }
     }
 
+    /// Every registered user, as the operator lists them.
+    public func users() throws -> [UserAdministration.Summary] {
+        try read { try UserAdministration.list(views: views, keys: keys, $0) }
+    }
+
     /// Every event of a timer, in order, with the fields each changed.
     public func history(of timer: TimerID) throws -> [HistoryEntry] {
         try read { txn in

@@ -37,7 +37,12 @@ public struct BubbleServer: Sendable {
         let verifier = try await TokenVerifier(auth, maxUserIDLength: configuration.limits.maxIDLength)
         let metrics = ServerMetrics()
         let push = configuration.push.enabled ? try await Self.pushSender(configuration, store: store, metrics: metrics, logger: logger) : nil
-        state = ServerState(configuration: configuration, store: store, verifier: verifier, logger: logger, push: push, metrics: metrics)
+        let serverKeys = try ServerKeys.loadOrCreate(directory: configuration.dataDirectory)
+        let serverTokens = try await ServerTokens(keys: serverKeys, issuer: configuration.publicBaseURL, lifetime: configuration.signIn.accessTokenLifetime)
+        state = ServerState(
+            configuration: configuration, store: store, verifier: verifier, serverKeys: serverKeys, serverTokens: serverTokens,
+            logger: logger, push: push, metrics: metrics
+        )
         let files = FileLimit.ensure(room: configuration.maxConnections)
         if files < configuration.maxConnections + FileLimit.reserve {
             logger.warning("the open-file limit (ulimit -n) is \(files), below --max-connections \(configuration.maxConnections) plus \(FileLimit.reserve) for the server itself: raise the limit or lower the cap, or a flood of connections can starve the server of file descriptors")
@@ -46,8 +51,9 @@ public struct BubbleServer: Sendable {
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         let scheduler = state.scheduler
         let sender = state.pushSender
-        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics] events in
+        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics, hub = state.hub] events in
             dispatcher.enqueue(events)
+            SignInEnforcement.closeSockets(after: events, hub: hub)
             var moved = false
             var pushes = false
             for e in events {
@@ -143,6 +149,8 @@ public struct BubbleServer: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: state.metrics.text())))
         }
         AvatarRoutes(server: state).registerPublic(on: router)
+        AuthRoutes(server: state).register(on: router)
+        AdminRoutes(server: state).register(on: router)
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)
         DeviceTokenRoutes(server: state).register(on: api)

@@ -16,6 +16,11 @@ final class ServerState: @unchecked Sendable {
     let hub: ConnectionHub
     let dispatcher: FanOutDispatcher
     let verifier: TokenVerifier
+    /// Email sign-in: the server's keys, the tokens it signs, the code mail, attempt limits.
+    let serverKeys: ServerKeys
+    let serverTokens: ServerTokens
+    let codeMail: CodeMail
+    let signInLimits = SignInLimits()
     let metrics: ServerMetrics
     let connectionLimits: ConnectionLimits
     let integrity = LogIntegrity()
@@ -27,7 +32,13 @@ final class ServerState: @unchecked Sendable {
     private let restLimiterLock = NSLock()
     private var restLimiters: [UserID: RateLimiter] = [:]
 
-    init(configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier, logger: Logger, push: PushSender?, metrics: ServerMetrics) {
+    init(
+        configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier, serverKeys: ServerKeys, serverTokens: ServerTokens,
+        logger: Logger, push: PushSender?, metrics: ServerMetrics
+    ) {
+        self.serverKeys = serverKeys
+        self.serverTokens = serverTokens
+        codeMail = CodeMail(configuration: configuration.signIn, logger: logger)
         self.metrics = metrics
         pushSender = push
         self.configuration = configuration

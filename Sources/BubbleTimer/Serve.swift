@@ -62,6 +62,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Do not send pushes (the outbox waits for a server that does) [BUBBLE_NO_PUSH=1].") var noPush = env("BUBBLE_NO_PUSH") == "1"
     @Option(help: "How clients reach this server, e.g. https://timers.example.org, for the links it hands out (avatars); default: http://host:port [BUBBLE_PUBLIC_URL].") var publicUrl = env("BUBBLE_PUBLIC_URL")
     @Option(help: "Largest avatar image in bytes [BUBBLE_MAX_AVATAR_BYTES].") var maxAvatarBytes = Int(env("BUBBLE_MAX_AVATAR_BYTES") ?? "") ?? 262_144
+    @Option(help: "Who may sign up with an email code: open, invite (the allow-list) or closed [BUBBLE_SIGNUP].") var signup = env("BUBBLE_SIGNUP") ?? "open"
+    @Option(help: "Email address or domain that may sign up under --signup invite, repeatable [BUBBLE_SIGNUP_ALLOW, comma-separated].") var signupAllow: [String] = []
+    @Option(help: "Sendmail-compatible command sign-in codes are piped to, e.g. 'msmtp -t'; default: codes go to the log (dev) [BUBBLE_MAIL_COMMAND].") var mailCommand = env("BUBBLE_MAIL_COMMAND")
+    @Option(help: "From address of sign-in mail [BUBBLE_MAIL_FROM].") var mailFrom = env("BUBBLE_MAIL_FROM") ?? "Bubble Timer <bubble-timer@localhost>"
+    @Option(help: "Seconds an access token from email sign-in lives [BUBBLE_ACCESS_TOKEN_TTL].") var accessTokenTtl = Double(env("BUBBLE_ACCESS_TOKEN_TTL") ?? "") ?? 900
+    @Option(help: "Seconds a sign-in session lasts unused (each refresh starts it again) [BUBBLE_SESSION_TTL].") var sessionTtl = Double(env("BUBBLE_SESSION_TTL") ?? "") ?? 2_592_000
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -112,6 +118,16 @@ struct Serve: AsyncParsableCommand {
         config.push.enabled = !noPush
         config.publicURL = publicUrl
         config.limits.maxAvatarBytes = maxAvatarBytes
+        guard let policy = SignupPolicy(rawValue: signup) else {
+            Terminal.error("--signup '\(signup)' is not one of open, invite, closed")
+            throw ExitCode(2)
+        }
+        config.signIn.signup = policy
+        config.signIn.allow = signupAllow.isEmpty ? (env("BUBBLE_SIGNUP_ALLOW")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []) : signupAllow
+        config.signIn.mailCommand = mailCommand
+        config.signIn.mailFrom = mailFrom
+        config.signIn.accessTokenLifetime = max(30, accessTokenTtl)
+        config.signIn.sessionLifetime = max(60, sessionTtl)
         // Credentials come from files, never from the command line (visible in `ps`).
         func secret(_ path: String?, _ flag: String) throws -> String? {
             guard let path else { return nil }
@@ -154,6 +170,9 @@ struct Serve: AsyncParsableCommand {
         }
         let log = logger
         let app = server.application(logger: logger) { channel in
+            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(channel.localAddress?.port ?? port)"
+            // Where `bubble-timer users …` finds this server (it holds the data directory).
+            try? (url + "\n").write(toFile: data + "/server-url", atomically: true, encoding: .utf8)
             log.notice("listening on http://\(host):\(channel.localAddress?.port ?? port) (WebSocket: ws://\(host):\(channel.localAddress?.port ?? port)/ws)")
         }
         // SIGTERM/SIGINT: sockets first (1001, disconnects recorded), then the services (the

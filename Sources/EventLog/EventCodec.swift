@@ -15,6 +15,7 @@ public enum EventCodec {
         case userRegistered, userEmailSet, userDisplayNameSet, userSettingsSet, userErased
         case pushDeviceRegistered, notificationCreated, notificationsRead, pushDelivered, pushFailed, pushAbandoned
         case notificationPreferencesSet, messageSent, userAvatarSet
+        case signInCodeIssued, signInFailed, sessionStarted, sessionRefreshed, sessionsEnded, userDisabled, userEnabled
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -204,7 +205,48 @@ public enum EventCodec {
             w.varint(notification)
             w.string(device)
             w.string(reason)
+        case .signInCodeIssued(let user, let code):
+            w.u8(Tag.signInCodeIssued.rawValue)
+            w.string(user)
+            w.blob(code.hash)
+            w.blob(code.salt)
+            w.signed(code.expiresAt)
+        case .signInFailed(let user):
+            w.u8(Tag.signInFailed.rawValue)
+            w.string(user)
+        case .sessionStarted(let user, let grant):
+            w.u8(Tag.sessionStarted.rawValue)
+            w.string(user)
+            encode(grant, into: &w)
+        case .sessionRefreshed(let user, let grant):
+            w.u8(Tag.sessionRefreshed.rawValue)
+            w.string(user)
+            encode(grant, into: &w)
+        case .sessionsEnded(let user, let ids, let reason):
+            w.u8(Tag.sessionsEnded.rawValue)
+            w.string(user)
+            w.strings(ids)
+            w.string(reason)
+        case .userDisabled(let user, let reason):
+            w.u8(Tag.userDisabled.rawValue)
+            w.string(user)
+            w.string(reason)
+        case .userEnabled(let user):
+            w.u8(Tag.userEnabled.rawValue)
+            w.string(user)
         }
+    }
+
+    public static func encode(_ grant: SessionGrant, into w: inout ByteWriter) {
+        w.string(grant.id)
+        w.varint(grant.generation)
+        w.blob(grant.tokenHash)
+        w.signed(grant.expiresAt)
+        w.string(grant.device)
+    }
+
+    public static func grant(_ r: inout ByteReader) throws(DecodeFailure) -> SessionGrant {
+        SessionGrant(id: try r.string(), generation: try r.varint(), tokenHash: try r.blob(), expiresAt: try r.signed(), device: try r.string())
     }
 
     static func decode(_ r: inout ByteReader) throws(DecodeFailure) -> Event {
@@ -315,6 +357,21 @@ public enum EventCodec {
             return .notificationPreferencesSet(try r.string(), try preferences(&r))
         case .messageSent:
             return .messageSent(try r.string(), try message(&r))
+        case .signInCodeIssued:
+            let user = try r.string()
+            return .signInCodeIssued(user, SignInCode(hash: try r.blob(), salt: try r.blob(), expiresAt: try r.signed()))
+        case .signInFailed:
+            return .signInFailed(try r.string())
+        case .sessionStarted:
+            return .sessionStarted(try r.string(), try grant(&r))
+        case .sessionRefreshed:
+            return .sessionRefreshed(try r.string(), try grant(&r))
+        case .sessionsEnded:
+            return .sessionsEnded(try r.string(), ids: try r.strings(), reason: try r.string())
+        case .userDisabled:
+            return .userDisabled(try r.string(), reason: try r.string())
+        case .userEnabled:
+            return .userEnabled(try r.string())
         case .userAvatarSet:
             let user = try r.string()
             let raw = try r.u8()

@@ -22,6 +22,8 @@ public enum Command: Equatable, Sendable {
     case push(UserID, PushOutcome)
     /// `POST /messages`: to users, or to everyone on a timer but the sender.
     case message(MessageRequest)
+    /// Email sign-in and sessions, on the acting user's stream.
+    case account(AccountCommand)
 }
 
 /// A message as asked for; the edge fills in what the decider checks it against.
@@ -187,6 +189,8 @@ public struct DecisionContext: Sendable {
     /// The push outbox entry a push outcome concerns: its attempt so far, `nil` when there
     /// is none (already delivered or abandoned).
     public var pushAttempt: Int?
+    /// Hashes sign-in codes and refresh tokens (account commands).
+    public var digest: Digest?
 
     public init(actor: Actor, serverEpoch: UInt64 = 0, limits: Limits = Limits(), knownUsers: Set<UserID> = [], now: Int64 = 0) {
         self.actor = actor

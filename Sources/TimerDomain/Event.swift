@@ -61,6 +61,21 @@ public enum Event: Equatable, Sendable {
     /// `POST /users/{id}/avatar`; `nil`: removed.
     case userAvatarSet(UserID, Avatar?)
 
+    // Email sign-in (the server's own identity provider), on the user's stream.
+    /// `POST /auth/login`: a code was drawn and mailed; only its salted hash is kept.
+    case signInCodeIssued(UserID, SignInCode)
+    /// A wrong code; enough of them use the pending code up.
+    case signInFailed(UserID)
+    /// A code signed the user in: a session and its first refresh token (hash).
+    case sessionStarted(UserID, SessionGrant)
+    /// The session's refresh token was used and replaced by the next generation.
+    case sessionRefreshed(UserID, SessionGrant)
+    /// Sessions ended: signed out, revoked by the operator, or a rotated token came back.
+    case sessionsEnded(UserID, ids: [String], reason: String)
+    /// The operator disabled the user: no token of theirs is accepted, their sockets close.
+    case userDisabled(UserID, reason: String)
+    case userEnabled(UserID)
+
     /// The stream (aggregate) the event belongs to; its history is one range scan.
     public var stream: StreamID {
         switch self {
@@ -74,7 +89,9 @@ public enum Event: Equatable, Sendable {
              .userRegistered(let u, _, _), .userEmailSet(let u, _), .userDisplayNameSet(let u, _), .userSettingsSet(let u, _),
              .userErased(let u), .pushDeviceRegistered(let u, _, _), .notificationCreated(let u, _), .notificationsRead(let u, _),
              .pushDelivered(let u, _, _), .pushFailed(let u, _, _, _, _, _), .pushAbandoned(let u, _, _, _),
-             .notificationPreferencesSet(let u, _), .messageSent(let u, _), .userAvatarSet(let u, _): .user(u)
+             .notificationPreferencesSet(let u, _), .messageSent(let u, _), .userAvatarSet(let u, _),
+             .signInCodeIssued(let u, _), .signInFailed(let u), .sessionStarted(let u, _), .sessionRefreshed(let u, _),
+             .sessionsEnded(let u, _, _), .userDisabled(let u, _), .userEnabled(let u): .user(u)
         case .serverStarted, .logSalvaged, .schedulerEnabled: .server
         }
     }
@@ -128,6 +145,13 @@ public enum Event: Equatable, Sendable {
         case .notificationPreferencesSet: "notification_preferences_set"
         case .messageSent: "message_sent"
         case .userAvatarSet: "user_avatar_set"
+        case .signInCodeIssued: "sign_in_code_issued"
+        case .signInFailed: "sign_in_failed"
+        case .sessionStarted: "session_started"
+        case .sessionRefreshed: "session_refreshed"
+        case .sessionsEnded: "sessions_ended"
+        case .userDisabled: "user_disabled"
+        case .userEnabled: "user_enabled"
         }
     }
 
@@ -152,6 +176,7 @@ public enum Event: Equatable, Sendable {
         "user_registered", "user_email_set", "user_display_name_set", "user_settings_set", "user_erased",
         "push_device_registered", "notification_created", "notifications_read", "push_delivered", "push_failed", "push_abandoned",
         "notification_preferences_set", "message_sent", "user_avatar_set",
+        "sign_in_code_issued", "sign_in_failed", "session_started", "session_refreshed", "sessions_ended", "user_disabled", "user_enabled",
     ]
 }
 

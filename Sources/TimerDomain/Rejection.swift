@@ -23,6 +23,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case notificationNotFound(UInt64)
     /// Only people who share a timer with the sender may be written to.
     case notAPeer(UserID)
+    /// A sign-in code or refresh token that does not sign anyone in, or a disabled account.
+    case signIn(SignInFailure)
 
     public var code: String {
         switch self {
@@ -36,6 +38,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyReminders: "too_many_reminders"
         case .reminderNotFound, .notificationNotFound: "not_found"
         case .notAPeer: "forbidden"
+        case .signIn(.invalidCode): "invalid_code"
+        case .signIn(.invalidRefreshToken): "invalid_refresh_token"
+        case .signIn(.accountDisabled): "account_disabled"
         }
     }
 
@@ -52,6 +57,9 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .reminderNotFound(let id): "reminder '\(id)' not found"
         case .notificationNotFound(let id): "notification '\(id)' not found"
         case .notAPeer(let user): "you can write only to people who share a timer with you, and '\(user)' does not"
+        case .signIn(.invalidCode): "the code is wrong, expired or used up; ask for a new one"
+        case .signIn(.invalidRefreshToken): "the refresh token is not valid (unknown, used, expired or signed out); sign in again"
+        case .signIn(.accountDisabled): "this account is disabled by the server's operator"
         }
     }
 }

@@ -128,6 +128,8 @@ public struct UserState: Equatable, Sendable {
     public var preferences = NotificationPreferences.all
     /// The avatar's format while the user has one (the image itself is a view of its own).
     public var avatar: ImageType?
+    /// Email sign-in: the pending code, the sessions, whether the operator disabled the user.
+    public var account = AccountState()
 
     public init(connections: [DeviceID: Connection] = [:], pushTargets: [DeviceID: PushTarget] = [:], timeZone: String? = nil, deviceZones: [DeviceID: String] = [:], profile: Profile? = nil) {
         self.connections = connections
@@ -150,6 +152,7 @@ public struct UserState: Equatable, Sendable {
 
     /// `evolve` in place.
     public mutating func apply(_ event: Event) {
+        account.apply(event)
         switch event {
         case .deviceConnected(_, let device, let connection, let epoch):
             connections[device] = Connection(connectionID: connection, epoch: epoch)

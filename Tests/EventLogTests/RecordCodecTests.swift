@@ -37,6 +37,14 @@ let peopleEvents: [Event] = [
     .messageSent("bob", Message(from: "alice", timer: nil, content: Sealed([]))),
     .userAvatarSet("bob", Avatar(type: .webp, image: Sealed([1, 2, 3]))),
     .userAvatarSet("bob", nil),
+    .signInCodeIssued("u1", SignInCode(hash: Array(repeating: 7, count: 32), salt: [1, 2, 3], expiresAt: 1_755_007_987_500)),
+    .signInFailed("u1"),
+    .sessionStarted("u1", SessionGrant(id: "s1", generation: 0, tokenHash: [9, 9], expiresAt: -1, device: "web")),
+    .sessionRefreshed("u1", SessionGrant(id: "s1", generation: UInt64.max, tokenHash: [], expiresAt: 1, device: "phone")),
+    .sessionsEnded("u1", ids: ["s1", "s2"], reason: "refresh token reused"),
+    .sessionsEnded("u1", ids: [], reason: ""),
+    .userDisabled("u1", reason: "lost phone ☎"),
+    .userEnabled("u1"),
 ]
 
 @Suite struct RecordCodecTests {

@@ -16,6 +16,8 @@ struct Spec {
     var pushAttempt: Int?
 
     static let testSealer = Sealer { Sealed(Array("sealed:".utf8) + $0) }
+    /// A stand-in for SHA-256: one-way enough to tell inputs apart, readable in failures.
+    static let testDigest = Digest { Array("hash:".utf8) + $0 }
 
     static func given(_ events: Event...) -> Spec {
         var spec = Spec()
@@ -29,6 +31,7 @@ struct Spec {
     func context(_ actor: Actor) -> DecisionContext {
         var context = DecisionContext(actor: actor, serverEpoch: epoch, limits: limits, knownUsers: knownUsers, now: now)
         context.sealer = sealer
+        context.digest = Spec.testDigest
         context.pushAttempt = pushAttempt
         return context
     }
@@ -52,6 +55,10 @@ struct Spec {
 
     func when(_ command: TimerCommand, by actor: Actor) -> Result<[Event], Rejection> {
         Result { () throws(Rejection) in try Decider.decide(command, state: timerState, context: context(actor)) }
+    }
+
+    func when(_ command: AccountCommand, by actor: Actor) -> Result<[Event], Rejection> {
+        Result { () throws(Rejection) in try Decider.decide(command, state: userState, context: context(actor)) }
     }
 
     func when(_ command: DeviceCommand, by actor: Actor) -> Result<[Event], Rejection> {

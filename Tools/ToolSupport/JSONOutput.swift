@@ -125,6 +125,14 @@ public enum JSONOutput {
         case .pushFailed(let u, let n, let d, let attempt, let retryAt, let reason):
             ["user": u, "notification": n, "device": d, "attempt": attempt, "retryAt": ISO8601.format(milliseconds: retryAt), "reason": reason]
         case .pushAbandoned(let u, let n, let d, let reason): ["user": u, "notification": n, "device": d, "reason": reason]
+        // Hashes are never shown: they are of no use to a reader and of some to a guesser.
+        case .signInCodeIssued(let u, let code): ["user": u, "expiresAt": ISO8601.format(milliseconds: code.expiresAt)]
+        case .signInFailed(let u): ["user": u]
+        case .sessionStarted(let u, let g), .sessionRefreshed(let u, let g):
+            ["user": u, "session": g.id, "generation": g.generation, "device": g.device, "expiresAt": ISO8601.format(milliseconds: g.expiresAt)]
+        case .sessionsEnded(let u, let ids, let reason): ["user": u, "sessions": ids, "reason": reason]
+        case .userDisabled(let u, let reason): ["user": u, "reason": reason]
+        case .userEnabled(let u): ["user": u]
         }
     }
 
@@ -197,6 +205,13 @@ public enum JSONOutput {
         case .pushFailed(let u, let n, let d, let attempt, let retryAt, let reason):
             "notification \(n) to \(u)/\(d) attempt \(attempt) failed (\(reason)); retry \(ISO8601.format(milliseconds: retryAt))"
         case .pushAbandoned(let u, let n, let d, let reason): "notification \(n) to \(u)/\(d) abandoned: \(reason)"
+        case .signInCodeIssued(let u, let code): "\(u) sign-in code sent, valid until \(ISO8601.format(milliseconds: code.expiresAt))"
+        case .signInFailed(let u): "\(u) wrong sign-in code"
+        case .sessionStarted(let u, let g): "\(u)/\(g.device) signed in, session \(g.id)"
+        case .sessionRefreshed(let u, let g): "\(u) session \(g.id) refreshed (generation \(g.generation))"
+        case .sessionsEnded(let u, let ids, let reason): "\(u) sessions \(ids.joined(separator: ", ")) ended: \(reason)"
+        case .userDisabled(let u, let reason): "\(u) disabled" + (reason.isEmpty ? "" : ": \(reason)")
+        case .userEnabled(let u): "\(u) enabled"
         }
     }
 

@@ -5,16 +5,36 @@ internal import Foundation
 /// restarts. Production deployments configure their own secret or JWKS instead.
 public enum DevSecret {
     public static func loadOrCreate(directory: String) throws -> String {
-        let path = directory + "/dev-jwt-secret"
+        try SecretFile.loadOrCreate(directory + "/dev-jwt-secret") { SecretFile.randomBase64(bytes: 32) }
+    }
+}
+
+/// A secret the server makes once and keeps in the data directory, readable by its owner
+/// only. Backups copy these files with the log (a restore needs them).
+enum SecretFile {
+    /// Every secret file the data directory may hold.
+    static let names = ["dev-jwt-secret", "signing-key.pem", "account-key", "admin-token"]
+
+    static func loadOrCreate(_ path: String, make: () throws -> String) throws -> String {
         if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
             return existing
         }
+        let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var rng = SystemRandomNumberGenerator()
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
-        let secret = Data(bytes).base64EncodedString()
-        _ = FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        let secret = try make()
+        // Written aside and renamed: a crash mid-write never leaves half a key behind.
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError("cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else { throw ConfigurationError("cannot rename \(temporary) to \(path): errno \(errno)") }
         return secret
     }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
+
+    static func randomBase64(bytes: Int) -> String { Data(randomBytes(bytes)).base64EncodedString() }
 }

@@ -19,6 +19,8 @@ public struct Identity: Sendable {
     /// Whether the TCP peer is a trusted proxy (per-address caps then apply here, by
     /// `clientAddress`, rather than at accept).
     public var viaProxy = false
+    /// The sign-in session, for tokens the server signed itself.
+    public var session: String?
 }
 
 /// Where a request carries its token and device: `Authorization: Bearer <jwt>`, a raw

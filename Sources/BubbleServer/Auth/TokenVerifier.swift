@@ -107,6 +107,9 @@ public struct VerifiedToken: Sendable {
     public var expiresAt: Double
     public var email: String?
     public var name: String?
+    /// The sign-in session of a token the server signed itself (`sid`); it stops working
+    /// when that session ends.
+    public var session: String?
 }
 
 /// A setting that cannot work, named so the operator can fix it.

@@ -1,3 +1,4 @@
+internal import Foundation
 public import TimerDomain
 public import BubbleCore
 
@@ -54,6 +55,7 @@ public struct ServerConfiguration: Sendable {
     /// Whether this server completes timers and fires reminders (`--no-scheduler` turns it off).
     public var scheduler = true
     public var push = PushConfiguration()
+    public var signIn = SignInConfiguration()
     /// How clients reach this server (`--public-url`), for the links it hands out (avatars);
     /// `nil`: its own address.
     public var publicURL: String?
@@ -66,6 +68,51 @@ public struct ServerConfiguration: Sendable {
     public var version = "0.1.0"
 
     public init() {}
+}
+
+/// Email sign-in: who may sign up, how codes are mailed, how long tokens live.
+public struct SignInConfiguration: Sendable {
+    public var signup = SignupPolicy.open
+    /// Addresses (`alice@example.org`) and domains (`example.org` or `@example.org`) that may
+    /// sign up under `invite`.
+    public var allow: [String] = []
+    /// A sendmail-compatible command the code mail is piped to (`msmtp -t`, `sendmail -t -i`),
+    /// run by `/bin/sh -c`; `nil`: the code is written to the server log (dev delivery).
+    public var mailCommand: String?
+    public var mailFrom = "Bubble Timer <bubble-timer@localhost>"
+    /// Seconds an access token lives.
+    public var accessTokenLifetime = 900.0
+    /// Seconds a refresh token lives unused (each use starts it again).
+    public var sessionLifetime = 30 * 86_400.0
+    /// Seconds a code works.
+    public var codeLifetime = 600.0
+
+    public init() {}
+}
+
+/// Who may sign in with an email the server has not seen.
+public enum SignupPolicy: String, Sendable, CaseIterable {
+    /// Anyone who can read mail at the address.
+    case open
+    /// Only addresses or domains on the allow-list.
+    case invite
+    /// Nobody new; existing users still sign in.
+    case closed
+
+    /// Whether `email` (normalized) may become a new user.
+    public func admits(_ email: String, allow: [String]) -> Bool {
+        switch self {
+        case .open: return true
+        case .closed: return false
+        case .invite:
+            let domain = email.split(separator: "@").last.map(String.init) ?? ""
+            return allow.contains { entry in
+                let entry = entry.trimmingCharacters(in: .whitespaces).lowercased()
+                if entry.contains("@"), !entry.hasPrefix("@") { return entry == email }
+                return (entry.hasPrefix("@") ? String(entry.dropFirst()) : entry) == domain
+            }
+        }
+    }
 }
 
 /// Where pushes go. A provider without its settings is not used: its devices' pushes are

@@ -42,6 +42,8 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
         case .invalid(let field, _): .init(.badRequest, code: rejection.code, rejection.description, field: field)
         case .timerStopped: .init(.conflict, code: rejection.code, rejection.description)
         case .tooManyShares, .tooManyTimers, .tooManyReminders, .invalidState: .init(.conflict, code: rejection.code, rejection.description)
+        case .signIn(.invalidCode), .signIn(.invalidRefreshToken): .init(.unauthorized, code: rejection.code, rejection.description)
+        case .signIn(.accountDisabled): .init(.forbidden, code: rejection.code, rejection.description)
         }
     }
 

@@ -38,7 +38,12 @@ func authenticate(_ request: HTTPRequest, peer: String, server: ServerState, soc
         throw .unauthorized("missing token: send Authorization: Bearer <jwt> (or ?token= on the socket)")
     }
     let verified: VerifiedToken
-    do { verified = try await server.verifier.verify(token) } catch {
+    do {
+        verified = server.serverTokens.owns(token)
+            ? try await server.serverTokens.verify(token, now: Date().timeIntervalSince1970)
+            : try await server.verifier.verify(token)
+        try SignInEnforcement.check(verified, server: server)
+    } catch {
         server.metrics.authFailures.increment()
         throw error
     }
@@ -63,6 +68,6 @@ func authenticate(_ request: HTTPRequest, peer: String, server: ServerState, soc
     return Identity(
         actor: Actor(userID: user, deviceID: device), dialect: dialect, since: since, timeZone: zone, expiresAt: expiresAt,
         clientAddress: ClientAddress.resolve(peer: peer, forwardedFor: headers[ClientAddress.forwardedFor], trustedProxies: trusted),
-        viaProxy: trusted.contains(peer)
+        viaProxy: trusted.contains(peer), session: verified.session
     )
 }

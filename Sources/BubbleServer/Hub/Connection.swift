@@ -11,15 +11,18 @@ internal import CoreMetrics
 final class Connection: Sendable {
     let id: String
     let actor: Actor
+    /// The sign-in session of the token it opened with (server-signed tokens only).
+    let session: String?
     let socket: Socket
     /// Read by the fan-out on its own thread, changed by the session on the socket's loop.
     private let currentStyle: Mutex<FrameStyle>
     /// Frames handed to sockets (`bubble_frames_sent_total`).
     private let sent: CoreMetrics.Counter
 
-    init(actor: Actor, dialect: Dialect, socket: Socket, sent: CoreMetrics.Counter) {
+    init(actor: Actor, session: String? = nil, dialect: Dialect, socket: Socket, sent: CoreMetrics.Counter) {
         id = String(UUID().uuidString.prefix(8)).lowercased()
         self.actor = actor
+        self.session = session
         self.socket = socket
         self.sent = sent
         currentStyle = Mutex(FrameStyle(dialect: dialect))

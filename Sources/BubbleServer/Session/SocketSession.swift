@@ -53,7 +53,7 @@ final class SocketSession: SocketDelegate {
     // MARK: - Open
 
     func socketOpened(_ socket: Socket) {
-        let connection = Connection(actor: identity.actor, dialect: identity.dialect, socket: socket, sent: server.metrics.frames)
+        let connection = Connection(actor: identity.actor, session: identity.session, dialect: identity.dialect, socket: socket, sent: server.metrics.frames)
         self.connection = connection
         connectionID = connection.id
         // Behind a trusted proxy the per-address cap applies here, to the forwarded client.
