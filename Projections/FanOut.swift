@@ -27,7 +27,9 @@ public enum FanOut {
             users = kind == .silent ? [] : timerAfter?.audience ?? []
         case .reminderFired(_, _, let user, _, _, let kind):
             users = kind == .silent ? [] : [user]
-        case .timerEndResolved, .reminderSet, .reminderCancelled, .userTimeZoneSet, .deviceTimeZoneSet, .schedulerEnabled:
+        // Public links are the owner's business; their anonymous viewers are served apart.
+        case .timerEndResolved, .reminderSet, .reminderCancelled, .userTimeZoneSet, .deviceTimeZoneSet, .schedulerEnabled,
+             .publicLinkCreated, .publicLinkRevoked:
             users = []
         case .timerUnshared(_, let removed):
             users = (timerAfter?.audience ?? []) + [removed]

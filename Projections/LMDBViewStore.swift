@@ -128,6 +128,13 @@ public struct LMDBViewStore: ViewStore {
         }
     }
 
+    public mutating func apply(_ change: PublicLinkChange) throws {
+        switch change {
+        case .set(let token, let timer): try txn.put(tables.publicLinks, key: Array(token.utf8), value: Array(timer.utf8))
+        case .remove(let token): _ = try txn.delete(tables.publicLinks, key: Array(token.utf8))
+        }
+    }
+
     public func isConnected(_ user: UserID, _ device: DeviceID) throws -> Bool {
         try txn.get(tables.connections, key: CompositeKey.make(user, device)) { _ in true } ?? false
     }

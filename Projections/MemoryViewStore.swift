@@ -24,6 +24,8 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
     /// user → message id → their copy.
     public var messages: [UserID: [UInt64: MessageRow]] = [:]
     public var avatars: [UserID: AvatarRow] = [:]
+    /// Public link token → timer.
+    public var publicLinks: [String: TimerID] = [:]
     public var epoch: UInt64 = 0
     public var applied: UInt64 = 0
     /// The due index and reminder index as read from LMDB (`loadAll`); a fold derives them
@@ -105,6 +107,13 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         }
     }
 
+    public mutating func apply(_ change: PublicLinkChange) {
+        switch change {
+        case .set(let token, let timer): publicLinks[token] = timer
+        case .remove(let token): publicLinks[token] = nil
+        }
+    }
+
     public func isConnected(_ user: UserID, _ device: DeviceID) -> Bool { connections[user]?[device] != nil }
 
     /// Everything that falls due, from every timer's schedule (or as loaded).
@@ -160,6 +169,7 @@ public struct MemoryViewStore: ViewStore, Equatable, Sendable {
         compare("push_outbox", other.outbox, outbox)
         compare("messages", other.messages, messages)
         compare("avatars", other.avatars, avatars)
+        compare("public_links", other.publicLinks, publicLinks)
         let mine = due
         for entry in other.due.symmetricDifference(mine).sorted().prefix(max(0, limit - out.count)) {
             out.append("due_index[\(entry.dueAt) \(entry.timer)\(entry.reminder.map { " reminder " + $0 } ?? "")]: \(mine.contains(entry) ? "in the live views but not in the fold of the log" : "missing from the live views")")

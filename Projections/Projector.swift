@@ -35,6 +35,8 @@ public enum Projector {
             for change in ConnectionView.changes(for: e) { try store.apply(change) }
         case .userAvatarSet, .userErased:
             for change in AvatarView.changes(for: e) { try store.apply(change) }
+        case .publicLinkCreated, .publicLinkRevoked:
+            for change in PublicLinkView.changes(for: e) { try store.apply(change) }
         default:
             break
         }

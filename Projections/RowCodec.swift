@@ -9,7 +9,8 @@ internal import LMDB
 enum RowCodec {
     /// 2: rows end with a CRC-32C. 3: timers carry their instant end, completion and
     /// reminders; users their zones. 4: users carry their profile and push providers.
-    /// 5: users carry their sign-in state (pending code, sessions, disabled).
+    /// 5: users carry their sign-in state (pending code, sessions, disabled); timers their
+    /// public links.
     static let version: UInt8 = 5
 
     static func encode(_ state: TimerState) -> [UInt8] {
@@ -33,6 +34,7 @@ enum RowCodec {
                 case .at(let instant): w.u8(1); w.signed(instant)
                 }
             }
+            w.strings(active.links)
         case .stopped(let owner):
             w.u8(2)
             w.string(owner)
@@ -56,6 +58,7 @@ enum RowCodec {
                     let value = try r.signed()
                     active.reminders.append(Reminder(id: id, user: user, trigger: kind == 0 ? .before(value) : .at(value)))
                 }
+                active.links = try r.strings()
                 return .active(active)
             case 2: return .stopped(owner: try r.string())
             case let tag: throw DecodeFailure.malformed("timer state tag \(tag)")

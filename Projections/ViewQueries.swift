@@ -16,6 +16,11 @@ extension ViewTables {
         try txn.get(userState, key: Array(id.utf8)) { try RowCodec.userState($0, at: "user_state[\(id)]") } ?? .initial
     }
 
+    /// The timer a public link token was made for (whether it still works is the timer's say).
+    public func publicLinkTimer(_ token: String, _ txn: ReadTransaction) throws -> TimerID? {
+        try txn.get(publicLinks, key: Array(token.utf8)) { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Every user's state in id order (the operator's listing), until `body` returns `false`.
     public func eachUserState(_ txn: ReadTransaction, _ body: (UserID, UserState) throws -> Bool) throws {
         try txn.scan(userState) { key, value in

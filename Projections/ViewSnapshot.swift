@@ -42,6 +42,9 @@ extension ViewTables {
         for user in lmdbOrdered(store.avatars.keys) {
             try txn.put(avatars, key: Array(user.utf8), value: RowCodec.encode(store.avatars[user]!), flags: .append)
         }
+        for token in lmdbOrdered(store.publicLinks.keys) {
+            try txn.put(publicLinks, key: Array(token.utf8), value: Array(store.publicLinks[token]!.utf8), flags: .append)
+        }
         for user in lmdbOrdered(store.messages.keys) {
             let rows = store.messages[user]!
             for id in rows.keys.sorted() { try txn.put(messages, key: InboxKey.make(user, id), value: RowCodec.encode(rows[id]!), flags: .append) }
@@ -122,6 +125,10 @@ extension ViewTables {
         try txn.scan(avatars) { k, v in
             let user = String(decoding: k, as: UTF8.self)
             if let entry = try row({ try RowCodec.avatar(v, at: "avatars[\(user)]") }) { store.avatars[user] = entry }
+            return true
+        }
+        try txn.scan(publicLinks) { k, v in
+            store.publicLinks[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
             return true
         }
         try txn.scan(messages) { k, v in

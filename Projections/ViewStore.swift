@@ -20,6 +20,7 @@ public protocol ViewStore {
     mutating func apply(_ change: ConnectionChange) throws
     mutating func apply(_ change: InboxChange) throws
     mutating func apply(_ change: AvatarChange) throws
+    mutating func apply(_ change: PublicLinkChange) throws
     /// Whether the connection view has a live connection of `user`'s `device`.
     func isConnected(_ user: UserID, _ device: DeviceID) throws -> Bool
 

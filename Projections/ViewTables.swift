@@ -28,6 +28,8 @@ public struct ViewTables: Sendable {
     public let messages: Database
     /// user id → avatar row (format, sealed image, seq).
     public let avatars: Database
+    /// public link token → timer id.
+    public let publicLinks: Database
 
     static let appliedKey = Array("applied".utf8)
     static let epochKey = Array("epoch".utf8)
@@ -51,12 +53,13 @@ public struct ViewTables: Sendable {
         outboxDue = try environment.openDatabase("push_due")
         messages = try environment.openDatabase("messages")
         avatars = try environment.openDatabase("avatars")
+        publicLinks = try environment.openDatabase("public_links")
     }
 
     /// The longest key the views write for ids of `idLength` bytes: two ids and a NUL.
     public static func longestKey(idLength: Int) -> Int { 2 * idLength + 1 }
 
-    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue, messages, avatars] }
+    var all: [Database] { [timerState, userState, timerView, sharesByUser, ownedTimers, connections, meta, due, reminders, notifications, outbox, outboxDue, messages, avatars, publicLinks] }
 
     func position(_ key: [UInt8], _ txn: ReadTransaction) throws -> UInt64 {
         (try txn.get(meta, key: key) { BigEndianKey.decode($0) } ?? nil) ?? 0

@@ -51,8 +51,9 @@ public struct BubbleServer: Sendable {
         _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
         let scheduler = state.scheduler
         let sender = state.pushSender
-        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics, hub = state.hub] events in
+        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics, hub = state.hub, viewers = state.publicViewers] events in
             dispatcher.enqueue(events)
+            viewers.publish(events)
             SignInEnforcement.closeSockets(after: events, hub: hub)
             var moved = false
             var pushes = false
@@ -150,6 +151,7 @@ public struct BubbleServer: Sendable {
         }
         AvatarRoutes(server: state).registerPublic(on: router)
         AuthRoutes(server: state).register(on: router)
+        PublicRoutes(server: state).register(on: router)
         AdminRoutes(server: state).register(on: router)
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)

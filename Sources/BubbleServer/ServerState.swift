@@ -21,6 +21,8 @@ final class ServerState: @unchecked Sendable {
     let serverTokens: ServerTokens
     let codeMail: CodeMail
     let signInLimits = SignInLimits()
+    /// Anonymous read-only sockets on public links.
+    let publicViewers: PublicViewers
     let metrics: ServerMetrics
     let connectionLimits: ConnectionLimits
     let integrity = LogIntegrity()
@@ -39,6 +41,7 @@ final class ServerState: @unchecked Sendable {
         self.serverKeys = serverKeys
         self.serverTokens = serverTokens
         codeMail = CodeMail(configuration: configuration.signIn, logger: logger)
+        publicViewers = PublicViewers(maxPerLink: configuration.maxViewersPerLink, metrics: metrics)
         self.metrics = metrics
         pushSender = push
         self.configuration = configuration

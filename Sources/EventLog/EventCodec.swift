@@ -16,6 +16,7 @@ public enum EventCodec {
         case pushDeviceRegistered, notificationCreated, notificationsRead, pushDelivered, pushFailed, pushAbandoned
         case notificationPreferencesSet, messageSent, userAvatarSet
         case signInCodeIssued, signInFailed, sessionStarted, sessionRefreshed, sessionsEnded, userDisabled, userEnabled
+        case publicLinkCreated, publicLinkRevoked
     }
 
     static func encode(_ event: Event, into w: inout ByteWriter) {
@@ -234,6 +235,14 @@ public enum EventCodec {
         case .userEnabled(let user):
             w.u8(Tag.userEnabled.rawValue)
             w.string(user)
+        case .publicLinkCreated(let id, let token):
+            w.u8(Tag.publicLinkCreated.rawValue)
+            w.string(id)
+            w.string(token)
+        case .publicLinkRevoked(let id, let token):
+            w.u8(Tag.publicLinkRevoked.rawValue)
+            w.string(id)
+            w.string(token)
         }
     }
 
@@ -372,6 +381,10 @@ public enum EventCodec {
             return .userDisabled(try r.string(), reason: try r.string())
         case .userEnabled:
             return .userEnabled(try r.string())
+        case .publicLinkCreated:
+            return .publicLinkCreated(try r.string(), token: try r.string())
+        case .publicLinkRevoked:
+            return .publicLinkRevoked(try r.string(), token: try r.string())
         case .userAvatarSet:
             let user = try r.string()
             let raw = try r.u8()

@@ -72,6 +72,9 @@ public enum TimerCommand: Equatable, Sendable {
     /// A reminder for the caller; its id is chosen by the server.
     case setReminder(TimerID, Reminder)
     case cancelReminder(TimerID, reminderID: String)
+    /// A public read-only link to the timer; the token is drawn by the edge. Owner only.
+    case createLink(TimerID, token: String)
+    case revokeLink(TimerID, token: String)
 
     // The scheduler's commands (actor: the server; no client frame or route makes them).
     /// The end `dueAt` has passed: completes the timer if that is still its end.
@@ -127,7 +130,7 @@ public enum TimerCommand: Equatable, Sendable {
         switch self {
         case .update(let timer, _, _): timer.id
         case .stop(let id), .share(let id, _), .unshare(let id, _), .invite(let id, _, _, _),
-             .countdown(let id, _), .setReminder(let id, _), .cancelReminder(let id, _),
+             .countdown(let id, _), .setReminder(let id, _), .cancelReminder(let id, _), .createLink(let id, _), .revokeLink(let id, _),
              .complete(let id, _, _), .fireReminder(let id, _, _, _), .resolveEnd(let id, _, _): id
         }
     }
@@ -227,6 +230,8 @@ public struct Limits: Equatable, Sendable {
     public var maxMessageLength = 2000
     /// Largest avatar image, bytes.
     public var maxAvatarBytes = 256 * 1024
+    /// Public read-only links one timer may have at once.
+    public var maxLinksPerTimer = 10
 
     public init() {}
 }

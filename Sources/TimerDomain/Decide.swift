@@ -96,6 +96,21 @@ public enum Decider {
             }
             return active.sharedWith.contains(user) ? [.timerUnshared(id, user: user)] : []
 
+        case .createLink(let id, let token):
+            guard let active = state.active, active.canAccess(caller) else { throw .notFound(id) }
+            guard caller == active.owner else { throw .forbidden(id, reason: "only the owner can make a public link") }
+            try Validation.identifier(token, field: "token", limits: context.limits)
+            guard active.links.count < context.limits.maxLinksPerTimer else {
+                throw .invalidState(id, reason: "it has \(context.limits.maxLinksPerTimer) public links, the most this server allows; revoke one first")
+            }
+            return [.publicLinkCreated(id, token: token)]
+
+        case .revokeLink(let id, let token):
+            guard let active = state.active, active.canAccess(caller) else { throw .notFound(id) }
+            guard caller == active.owner else { throw .forbidden(id, reason: "only the owner can revoke a public link") }
+            guard active.links.contains(token) else { throw .linkNotFound(token) }
+            return [.publicLinkRevoked(id, token: token)]
+
         case .countdown, .setReminder, .cancelReminder, .complete, .fireReminder, .resolveEnd:
             return try decideTime(command, state: state, context: context)
         }

@@ -51,7 +51,7 @@ extension Decider {
             guard let active = state.active, active.timer.end == end, active.timer.endsAt == nil else { return [] }
             return [.timerEndResolved(id, endsAt: endsAt)]
 
-        case .update, .invite, .stop, .share, .unshare:
+        case .update, .invite, .stop, .share, .unshare, .createLink, .revokeLink:
             return []
         }
     }

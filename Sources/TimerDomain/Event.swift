@@ -22,6 +22,10 @@ public enum Event: Equatable, Sendable {
     case reminderSet(TimerID, Reminder)
     case reminderCancelled(TimerID, reminderID: String, user: UserID)
     case reminderFired(TimerID, reminderID: String, user: UserID, dueAt: Int64, firedAt: Int64, kind: FiringKind)
+    /// The owner made a public read-only link (`token` is its capability, in its URL).
+    case publicLinkCreated(TimerID, token: String)
+    /// The link stops working; its open viewers are closed.
+    case publicLinkRevoked(TimerID, token: String)
     /// `PATCH /me {"timeZone"}`; `nil` clears it.
     case userTimeZoneSet(UserID, zone: String?)
     /// A device connected with `?tz=` naming another zone than last time.
@@ -82,7 +86,8 @@ public enum Event: Equatable, Sendable {
         case .timerCreated(let t, _), .timerUpdated(let t): .timer(t.id)
         case .timerStopped(let id, _, _), .timerShared(let id, _), .timerUnshared(let id, _),
              .timerCountdown(let id, _, _), .timerCompleted(let id, _, _, _), .timerEndResolved(let id, _),
-             .reminderSet(let id, _), .reminderCancelled(let id, _, _), .reminderFired(let id, _, _, _, _, _): .timer(id)
+             .reminderSet(let id, _), .reminderCancelled(let id, _, _), .reminderFired(let id, _, _, _, _, _),
+             .publicLinkCreated(let id, _), .publicLinkRevoked(let id, _): .timer(id)
         case .deviceConnected(let u, _, _, _), .deviceDisconnected(let u, _, _, _),
              .pushTokenRegistered(let u, _, _), .pushTokenRemoved(let u, _),
              .userTimeZoneSet(let u, _), .deviceTimeZoneSet(let u, _, _),
@@ -128,6 +133,8 @@ public enum Event: Equatable, Sendable {
         case .reminderSet: "reminder_set"
         case .reminderCancelled: "reminder_cancelled"
         case .reminderFired: "reminder_fired"
+        case .publicLinkCreated: "public_link_created"
+        case .publicLinkRevoked: "public_link_revoked"
         case .userTimeZoneSet: "user_time_zone_set"
         case .deviceTimeZoneSet: "device_time_zone_set"
         case .schedulerEnabled: "scheduler_enabled"
@@ -172,6 +179,7 @@ public enum Event: Equatable, Sendable {
         "server_started", "log_salvaged",
         "timer_started", "timer_paused", "timer_resumed", "timer_reset", "timer_time_added", "timer_remaining_set",
         "timer_completed", "timer_end_resolved", "reminder_set", "reminder_cancelled", "reminder_fired",
+        "public_link_created", "public_link_revoked",
         "user_time_zone_set", "device_time_zone_set", "scheduler_enabled",
         "user_registered", "user_email_set", "user_display_name_set", "user_settings_set", "user_erased",
         "push_device_registered", "notification_created", "notifications_read", "push_delivered", "push_failed", "push_abandoned",

@@ -21,6 +21,8 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
     case reminderNotFound(String)
     /// No inbox entry of the caller's has this id.
     case notificationNotFound(UInt64)
+    /// The timer has no public link with this token.
+    case linkNotFound(String)
     /// Only people who share a timer with the sender may be written to.
     case notAPeer(UserID)
     /// A sign-in code or refresh token that does not sign anyone in, or a disabled account.
@@ -36,7 +38,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyTimers: "too_many_timers"
         case .invalidState: "invalid_state"
         case .tooManyReminders: "too_many_reminders"
-        case .reminderNotFound, .notificationNotFound: "not_found"
+        case .reminderNotFound, .notificationNotFound, .linkNotFound: "not_found"
         case .notAPeer: "forbidden"
         case .signIn(.invalidCode): "invalid_code"
         case .signIn(.invalidRefreshToken): "invalid_refresh_token"
@@ -56,6 +58,7 @@ public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case .tooManyReminders(let id, let limit): "timer '\(id)' has \(limit) reminders, the most this server allows"
         case .reminderNotFound(let id): "reminder '\(id)' not found"
         case .notificationNotFound(let id): "notification '\(id)' not found"
+        case .linkNotFound: "no public link of this timer has that token"
         case .notAPeer(let user): "you can write only to people who share a timer with you, and '\(user)' does not"
         case .signIn(.invalidCode): "the code is wrong, expired or used up; ask for a new one"
         case .signIn(.invalidRefreshToken): "the refresh token is not valid (unknown, used, expired or signed out); sign in again"

@@ -53,6 +53,10 @@ public enum TimerState: Equatable, Sendable {
             }
         case .reminderCancelled(_, let id, _), .reminderFired(_, let id, _, _, _, _):
             modifyActive { $0.reminders.removeAll { $0.id == id } }
+        case .publicLinkCreated(_, let token):
+            modifyActive { $0.links.append(token) }
+        case .publicLinkRevoked(_, let token):
+            modifyActive { $0.links.removeAll { $0 == token } }
         default:
             break
         }
@@ -90,13 +94,16 @@ public struct ActiveTimer: Equatable, Sendable {
     public var completedAt: Int64?
     /// Everyone's reminders on it, oldest first.
     public var reminders: [Reminder]
+    /// Tokens of its public read-only links, oldest first.
+    public var links: [String]
 
-    public init(owner: UserID, timer: TimerSnapshot, sharedWith: Set<UserID>, completedAt: Int64? = nil, reminders: [Reminder] = []) {
+    public init(owner: UserID, timer: TimerSnapshot, sharedWith: Set<UserID>, completedAt: Int64? = nil, reminders: [Reminder] = [], links: [String] = []) {
         self.owner = owner
         self.timer = timer
         self.sharedWith = sharedWith
         self.completedAt = completedAt
         self.reminders = reminders
+        self.links = links
     }
 
     public func canAccess(_ user: UserID) -> Bool { user == owner || sharedWith.contains(user) }

@@ -45,6 +45,8 @@ let peopleEvents: [Event] = [
     .sessionsEnded("u1", ids: [], reason: ""),
     .userDisabled("u1", reason: "lost phone ☎"),
     .userEnabled("u1"),
+    .publicLinkCreated("t1", token: "abcdefghijklmnopqrstuvwxyz"),
+    .publicLinkRevoked("t1", token: "abcdefghijklmnopqrstuvwxyz"),
 ]
 
 @Suite struct RecordCodecTests {

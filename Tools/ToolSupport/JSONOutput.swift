@@ -133,6 +133,7 @@ public enum JSONOutput {
         case .sessionsEnded(let u, let ids, let reason): ["user": u, "sessions": ids, "reason": reason]
         case .userDisabled(let u, let reason): ["user": u, "reason": reason]
         case .userEnabled(let u): ["user": u]
+        case .publicLinkCreated(let id, let token), .publicLinkRevoked(let id, let token): ["timerId": id, "link": String(token.prefix(6)) + "…"]
         }
     }
 
@@ -212,6 +213,8 @@ public enum JSONOutput {
         case .sessionsEnded(let u, let ids, let reason): "\(u) sessions \(ids.joined(separator: ", ")) ended: \(reason)"
         case .userDisabled(let u, let reason): "\(u) disabled" + (reason.isEmpty ? "" : ": \(reason)")
         case .userEnabled(let u): "\(u) enabled"
+        case .publicLinkCreated(let id, let token): "\(id) public link \(token.prefix(6))… created"
+        case .publicLinkRevoked(let id, let token): "\(id) public link \(token.prefix(6))… revoked"
         }
     }
 

@@ -56,6 +56,8 @@ public struct ServerConfiguration: Sendable {
     public var scheduler = true
     public var push = PushConfiguration()
     public var signIn = SignInConfiguration()
+    /// Anonymous sockets one public link may have open at once.
+    public var maxViewersPerLink = 100
     /// How clients reach this server (`--public-url`), for the links it hands out (avatars);
     /// `nil`: its own address.
     public var publicURL: String?

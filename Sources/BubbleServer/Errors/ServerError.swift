@@ -37,7 +37,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     /// The one mapping from domain rejections to statuses.
     public static func from(_ rejection: Rejection) -> ServerError {
         switch rejection {
-        case .notFound, .reminderNotFound, .notificationNotFound: .init(.notFound, code: rejection.code, rejection.description)
+        case .notFound, .reminderNotFound, .notificationNotFound, .linkNotFound: .init(.notFound, code: rejection.code, rejection.description)
         case .forbidden, .notAPeer: .init(.forbidden, code: rejection.code, rejection.description)
         case .invalid(let field, _): .init(.badRequest, code: rejection.code, rejection.description, field: field)
         case .timerStopped: .init(.conflict, code: rejection.code, rejection.description)

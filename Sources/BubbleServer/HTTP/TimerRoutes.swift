@@ -21,6 +21,7 @@ struct TimerRoutes {
         router.delete("/timers/:id/shares/:userId") { request, context in try await self.removeShare(request, context) }
         registerCountdown(on: router)
         registerReminders(on: router)
+        registerLinks(on: router)
     }
 
     private var limit: Int { server.configuration.maxFrameBytes }

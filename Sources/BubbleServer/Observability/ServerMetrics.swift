@@ -26,6 +26,14 @@ public final class ServerMetrics: Sendable {
     let batchSize: CoreMetrics.Recorder
     /// Firing − due instant of every completion and reminder the scheduler committed.
     let schedulerLateness: CoreMetrics.Timer
+    /// Anonymous sockets open on public links now, and opened in all.
+    let publicViewers: CoreMetrics.Gauge
+    let publicViewersOpened: CoreMetrics.Counter
+    /// Backups written by `--backup-every`, their last success (Unix seconds) and size.
+    let backups: CoreMetrics.Counter
+    let backupFailures: CoreMetrics.Counter
+    let lastBackup: CoreMetrics.Gauge
+    let lastBackupBytes: CoreMetrics.Gauge
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -50,7 +58,15 @@ public final class ServerMetrics: Sendable {
         commitDuration = Self.timer("bubble_commit_seconds", factory)
         batchSize = CoreMetrics.Recorder(label: "bubble_batch_commands", dimensions: [], aggregate: true, factory: factory)
         schedulerLateness = Self.timer("bubble_scheduler_lateness_seconds", factory)
+        publicViewers = CoreMetrics.Gauge(label: "bubble_public_viewers", factory: factory)
+        publicViewersOpened = CoreMetrics.Counter(label: "bubble_public_viewers_opened_total", factory: factory)
+        backups = CoreMetrics.Counter(label: "bubble_backups_total", factory: factory)
+        backupFailures = CoreMetrics.Counter(label: "bubble_backup_failures_total", factory: factory)
+        lastBackup = CoreMetrics.Gauge(label: "bubble_backup_last_success_seconds", factory: factory)
+        lastBackupBytes = CoreMetrics.Gauge(label: "bubble_backup_last_bytes", factory: factory)
     }
+
+    func publicViewerOpened() { publicViewersOpened.increment() }
 
     /// Counts what the scheduler fired (`what`: completion or reminder; `kind`: on_time, late,
     /// silent) and records its lateness.
@@ -117,6 +133,8 @@ public final class ServerMetrics: Sendable {
         case .timer(.complete): "complete"
         case .timer(.fireReminder): "reminder_fire"
         case .timer(.resolveEnd): "resolve_end"
+        case .timer(.createLink): "link_create"
+        case .timer(.revokeLink): "link_revoke"
         case .device(.setTimeZone): "time_zone"
         case .enableScheduler: "scheduler_enabled"
         case .account(.issueCode): "sign_in_code"
