@@ -94,6 +94,8 @@ let package = Package(
             name: "BubbleServer",
             dependencies: [
                 "BubbleCore", "TimerDomain", "EventLog", "Projections", "LMDB", "Sockets",
+                // Events as the inspector renders them (the export's event records).
+                "ToolSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),

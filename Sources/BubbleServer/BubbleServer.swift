@@ -162,6 +162,7 @@ public struct BubbleServer: Sendable {
         PreferenceRoutes(server: state).register(on: api)
         MessageRoutes(server: state).register(on: api)
         AvatarRoutes(server: state).register(on: api)
+        ExportRoutes(server: state).register(on: api)
         methods.record(router.routes.map { ($0.method.rawValue, $0.path.description) })
         return router
     }

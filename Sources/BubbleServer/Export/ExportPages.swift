@@ -1,0 +1,122 @@
+internal import Foundation
+internal import TimerDomain
+internal import EventLog
+internal import Projections
+internal import LMDB
+internal import BubbleCore
+internal import ToolSupport
+
+/// Everything of one user's, as export records, read a page at a time: each page is one
+/// short read transaction (a long one would keep LMDB from reusing pages while a slow client
+/// downloads), so memory stays flat however long the history.
+struct ExportPages {
+    let server: ServerState
+    let user: UserID
+    static let pageSize = 500
+
+    /// Where the next page starts.
+    enum Cursor {
+        case start
+        case notifications(before: UInt64?)
+        /// The history of `streams[index]` from `seq` on.
+        case history(streams: [StreamID], index: Int, from: UInt64)
+        case done
+    }
+
+    /// The next page and the cursor after it.
+    func page(_ cursor: Cursor) throws -> ([ExportRecord], Cursor) {
+        let store = server.store
+        return try store.read { txn in
+            switch cursor {
+            case .start:
+                return (try overview(txn), .notifications(before: nil))
+            case .notifications(let before):
+                let rows = try store.views.notifications(of: user, before: before, unreadOnly: false, limit: Self.pageSize, txn)
+                let records = rows.map { id, row in
+                    ExportRecord(
+                        kind: .notification, id: String(id), timerID: row.notification.timer, seq: id, time: ISO8601.format(milliseconds: row.createdAt),
+                        type: row.notification.kind.name, name: row.notification.timerName, actor: row.notification.from,
+                        detail: ["read": row.read]
+                    )
+                }
+                guard rows.count == Self.pageSize, let last = rows.last?.id else {
+                    // Then the user's own stream, then each of their timers' whole history.
+                    return (records, .history(streams: [.user(user)] + (try visibleTimers(txn)).map { .timer($0) }, index: 0, from: 0))
+                }
+                return (records, .notifications(before: last))
+            case .history(let streams, let index, let from):
+                guard index < streams.count else { return ([], .done) }
+                var records: [ExportRecord] = []
+                var next: UInt64?
+                let key = try store.keys.key(of: user, txn)
+                let sealed: JSONOutput.SealedField = { [user] owner, value in owner == user ? (key?.open(value) ?? "(erased)") : "(sealed)" }
+                try store.log.history(of: streams[index], from: from, txn) { e in
+                    if records.count == Self.pageSize {
+                        next = e.seq
+                        return false
+                    }
+                    records.append(ExportRecord(
+                        kind: .event, id: String(e.seq), timerID: e.event.timerID, seq: e.seq, time: ISO8601.format(milliseconds: e.timestamp),
+                        type: e.event.name, actor: e.actor.userID, device: e.actor.deviceID,
+                        detail: JSONOutput.data(e.event, sealed: sealed).merging(e.commandID.map { ["commandId": $0] } ?? [:]) { a, _ in a }
+                    ))
+                    return true
+                }
+                if let next { return (records, .history(streams: streams, index: index, from: next)) }
+                return (records, .history(streams: streams, index: index + 1, from: 0))
+            case .done:
+                return ([], .done)
+            }
+        }
+    }
+
+    private func visibleTimers(_ txn: ReadTransaction) throws -> [TimerID] {
+        try server.store.views.visibleTimers(for: user, txn).map(\.timer.id)
+    }
+
+    /// The profile, timers, shares, reminders and devices: bounded by the server's limits, so one page.
+    private func overview(_ txn: ReadTransaction) throws -> [ExportRecord] {
+        let store = server.store
+        let views = store.views
+        var out: [ExportRecord] = []
+        let state = try views.userState(user, txn)
+        let entry = try DirectoryEntry.read(user, store: store, txn)
+        out.append(ExportRecord(
+            kind: .user, id: user, name: entry?.displayName,
+            detail: ["email": entry?.email ?? NSNull(), "settings": entry?.settings ?? [:], "timeZone": state.timeZone ?? NSNull(),
+                     "sessions": state.account.sessions.count, "disabled": state.account.disabled]
+        ))
+        let rows = try views.visibleTimers(for: user, txn)
+        for row in rows {
+            var detail = TimerJSON.object(row, endKey: .rest)
+            detail["sharedWith"] = nil
+            detail["userId"] = nil
+            out.append(ExportRecord(
+                kind: .timer, id: row.timer.id, timerID: row.timer.id, seq: row.lastSeq, time: ISO8601.format(milliseconds: row.updatedAt),
+                type: row.owner == user ? "owned" : "shared_with_me", name: row.timer.name, actor: row.owner, detail: detail
+            ))
+            // Others appear by id and display name only.
+            let others = row.owner == user ? row.sharedWith : [row.owner]
+            for other in others {
+                out.append(ExportRecord(
+                    kind: .share, id: "\(row.timer.id)/\(other)", timerID: row.timer.id, type: row.owner == user ? "shared_by_me" : "shared_with_me",
+                    name: DirectoryEntry.name(of: other, store: store, txn), actor: other
+                ))
+            }
+            if let active = try views.timerState(row.timer.id, txn).active {
+                for reminder in active.reminders where reminder.user == user {
+                    out.append(ExportRecord(kind: .reminder, id: reminder.id, timerID: row.timer.id, name: row.timer.name, detail: ReminderJSON.object(reminder, timer: active)))
+                }
+            }
+        }
+        let connected = Set(state.connections.keys)
+        for device in Set(state.pushTargets.keys).union(connected).sorted() {
+            let target = state.pushTargets[device]
+            out.append(ExportRecord(
+                kind: .device, id: device, type: target?.provider.name, device: device,
+                detail: ["connected": connected.contains(device), "push": target != nil, "timeZone": state.deviceZones[device] ?? NSNull()]
+            ))
+        }
+        return out
+    }
+}
