@@ -73,10 +73,20 @@ public enum DemoScenario {
         try run(.timer(.countdown(eggs, .pause)), alicePhone, "eggs-pause")
         try run(.timer(.countdown(eggs, .resume)), aliceTablet, "eggs-resume")
         // People: alice writes to bob about the eggs; bob reads his inbox, renames himself; dave
-        // leaves the server (DELETE /me).
+        // leaves the server (DELETE /me), last.
         try run(.message(MessageRequest(to: [], timer: eggs, content: "Eggs in 6, don't let them boil over")), alicePhone, "alice-writes")
         try run(.device(.readNotifications(ids: nil)), bobPhone, "bob-reads")
         try run(.device(.updateProfile(ProfilePatch(displayName: .some("Bob B."), settings: ["sound": "bell"]))), bobPhone, "bob-renames")
+        // Alice shows the eggs to a guest with a public link; erin signs in with an email code
+        // (one wrong try first); the operator disables carol.
+        try run(.timer(.createLink(eggs, token: "demo-link-eggs\(suffix)")), alicePhone, "eggs-link")
+        let erin = Actor(userID: "erin", deviceID: "erin-laptop")
+        let salt: [UInt8] = Array("demo-salt".utf8)
+        try run(.account(.issueCode(code: "424242", salt: salt, expiresAt: currentMilliseconds() + 600_000)), erin, "erin-asks-code")
+        try run(.account(.verify(code: "000000", email: "erin@example.com", session: "demo-session", token: TokenDraw(secret: [1], expiresAt: 0))), erin, "erin-typo")
+        let draw = TokenDraw(secret: Array("demo-refresh-secret".utf8), expiresAt: currentMilliseconds() + 30 * 86_400_000)
+        try run(.account(.verify(code: "424242", email: "erin@example.com", session: "demo-session\(suffix)", token: draw)), erin, "erin-signs-in")
+        try run(.account(.disable(reason: "demo: left the family server")), Actor(userID: "carol", deviceID: "operator"), "carol-disabled")
         try run(.device(.erase(ErasureScope())), davePhone, "dave-leaves")
         return Outcome(timers: ["tea": tea, "pasta": pasta, "workout": workout, "eggs": eggs], appended: appended, rejected: rejected, lastSeq: lastSeq)
     }

@@ -190,7 +190,7 @@ public struct BubbleServer: Sendable {
                 )
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bubble-timer"),
-            services: [Lifecycle(state: state)],
+            services: [Lifecycle(state: state, backups: BackupSchedule(configuration: configuration.backup, dataDirectory: configuration.dataDirectory, state: state, logger: logger))],
             onServerRunning: onServerRunning,
             logger: ClosedChannelNoise.wrapping(logger)
         )
@@ -201,9 +201,12 @@ public struct BubbleServer: Sendable {
 /// 1001 ("going away"), records the disconnects, finishes the last commit and closes LMDB.
 struct Lifecycle: Service {
     let state: ServerState
+    let backups: BackupSchedule
 
     func run() async throws {
         let pushing = Task { await state.pushSender?.run() }
+        let backingUp = Task { await backups.run() }
+        defer { backingUp.cancel() }
         await withGracefulShutdownHandler {
             await state.dispatcher.run()
         } onGracefulShutdown: {

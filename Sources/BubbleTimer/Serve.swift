@@ -68,6 +68,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "From address of sign-in mail [BUBBLE_MAIL_FROM].") var mailFrom = env("BUBBLE_MAIL_FROM") ?? "Bubble Timer <bubble-timer@localhost>"
     @Option(help: "Seconds an access token from email sign-in lives [BUBBLE_ACCESS_TOKEN_TTL].") var accessTokenTtl = Double(env("BUBBLE_ACCESS_TOKEN_TTL") ?? "") ?? 900
     @Option(help: "Seconds a sign-in session lasts unused (each refresh starts it again) [BUBBLE_SESSION_TTL].") var sessionTtl = Double(env("BUBBLE_SESSION_TTL") ?? "") ?? 2_592_000
+    @Option(help: "Take a verified backup this often while serving: 90s, 30m, 1h, 1d [BUBBLE_BACKUP_EVERY].") var backupEvery = env("BUBBLE_BACKUP_EVERY")
+    @Option(help: "Backups kept by --backup-every; older ones are deleted [BUBBLE_BACKUP_KEEP].") var backupKeep = Int(env("BUBBLE_BACKUP_KEEP") ?? "") ?? 24
+    @Option(help: "Where --backup-every writes; default: <data>-backups [BUBBLE_BACKUP_DIR].") var backupDir = env("BUBBLE_BACKUP_DIR")
+    @Option(help: "Anonymous viewers one public link may have at once [BUBBLE_MAX_VIEWERS_PER_LINK].") var maxViewersPerLink = Int(env("BUBBLE_MAX_VIEWERS_PER_LINK") ?? "") ?? 100
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -128,6 +132,16 @@ struct Serve: AsyncParsableCommand {
         config.signIn.mailFrom = mailFrom
         config.signIn.accessTokenLifetime = max(30, accessTokenTtl)
         config.signIn.sessionLifetime = max(60, sessionTtl)
+        if let backupEvery {
+            guard let seconds = BackupConfiguration.seconds(backupEvery) else {
+                Terminal.error("--backup-every '\(backupEvery)' is not a duration such as 90s, 30m, 1h or 1d")
+                throw ExitCode(2)
+            }
+            config.backup.every = seconds
+        }
+        config.backup.keep = max(1, backupKeep)
+        config.backup.directory = backupDir
+        config.maxViewersPerLink = max(1, maxViewersPerLink)
         // Credentials come from files, never from the command line (visible in `ps`).
         func secret(_ path: String?, _ flag: String) throws -> String? {
             guard let path else { return nil }

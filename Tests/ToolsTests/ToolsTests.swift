@@ -8,7 +8,7 @@ import TimerDomain
 /// The built executables on a temporary data directory, as a user would run them.
 @Suite struct ToolsTests {
     /// Events the demo appends to an empty log (its story, `DemoScenario`).
-    static let demoEvents = 47
+    static let demoEvents = 53
     let dir = TemporaryDirectory()
     var data: String { dir.path + "/data" }
 
@@ -54,8 +54,8 @@ import TimerDomain
 
         // Time commands read as what they did: who, when, how much was left.
         let eggs = try #require(try Tools.run("bubble-inspect", ["history", "eggs", "--data", data, "--json"]).json() as? [[String: Any]])
-        #expect(eggs.map { $0["type"] as? String } == ["timer_created", "timer_shared", "timer_started", "reminder_set", "timer_time_added", "timer_paused", "timer_resumed"])
-        #expect(eggs.map { $0["user"] as? String } == ["alice", "alice", "alice", "bob", "bob", "alice", "alice"])
+        #expect(eggs.map { $0["type"] as? String } == ["timer_created", "timer_shared", "timer_started", "reminder_set", "timer_time_added", "timer_paused", "timer_resumed", "public_link_created"])
+        #expect(eggs.map { $0["user"] as? String } == ["alice", "alice", "alice", "bob", "bob", "alice", "alice", "alice"])
         let paused = try #require(eggs[5]["summary"] as? String)
         #expect(paused.hasSuffix("s left"))
         let left = try #require(((eggs[5]["data"] as? [String: Any])?["result"] as? [String: Any])?["remaining"] as? String)
@@ -101,7 +101,8 @@ import TimerDomain
         let registration = try Tools.run("bubble-inspect", ["tail", "-n", "\(Self.demoEvents)", "--data", data, "--json"]).stdout
             .split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             .filter { $0["type"] as? String == "user_registered" }.compactMap { $0["data"] as? [String: Any] }
-        #expect(registration.map { $0["email"] as? String } == ["(sealed)", "(sealed)", "(erased)"])
+        // alice, bob, dave (erased since), erin (signed in by email code).
+        #expect(registration.map { $0["email"] as? String } == ["(sealed)", "(sealed)", "(erased)", "(sealed)"])
         #expect(!registration.description.contains("@example.com"), "tools never print sealed text from the log")
         // A user's whole stream: registration to erasure, sealed fields never as text.
         let daveHistory = try #require(try Tools.run("bubble-inspect", ["history", "dave", "--user", "--data", data, "--json"]).json() as? [[String: Any]])

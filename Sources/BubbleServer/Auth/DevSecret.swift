@@ -11,10 +11,8 @@ public enum DevSecret {
 
 /// A secret the server makes once and keeps in the data directory, readable by its owner
 /// only. Backups copy these files with the log (a restore needs them).
+/// (``Backup/secretFiles`` lists them all: a backup carries them.)
 enum SecretFile {
-    /// Every secret file the data directory may hold.
-    static let names = ["dev-jwt-secret", "signing-key.pem", "account-key", "admin-token"]
-
     static func loadOrCreate(_ path: String, make: () throws -> String) throws -> String {
         if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
             return existing

@@ -58,6 +58,7 @@ public struct ServerConfiguration: Sendable {
     public var signIn = SignInConfiguration()
     /// Anonymous sockets one public link may have open at once.
     public var maxViewersPerLink = 100
+    public var backup = BackupConfiguration()
     /// How clients reach this server (`--public-url`), for the links it hands out (avatars);
     /// `nil`: its own address.
     public var publicURL: String?
