@@ -19,6 +19,8 @@ internal import Projections
 public struct BubbleServer: Sendable {
     let state: ServerState
     public let configuration: ServerConfiguration
+    /// The certificate in use with TLS; ``reloadTLS()`` (SIGHUP) swaps it for new connections.
+    let certificates: TLSCertificates?
 
     /// Opens the store (taking the data directory's writer lock) and records a server-start
     /// marker, which retires the connections the previous process left in the views.
@@ -26,6 +28,14 @@ public struct BubbleServer: Sendable {
         var storeOptions = StoreOptions()
         storeOptions.limits = configuration.limits
         storeOptions.timeZone = configuration.timeZone
+        switch (configuration.tlsCertificate, configuration.tlsKey) {
+        case (let cert?, let key?):
+            do { certificates = try TLSCertificates(certificatePath: cert, keyPath: key) } catch {
+                throw ConfigurationError("--tls-cert \(cert) / --tls-key \(key) cannot be used: \(error)")
+            }
+        case (nil, nil): certificates = nil
+        default: throw ConfigurationError("--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
+        }
         let store = try EventStore(directory: configuration.dataDirectory, options: storeOptions)
         // Appending after a damaged record would chain new history to it: check the tail now,
         // the rest of the log in the background.
@@ -112,6 +122,12 @@ public struct BubbleServer: Sendable {
         return PushSender(store: store, providers: providers, settings: settings, publicURL: configuration.publicBaseURL, metrics: metrics, logger: logger)
     }
 
+    /// Reads the certificate and key files again (SIGHUP): new connections get them, open ones
+    /// keep theirs. Throws (and keeps the old certificate) when the files cannot be used.
+    public func reloadTLS() throws {
+        try certificates?.reload()
+    }
+
     /// The verifier in use (the `token` command and tests mint dev tokens with it).
     public var tokens: TokenVerifier { state.verifier }
 
@@ -183,9 +199,12 @@ public struct BubbleServer: Sendable {
             router: router,
             server: HTTPServerBuilder { responder in
                 GuardedChannel(
-                    inner: SocketUpgradeChannel(responder: responder, settings: settings, idleTimeout: idleTimeout, malformed: malformed) { request in
-                        await acceptance.decide(request)
-                    },
+                    inner: TLSChannel(
+                        inner: SocketUpgradeChannel(responder: responder, settings: settings, idleTimeout: idleTimeout, malformed: malformed) { request in
+                            await acceptance.decide(request)
+                        },
+                        certificates: certificates
+                    ),
                     limits: limits, headerTimeout: headerTimeout
                 )
             },

@@ -72,6 +72,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Backups kept by --backup-every; older ones are deleted [BUBBLE_BACKUP_KEEP].") var backupKeep = Int(env("BUBBLE_BACKUP_KEEP") ?? "") ?? 24
     @Option(help: "Where --backup-every writes; default: <data>-backups [BUBBLE_BACKUP_DIR].") var backupDir = env("BUBBLE_BACKUP_DIR")
     @Option(help: "Anonymous viewers one public link may have at once [BUBBLE_MAX_VIEWERS_PER_LINK].") var maxViewersPerLink = Int(env("BUBBLE_MAX_VIEWERS_PER_LINK") ?? "") ?? 100
+    @Option(help: "PEM certificate (chain): serve HTTPS and WSS on the port; SIGHUP reloads it [BUBBLE_TLS_CERT].") var tlsCert = env("BUBBLE_TLS_CERT")
+    @Option(help: "PEM private key for --tls-cert [BUBBLE_TLS_KEY].") var tlsKey = env("BUBBLE_TLS_KEY")
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -142,6 +144,8 @@ struct Serve: AsyncParsableCommand {
         config.backup.keep = max(1, backupKeep)
         config.backup.directory = backupDir
         config.maxViewersPerLink = max(1, maxViewersPerLink)
+        config.tlsCertificate = tlsCert
+        config.tlsKey = tlsKey
         // Credentials come from files, never from the command line (visible in `ps`).
         func secret(_ path: String?, _ flag: String) throws -> String? {
             guard let path else { return nil }
@@ -183,11 +187,13 @@ struct Serve: AsyncParsableCommand {
             logger.notice("using the dev signing secret in \(data)/dev-jwt-secret; mint a token with: bubble-timer token <userId> --data \(data)")
         }
         let log = logger
+        let settings = config
         let app = server.application(logger: logger) { channel in
-            let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(channel.localAddress?.port ?? port)"
+            let tls = settings.usesTLS
+            let url = "\(tls ? "https" : "http")://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(channel.localAddress?.port ?? port)"
             // Where `bubble-timer users …` finds this server (it holds the data directory).
             try? (url + "\n").write(toFile: data + "/server-url", atomically: true, encoding: .utf8)
-            log.notice("listening on http://\(host):\(channel.localAddress?.port ?? port) (WebSocket: ws://\(host):\(channel.localAddress?.port ?? port)/ws)")
+            log.notice("listening on \(tls ? "https" : "http")://\(host):\(channel.localAddress?.port ?? port) (WebSocket: \(tls ? "wss" : "ws")://\(host):\(channel.localAddress?.port ?? port)/ws)")
         }
         // SIGTERM/SIGINT: sockets first (1001, disconnects recorded), then the services (the
         // HTTP server stops, the last commit finishes, LMDB closes).
@@ -199,6 +205,18 @@ struct Serve: AsyncParsableCommand {
             tasks.addTask {
                 try await group.run()
                 return true
+            }
+            tasks.addTask {
+                // SIGHUP: a renewed certificate, without dropping a connection.
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    do {
+                        try server.reloadTLS()
+                        log.notice("reloaded the TLS certificate", metadata: ["cert": "\(settings.tlsCertificate ?? "-")"])
+                    } catch {
+                        log.error("could not reload the TLS certificate; still serving the previous one", metadata: ["error": "\(error)"])
+                    }
+                }
+                return false
             }
             tasks.addTask {
                 for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {

@@ -1,4 +1,5 @@
 import NIOWebSocket
+import NIOSSL
 import HTTPTypes
 import Foundation
 import Hummingbird
@@ -106,14 +107,14 @@ final class TestSocket: @unchecked Sendable {
     private var task: Task<Void, any Error>?
     private(set) var closeCode: Int?
 
-    func connect(url: String, headers: HTTPFields) async throws {
+    func connect(url: String, headers: HTTPFields, tls: TLSConfiguration? = nil) async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         outgoing = continuation
         let ready = AsyncStream.makeStream(of: Result<Void, any Error>.self)
         task = Task {
             do {
                 let close = try await WebSocketClient.connect(
-                    url: .init(url), configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers), logger: Logger(label: "test-client")
+                    url: .init(url), configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers), tlsConfiguration: tls, logger: Logger(label: "test-client")
                 ) { inbound, outbound, _ in
                     ready.continuation.yield(.success(()))
                     try await withThrowingTaskGroup(of: Void.self) { group in

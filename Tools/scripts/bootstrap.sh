@@ -7,6 +7,8 @@ need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 # Time-zone rules: local timer ends are read in IANA zones (Foundation reads /usr/share/zoneinfo).
 [ -f /usr/share/zoneinfo/Europe/Berlin ] || need+=(tzdata)
+# TLS tests make their certificates with openssl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   apt-get update -qq

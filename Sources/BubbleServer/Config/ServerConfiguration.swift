@@ -59,6 +59,10 @@ public struct ServerConfiguration: Sendable {
     /// Anonymous sockets one public link may have open at once.
     public var maxViewersPerLink = 100
     public var backup = BackupConfiguration()
+    /// PEM files: with both set, the port speaks HTTPS and WSS only (`--tls-cert`, `--tls-key`).
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var usesTLS: Bool { tlsCertificate != nil && tlsKey != nil }
     /// How clients reach this server (`--public-url`), for the links it hands out (avatars);
     /// `nil`: its own address.
     public var publicURL: String?
@@ -66,7 +70,7 @@ public struct ServerConfiguration: Sendable {
     /// `publicURL`, else `http://host:port`.
     public var publicBaseURL: String {
         if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
-        return "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        return "\(usesTLS ? "https" : "http")://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
     }
     public var version = "0.1.0"
 
