@@ -48,7 +48,10 @@ public struct BubbleServer: Sendable {
         let metrics = ServerMetrics()
         let push = configuration.push.enabled ? try await Self.pushSender(configuration, store: store, metrics: metrics, logger: logger) : nil
         let serverKeys = try ServerKeys.loadOrCreate(directory: configuration.dataDirectory)
-        let serverTokens = try await ServerTokens(keys: serverKeys, issuer: configuration.publicBaseURL, lifetime: configuration.signIn.accessTokenLifetime)
+        // The issuer is the operator's public URL, else a name the signing key gives: never the
+        // listening address, which a restore elsewhere or a port change would make refuse tokens.
+        let issuer = configuration.publicURL == nil ? "urn:bubble-timer:\(serverKeys.keyID)" : configuration.publicBaseURL
+        let serverTokens = try await ServerTokens(keys: serverKeys, issuer: issuer, lifetime: configuration.signIn.accessTokenLifetime)
         state = ServerState(
             configuration: configuration, store: store, verifier: verifier, serverKeys: serverKeys, serverTokens: serverTokens,
             logger: logger, push: push, metrics: metrics

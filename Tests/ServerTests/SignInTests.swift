@@ -306,7 +306,7 @@ import Testing
             let payload = try await keys.verify(access, as: Payload.self)
             #expect(payload.sub.value == verified.string("userId"))
             #expect(payload.sid == verified.string("sessionId"))
-            #expect(payload.iss.value == h.server.configuration.publicBaseURL)
+            #expect(payload.iss.value == "urn:bubble-timer:\(h.server.state.serverKeys.keyID)")
 
             // A token signed by another key with the server's kid is refused.
             let forged = JWTKeyCollection()

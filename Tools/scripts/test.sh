@@ -8,4 +8,7 @@ swift build --build-tests
 Tools/scripts/crash-test.sh "${CRASH_CYCLES:-20}"
 # The REST API against its own document (schemathesis from PyPI, installed on first run).
 Tools/scripts/api-fuzz.sh
+# Self-hosting end to end: email sign-in through a real SMTP receiver, a public link in
+# headless Chromium, export, backup/restore, HTTPS (installs msmtp, chromium, selenium, …).
+Tools/scripts/e2e.sh
 swift test --skip-build

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Self-hosting end to end with real parts (Tools/scripts/e2e/self_hosting.py): email sign-in
+# through msmtp into an aiosmtpd receiver, a public link in headless Chromium, export, a hot
+# backup restored and served, HTTPS with a generated certificate. Installs what is missing:
+# msmtp, chromium, chromium-driver, openssl (apt) and aiosmtpd, selenium (PyPI, in
+# .build/e2e-venv). Usage: [BIN=.build/debug] [SCREENSHOTS=dir] e2e.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin="${BIN:-.build/debug}"
+need=()
+command -v msmtp >/dev/null 2>&1 || need+=(msmtp)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+venv=".build/e2e-venv"
+if ! "$venv/bin/python" -c "import aiosmtpd, selenium" >/dev/null 2>&1; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "aiosmtpd==1.4.6" "selenium==4.51.0"
+fi
+# Selenium is given chromedriver's path: it must not try to download one.
+export SE_OFFLINE=true
+"$venv/bin/python" Tools/scripts/e2e/self_hosting.py "$bin" ${SCREENSHOTS:+"$SCREENSHOTS"}
