@@ -15,8 +15,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Scratch directory (removed afterwards).") var scratch = NSTemporaryDirectory() + "bubble-bench"
     @Option(help: "Group sizes for the append comparison.") var groups: [Int] = [1, 10, 100, 1000]
     @Flag(help: "Print JSON instead of a table.") var json = false
-    @Option(help: "Run only these sections: append, command, replay (encode, startup, growth and scheduler on request).") var only: [String] = ["append", "command", "replay"]
-    @Option(help: "startup: where to generate (once) and keep the log it opens.") var logDir: String?
+    @Option(help: "Run only these sections: append, command, replay (encode, startup, growth, scheduler and backup on request).") var only: [String] = ["append", "command", "replay"]
+    @Option(help: "startup, backup: where to generate (once) and keep the log they use.") var logDir: String?
     @Option(help: "scheduler: seconds over which the 10,000 ends fall due.") var schedulerWindow = 60.0
 
     func run() throws {
@@ -53,6 +53,10 @@ struct BenchCommand: ParsableCommand {
             results += try SchedulerBench.lateness(scratch: scratch, window: schedulerWindow, durable: false)
             progress(results.last!)
             results += try SchedulerBench.catchUp(scratch: scratch)
+            progress(results.last!)
+        }
+        if only.contains("backup") {
+            results += try BackupBench.run(events: events, hotEvents: hotEvents, dir: logDir ?? scratch + "/backup")
             progress(results.last!)
         }
         if only.contains("startup") {

@@ -32,10 +32,12 @@ python3 Tools/scripts/push-receiver.py "$work/pushes.txt" > "$work/hook-port" &
 hook_pid=$!
 until [ -s "$work/hook-port" ]; do sleep 0.05; done
 push_flags=(--push-webhook-url "http://127.0.0.1:$(cat "$work/hook-port")/hook" --push-retry-base 0.2 --push-retry-max 2)
+# Sign-in codes are "mailed" into a file the due-time load reads them from.
+mail_flags=(--mail-command "cat >> $work/mail.txt")
 
 for cycle in $(seq 1 "$cycles"); do
   "$bin/bubble-timer" serve --data "$data" --port "$port" --rate 1000000 --burst 1000000 --max-connections-per-address 100000 \
-    "${push_flags[@]}" --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
+    "${push_flags[@]}" "${mail_flags[@]}" --log-format text --log-level error > "$work/server-$cycle.log" 2>&1 &
   pid=$!
   python3 Tools/scripts/wait-healthy.py "$port"
   if [ "$cycle" = 1 ]; then
@@ -51,7 +53,7 @@ PY
   "$bin/bubble-load" crash --url "ws://127.0.0.1:$port/ws" --data "$data" --acked-file "$work/acked-$cycle.txt" \
     --id-prefix "c$cycle" --senders "$senders" --watch-dir "$watch" 2> "$work/load-$cycle.log" &
   load=$!
-  python3 Tools/scripts/due-load.py "$port" "$due_token" "due-c$cycle" "$work/due.txt" 2> "$work/due-$cycle.log" &
+  python3 Tools/scripts/due-load.py "$port" "$due_token" "due-c$cycle" "$work/due.txt" "$work/mail.txt" 2> "$work/due-$cycle.log" &
   due=$!
   sleep "$(python3 -c 'import random; print(round(random.uniform(0.3, 1.5), 3))')"
   kill -9 "$pid"
@@ -141,6 +143,25 @@ while time.time() < deadline:
 else:
     sys.exit("the push outbox did not drain")
 PY
+# Every acknowledged public link still opens its timer, every acknowledged sign-in's session
+# still refreshes.
+python3 - "$work/due.txt" "$port" <<'PY' || exit 1
+import json, sys, urllib.error, urllib.request
+port = sys.argv[2]
+links = [l.split()[1] for l in open(sys.argv[1]) if l.startswith("link ")]
+sessions = [l.split()[1] for l in open(sys.argv[1]) if l.startswith("session ")]
+def status(request):
+    try:
+        return urllib.request.urlopen(request, timeout=5).status
+    except urllib.error.HTTPError as e:
+        return e.code
+dead = [t for t in links if status(f"http://127.0.0.1:{port}/public/t/{t}") != 200]
+lost = [r[:30] for r in sessions if status(urllib.request.Request(f"http://127.0.0.1:{port}/auth/refresh", method="POST",
+        data=json.dumps({"refreshToken": r}).encode(), headers={"Content-Type": "application/json"})) != 200]
+if dead or lost or not links or not sessions:
+    sys.exit(f"self-hosting: {len(dead)} of {len(links)} acknowledged links dead, {len(lost)} of {len(sessions)} sessions lost")
+print(f"self-hosting: {len(links)} acknowledged public links open, {len(sessions)} acknowledged email sign-ins refresh")
+PY
 kill -TERM "$pid"; wait "$pid" || true
 head=$("$bin/bubble-inspect" stats --json --data "$data" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("lastSeq", 0))')
 "$bin/bubble-inspect" tail -n "$head" --json --data "$data" > "$work/all.jsonl"
@@ -150,9 +171,9 @@ import collections, json, sys
 events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 timers, reminders = {}, set()
 for line in open(sys.argv[2]):
-    kind, a, b = line.split()
-    if kind == "timer": timers[a] = int(b)
-    else: reminders.add(b)
+    kind, *rest = line.split()
+    if kind == "timer": timers[rest[0]] = int(rest[1])
+    elif kind == "reminder": reminders.add(rest[1])
 completions = collections.Counter(e["data"]["timerId"] for e in events if e["type"] == "timer_completed")
 firings = collections.Counter(e["data"]["reminderId"] for e in events if e["type"] == "reminder_fired")
 kinds = collections.Counter(e["data"]["kind"] for e in events if e["type"] in ("timer_completed", "reminder_fired"))
