@@ -228,7 +228,6 @@ struct Lifecycle: Service {
     func run() async throws {
         let pushing = Task { await state.pushSender?.run() }
         let backingUp = Task { await backups.run() }
-        defer { backingUp.cancel() }
         await withGracefulShutdownHandler {
             await state.dispatcher.run()
         } onGracefulShutdown: {
@@ -239,6 +238,9 @@ struct Lifecycle: Service {
         // Pushes in flight finish and their outcomes are recorded before the store closes.
         state.pushSender?.stop()
         await pushing.value
+        // A backup being copied finishes before LMDB closes under it.
+        backingUp.cancel()
+        await backingUp.value
         // Sessions record their disconnects as their sockets close; give them a moment.
         for _ in 0..<50 where state.hub.count > 0 { try? await Task.sleep(for: .milliseconds(20)) }
         state.scheduler?.stop()

@@ -122,9 +122,46 @@ public struct EventLog: Sendable {
         guard let streamHead = try streamHead(stream, txn) else { return [] }
         var seqs: [UInt64] = []
         seqs.reserveCapacity(Int(min(streamHead.count, 1 << 20)))
-        var next = streamHead.lastSeq
-        while next != 0, next >= seq {
+        try walkBack(stream, from: streamHead.lastSeq, txn) { next in
+            guard next >= seq else { return false }
             seqs.append(next)
+            return true
+        }
+        return seqs.reversed()
+    }
+
+    /// For reading a long stream a page at a time, oldest first, without walking the whole
+    /// chain per page: the last seq of each page of `pageSize` events, newest page first
+    /// (one walk, keeping one seq per page). Read each page with
+    /// ``streamSeqs(_:endingAt:count:_:)``.
+    public func streamPageEnds(_ stream: StreamID, pageSize: Int, _ txn: ReadTransaction) throws -> [UInt64] {
+        guard let streamHead = try streamHead(stream, txn) else { return [] }
+        var ends: [UInt64] = []
+        var position = 0
+        try walkBack(stream, from: streamHead.lastSeq, txn) { seq in
+            if position % pageSize == 0 { ends.append(seq) }
+            position += 1
+            return true
+        }
+        return ends
+    }
+
+    /// Up to `count` seqs of one stream ending with `last` (inclusive), oldest first.
+    public func streamSeqs(_ stream: StreamID, endingAt last: UInt64, count: Int, _ txn: ReadTransaction) throws -> [UInt64] {
+        var seqs: [UInt64] = []
+        seqs.reserveCapacity(count)
+        try walkBack(stream, from: last, txn) { seq in
+            seqs.append(seq)
+            return seqs.count < count
+        }
+        return seqs.reversed()
+    }
+
+    /// Follows a stream's back-pointers from `seq` while `body` says so, checking each step.
+    private func walkBack(_ stream: StreamID, from seq: UInt64, _ txn: ReadTransaction, _ body: (UInt64) throws -> Bool) throws {
+        var next = seq
+        while next != 0 {
+            guard try body(next) else { return }
             let current = next
             guard let previous = try txn.get(events, key: BigEndianKey.encode(current), { RecordCodec.previousInStream($0) }) ?? nil else {
                 throw LogError.corrupt(seq: current, reason: "the chain of \(stream) names seq \(current), which is not in the log")
@@ -132,7 +169,6 @@ public struct EventLog: Sendable {
             guard previous < current else { throw LogError.corrupt(seq: current, reason: "the chain of \(stream) does not go backwards") }
             next = previous
         }
-        return seqs.reversed()
     }
 
     /// Every event of one stream, in order, until `body` returns `false`.

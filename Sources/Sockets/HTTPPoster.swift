@@ -1,14 +1,23 @@
 internal import AsyncHTTPClient
 internal import NIOCore
 internal import NIOHTTP1
+internal import NIOSSL
 
 /// Outbound HTTP POSTs (push providers, the operator's webhook) through async-http-client,
 /// kept here so that its NIO types stay at this edge of the server.
 public final class HTTPPoster: Sendable {
     private let client: HTTPClient
 
-    public init() {
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+    /// `verifyingCertificates: false` only for the server's own loopback address (the `users`
+    /// command): a certificate from a public CA names the public host, not 127.0.0.1.
+    public init(verifyingCertificates: Bool = true) {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        if !verifyingCertificates {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            configuration.tlsConfiguration = tls
+        }
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// POSTs `body`; the answer's body is read up to `limit` bytes.

@@ -51,6 +51,27 @@ import TimerDomain
         #expect(try env.read { try log.count(of: .timer("none"), $0) } == 0)
     }
 
+    @Test func aLongStreamIsReadInPagesOldestFirstFromItsPageEnds() throws {
+        let env = try Environment(path: dir.path)
+        let log = try EventLog(environment: env)
+        // 23 events of t1 interleaved with another stream's.
+        var events: [Event] = []
+        for i in 0..<23 {
+            events.append(.timerUpdated(TimerSnapshot(id: "t1", name: "n\(i)", totalDuration: "PT1M")))
+            if i % 3 == 0 { events.append(.userErased("bob")) }
+        }
+        _ = try appended(events, env: env, log: log)
+        let all = try env.read { try log.streamSeqs(.timer("t1"), $0) }
+        #expect(all.count == 23)
+        let ends = try env.read { try log.streamPageEnds(.timer("t1"), pageSize: 5, $0) }
+        #expect(ends.count == 5)
+        #expect(ends.first == all.last)
+        var paged: [UInt64] = []
+        for end in ends.reversed() { paged += try env.read { try log.streamSeqs(.timer("t1"), endingAt: end, count: 5, $0) } }
+        #expect(paged == all)
+        #expect(try env.read { try log.streamPageEnds(.timer("none"), pageSize: 5, $0) } == [])
+    }
+
     @Test func aCleanLogVerifies() throws {
         let env = try Environment(path: dir.path)
         let log = try EventLog(environment: env)

@@ -18,8 +18,9 @@ struct ExportPages {
     enum Cursor {
         case start
         case notifications(before: UInt64?)
-        /// The history of `streams[index]` from `seq` on.
-        case history(streams: [StreamID], index: Int, from: UInt64)
+        /// The history of `streams[index]`: its page ends (newest first, from
+        /// ``EventLog/streamPageEnds(_:pageSize:_:)``; `nil` until read) and the page to read.
+        case history(streams: [StreamID], index: Int, pageEnds: [UInt64]?, page: Int)
         case done
     }
 
@@ -41,29 +42,28 @@ struct ExportPages {
                 }
                 guard rows.count == Self.pageSize, let last = rows.last?.id else {
                     // Then the user's own stream, then each of their timers' whole history.
-                    return (records, .history(streams: [.user(user)] + (try visibleTimers(txn)).map { .timer($0) }, index: 0, from: 0))
+                    return (records, .history(streams: [.user(user)] + (try visibleTimers(txn)).map { .timer($0) }, index: 0, pageEnds: nil, page: 0))
                 }
                 return (records, .notifications(before: last))
-            case .history(let streams, let index, let from):
+            case .history(let streams, let index, nil, _):
                 guard index < streams.count else { return ([], .done) }
-                var records: [ExportRecord] = []
-                var next: UInt64?
+                // One walk down the stream's chain, keeping a seq per page: each page after
+                // it is read from its end, so a long history costs one pass, not one per page.
+                let ends = try store.log.streamPageEnds(streams[index], pageSize: Self.pageSize, txn)
+                return ([], .history(streams: streams, index: index, pageEnds: ends, page: ends.count - 1))
+            case .history(let streams, let index, let ends?, let page):
+                guard page >= 0 else { return ([], .history(streams: streams, index: index + 1, pageEnds: nil, page: 0)) }
                 let key = try store.keys.key(of: user, txn)
                 let sealed: JSONOutput.SealedField = { [user] owner, value in owner == user ? (key?.open(value) ?? "(erased)") : "(sealed)" }
-                try store.log.history(of: streams[index], from: from, txn) { e in
-                    if records.count == Self.pageSize {
-                        next = e.seq
-                        return false
-                    }
-                    records.append(ExportRecord(
+                let records = try store.log.streamSeqs(streams[index], endingAt: ends[page], count: Self.pageSize, txn).compactMap { seq -> ExportRecord? in
+                    guard let e = try store.log.envelope(at: seq, txn) else { return nil }
+                    return ExportRecord(
                         kind: .event, id: String(e.seq), timerID: e.event.timerID, seq: e.seq, time: ISO8601.format(milliseconds: e.timestamp),
                         type: e.event.name, actor: e.actor.userID, device: e.actor.deviceID,
                         detail: JSONOutput.data(e.event, sealed: sealed).merging(e.commandID.map { ["commandId": $0] } ?? [:]) { a, _ in a }
-                    ))
-                    return true
+                    )
                 }
-                if let next { return (records, .history(streams: streams, index: index, from: next)) }
-                return (records, .history(streams: streams, index: index + 1, from: 0))
+                return (records, .history(streams: streams, index: index, pageEnds: ends, page: page - 1))
             case .done:
                 return ([], .done)
             }

@@ -1,3 +1,4 @@
+internal import Logging
 internal import Projections
 internal import Foundation
 internal import Hummingbird
@@ -25,18 +26,22 @@ struct AuthRoutes {
             let settings = server.configuration.signIn
             let user = server.serverKeys.userID(forEmail: email)
             let known = try server.store.read { try server.store.views.userState(user, $0).profile != nil }
-            // The answer is the same whether a code went out or not: it does not tell who has
-            // an account here, or who may make one.
+            // The answer is the same, and as quick, whether a code goes out or not: neither its
+            // body nor its timing tells who has an account here, or who may make one. So the
+            // code is issued (a synced commit) and mailed after the answer.
             if known || settings.signup.admits(email, allow: settings.allow) {
                 let code = Self.drawCode()
                 let expiresAt = currentMilliseconds() + Int64(settings.codeLifetime * 1000)
-                do {
-                    _ = try await server.execute(CommandRequest(
-                        .account(.issueCode(code: code, salt: SecretFile.randomBytes(16), expiresAt: expiresAt)), actor: Actor(userID: user, deviceID: "auth")
-                    ))
-                    server.codeMail.send(code: code, to: email, minutes: Int(settings.codeLifetime / 60))
-                } catch Rejection.signIn(.accountDisabled) {
-                    // Disabled: no code, the same answer.
+                let request = CommandRequest(.account(.issueCode(code: code, salt: SecretFile.randomBytes(16), expiresAt: expiresAt)), actor: Actor(userID: user, deviceID: "auth"))
+                Task { [server, logger = context.logger] in
+                    do {
+                        _ = try await server.execute(request)
+                        server.codeMail.send(code: code, to: email, minutes: Int(settings.codeLifetime / 60))
+                    } catch Rejection.signIn(.accountDisabled) {
+                        // Disabled: no code.
+                    } catch {
+                        logger.error("could not issue a sign-in code", metadata: ["error": "\(error)"])
+                    }
                 }
             }
             return jsonResponse(["status": "code_sent", "expiresIn": Int(settings.codeLifetime)], status: .accepted)
