@@ -28,12 +28,13 @@ import Testing
         return headers
     }
 
-    /// The code the server wrote to its log for `email` (the latest one).
-    static func code(for email: String, in logs: LogCapture) async throws -> String {
+    /// The code the server wrote to its log for `email`: the first after the `seen` ones
+    /// (codes are logged after `/auth/login` answers).
+    static func code(for email: String, in logs: LogCapture, after seen: Int = 0) async throws -> String {
         for _ in 0..<200 {
-            if let line = logs.lines.last(where: { $0.contains("sign-in code for \(email):") }),
-               let range = line.range(of: "sign-in code for \(email): ") {
-                return String(line[range.upperBound...].prefix(6))
+            let lines = logs.lines.filter { $0.contains("sign-in code for \(email):") }
+            if lines.count > seen, let range = lines[seen].range(of: "sign-in code for \(email): ") {
+                return String(lines[seen][range.upperBound...].prefix(6))
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -43,9 +44,10 @@ import Testing
 
     /// Login, read the code, verify: the verify answer.
     static func signIn(_ h: Harness, _ logs: LogCapture, email: String, extra: String = "") async throws -> Answer {
+        let seen = logs.lines.filter { $0.contains("sign-in code for \(email):") }.count
         let login = try await call(h, .post, "/auth/login", body: #"{"email":"\#(email)"}"#)
         #expect(login.status == .accepted)
-        let code = try await code(for: email, in: logs)
+        let code = try await code(for: email, in: logs, after: seen)
         return try await call(h, .post, "/auth/verify", body: #"{"email":"\#(email)","code":"\#(code)"\#(extra)}"#)
     }
 
