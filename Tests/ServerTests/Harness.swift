@@ -157,6 +157,13 @@ final class TestSocket: @unchecked Sendable {
 
     func sendRaw(_ text: String) { outgoing.yield(text) }
 
+    /// The code the server closed the socket with, waiting up to `timeout` seconds for it;
+    /// `nil` while it is still open.
+    func closedCode(timeout: Double = 2) async throws -> Int? {
+        for _ in 0..<Int(timeout * 50) where closeCode == nil { try await Task.sleep(for: .milliseconds(20)) }
+        return closeCode
+    }
+
     func close() async {
         outgoing.finish()
         _ = try? await task?.value

@@ -86,8 +86,7 @@ import Testing
             #expect(timer["userId"] == nil && timer["sharedWith"] == nil)
 
             #expect(try await h.rest(.delete, "/timers/tea/links/\(token)", as: "alice").status == .noContent)
-            for _ in 0..<100 where viewer.closeCode == nil { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(viewer.closeCode == 4004)
+            #expect(try await viewer.closedCode() == 4004)
             #expect(try await Self.anonymous(h, "/public/t/\(token)").status == .notFound)
             #expect(try await Self.anonymous(h, "/t/\(token)").status == .notFound)
         }
@@ -109,8 +108,7 @@ import Testing
             viewer.send(["type": "stop", "timerId": "tea"])
             let refused = try await viewer.next { $0["type"] as? String == "error" }
             #expect(refused["code"] as? String == "read_only")
-            for _ in 0..<100 where viewer.closeCode == nil { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(viewer.closeCode == 1008)
+            #expect(try await viewer.closedCode() == 1008)
             #expect(try h.head() == before)
             // The frame it sent was not a command: the timer runs on.
             #expect(Self.object(try await h.rest(.get, "/timers/tea", as: "alice"))["state"] as? String == "running")
@@ -125,8 +123,7 @@ import Testing
             _ = try await viewer.next { $0["type"] as? String == "timer" }
             #expect(try await h.rest(.delete, "/timers/tea", as: "alice").status == .ok)
             _ = try await viewer.next { $0["type"] as? String == "stopped" }
-            for _ in 0..<100 where viewer.closeCode == nil { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(viewer.closeCode == 1000)
+            #expect(try await viewer.closedCode() == 1000)
             #expect(try await Self.anonymous(h, "/public/t/\(token)").status == .notFound)
         }
     }

@@ -249,8 +249,7 @@ import Testing
             _ = try await socket.next(ofType("snapshot"))
             let out = try await Self.call(h, .post, "/auth/logout", headers: Self.bearer(access))
             #expect(out.status == .noContent)
-            for _ in 0..<100 where socket.closeCode == nil { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(socket.closeCode == 4001)
+            #expect(try await socket.closedCode() == 4001)
         }
     }
 
@@ -268,8 +267,7 @@ import Testing
             #expect(disabled.status == .ok)
             #expect(disabled.json["changed"] as? Bool == true)
             #expect((disabled.json["user"] as? [String: Any])?["disabled"] as? Bool == true)
-            for _ in 0..<100 where socket.closeCode == nil { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(socket.closeCode == 4003)
+            #expect(try await socket.closedCode() == 4003)
             let rest = try await h.rest(.get, "/timers", as: "bob")
             #expect(rest.status == .forbidden)
             #expect((rest.json as? [String: Any])?["code"] as? String == "account_disabled")
