@@ -9,4 +9,6 @@ bin=.build/release
 data="${BUBBLE_DATA:-./data}"
 echo "A token for user 'alice' (mint others with: $bin/bubble-timer token <userId> --data $data):"
 "$bin/bubble-timer" token alice --data "$data"
+echo "Or sign in with your email: curl -X POST localhost:8080/auth/login -d '{\"email\":\"you@example.org\"}'"
+echo "(the code appears in this log, as dev delivery; README, \"Self-hosting\")"
 exec "$bin/bubble-timer" serve --data "$data" "$@"
