@@ -4,6 +4,7 @@
 # backup restored and served, HTTPS with a generated certificate. Installs what is missing:
 # msmtp, chromium, chromium-driver, openssl (apt) and aiosmtpd, selenium (PyPI, in
 # .build/e2e-venv). Usage: [BIN=.build/debug] [SCREENSHOTS=dir] e2e.sh
+# (SCREENSHOTS=docs/screenshots refreshes the committed picture of a public link on a phone.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${BIN:-.build/debug}"
