@@ -21,6 +21,11 @@ extension ViewTables {
         try txn.get(publicLinks, key: Array(token.utf8)) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The seq at which `timer` was (last) shared with `user`, `nil` when it is not shared with them.
+    public func sharedAt(timer: TimerID, user: UserID, _ txn: ReadTransaction) throws -> UInt64? {
+        try txn.get(sharesByUser, key: CompositeKey.make(user, timer)) { BigEndianKey.decode($0) } ?? nil
+    }
+
     /// Every user's state in id order (the operator's listing), until `body` returns `false`.
     public func eachUserState(_ txn: ReadTransaction, _ body: (UserID, UserState) throws -> Bool) throws {
         try txn.scan(userState) { key, value in

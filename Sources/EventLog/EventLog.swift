@@ -134,11 +134,13 @@ public struct EventLog: Sendable {
     /// chain per page: the last seq of each page of `pageSize` events, newest page first
     /// (one walk, keeping one seq per page). Read each page with
     /// ``streamSeqs(_:endingAt:count:_:)``.
-    public func streamPageEnds(_ stream: StreamID, pageSize: Int, _ txn: ReadTransaction) throws -> [UInt64] {
+    /// Only events at or after `seq` count (the oldest page may then be short).
+    public func streamPageEnds(_ stream: StreamID, pageSize: Int, from first: UInt64 = 0, _ txn: ReadTransaction) throws -> [UInt64] {
         guard let streamHead = try streamHead(stream, txn) else { return [] }
         var ends: [UInt64] = []
         var position = 0
         try walkBack(stream, from: streamHead.lastSeq, txn) { seq in
+            guard seq >= first else { return false }
             if position % pageSize == 0 { ends.append(seq) }
             position += 1
             return true
@@ -146,11 +148,13 @@ public struct EventLog: Sendable {
         return ends
     }
 
-    /// Up to `count` seqs of one stream ending with `last` (inclusive), oldest first.
-    public func streamSeqs(_ stream: StreamID, endingAt last: UInt64, count: Int, _ txn: ReadTransaction) throws -> [UInt64] {
+    /// Up to `count` seqs of one stream ending with `last` (inclusive), none before `first`,
+    /// oldest first.
+    public func streamSeqs(_ stream: StreamID, endingAt last: UInt64, count: Int, from first: UInt64 = 0, _ txn: ReadTransaction) throws -> [UInt64] {
         var seqs: [UInt64] = []
         seqs.reserveCapacity(count)
         try walkBack(stream, from: last, txn) { seq in
+            guard seq >= first else { return false }
             seqs.append(seq)
             return seqs.count < count
         }

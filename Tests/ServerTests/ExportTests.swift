@@ -70,6 +70,9 @@ import BubbleCore
             // Alice's own stream is in it too (her registration), and Bob's timer she shares.
             #expect(records.contains { $0["type"] as? String == "user_registered" && $0["actor"] as? String == "alice" })
             #expect(records.contains { $0["recordType"] as? String == "timer" && $0["id"] as? String == "b1" && $0["type"] as? String == "shared_with_me" })
+            // Bob's timer's history from when it was shared with her, not before.
+            let b1 = records.filter { $0["recordType"] as? String == "event" && $0["timerId"] as? String == "b1" }.compactMap { $0["type"] as? String }
+            #expect(b1 == ["timer_shared"])
         }
     }
 

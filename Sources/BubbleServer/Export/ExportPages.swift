@@ -18,9 +18,9 @@ struct ExportPages {
     enum Cursor {
         case start
         case notifications(before: UInt64?)
-        /// The history of `streams[index]`: its page ends (newest first, from
-        /// ``EventLog/streamPageEnds(_:pageSize:_:)``; `nil` until read) and the page to read.
-        case history(streams: [StreamID], index: Int, pageEnds: [UInt64]?, page: Int)
+        /// The history of `streams[index]` from its `from` seq on: its page ends (newest first,
+        /// from ``EventLog/streamPageEnds(_:pageSize:from:_:)``; `nil` until read) and the page to read.
+        case history(streams: [(StreamID, from: UInt64)], index: Int, pageEnds: [UInt64]?, page: Int)
         case done
     }
 
@@ -41,21 +41,24 @@ struct ExportPages {
                     )
                 }
                 guard rows.count == Self.pageSize, let last = rows.last?.id else {
-                    // Then the user's own stream, then each of their timers' whole history.
-                    return (records, .history(streams: [.user(user)] + (try visibleTimers(txn)).map { .timer($0) }, index: 0, pageEnds: nil, page: 0))
+                    // Then the user's own stream, then their timers' histories: an owned timer's
+                    // whole, a shared one's from when it was shared with them (what came before
+                    // is its owner's, as the timeline shows it).
+                    return (records, .history(streams: [(.user(user), 0)] + (try histories(txn)), index: 0, pageEnds: nil, page: 0))
                 }
                 return (records, .notifications(before: last))
             case .history(let streams, let index, nil, _):
                 guard index < streams.count else { return ([], .done) }
                 // One walk down the stream's chain, keeping a seq per page: each page after
                 // it is read from its end, so a long history costs one pass, not one per page.
-                let ends = try store.log.streamPageEnds(streams[index], pageSize: Self.pageSize, txn)
+                let ends = try store.log.streamPageEnds(streams[index].0, pageSize: Self.pageSize, from: streams[index].from, txn)
                 return ([], .history(streams: streams, index: index, pageEnds: ends, page: ends.count - 1))
             case .history(let streams, let index, let ends?, let page):
                 guard page >= 0 else { return ([], .history(streams: streams, index: index + 1, pageEnds: nil, page: 0)) }
                 let key = try store.keys.key(of: user, txn)
                 let sealed: JSONOutput.SealedField = { [user] owner, value in owner == user ? (key?.open(value) ?? "(erased)") : "(sealed)" }
-                let records = try store.log.streamSeqs(streams[index], endingAt: ends[page], count: Self.pageSize, txn).compactMap { seq -> ExportRecord? in
+                let (stream, first) = streams[index]
+                let records = try store.log.streamSeqs(stream, endingAt: ends[page], count: Self.pageSize, from: first, txn).compactMap { seq -> ExportRecord? in
                     guard let e = try store.log.envelope(at: seq, txn) else { return nil }
                     return ExportRecord(
                         kind: .event, id: String(e.seq), timerID: e.event.timerID, seq: e.seq, time: ISO8601.format(milliseconds: e.timestamp),
@@ -70,8 +73,11 @@ struct ExportPages {
         }
     }
 
-    private func visibleTimers(_ txn: ReadTransaction) throws -> [TimerID] {
-        try server.store.views.visibleTimers(for: user, txn).map(\.timer.id)
+    private func histories(_ txn: ReadTransaction) throws -> [(StreamID, from: UInt64)] {
+        let views = server.store.views
+        return try views.visibleTimers(for: user, txn).map { row in
+            (.timer(row.timer.id), row.owner == user ? 0 : try views.sharedAt(timer: row.timer.id, user: user, txn) ?? 0)
+        }
     }
 
     /// The profile, timers, shares, reminders and devices: bounded by the server's limits, so one page.
