@@ -31,8 +31,7 @@ final class ServerState: @unchecked Sendable {
     let directory: Directory
     /// Sends the push outbox; `nil` with `--no-push`.
     let pushSender: PushSender?
-    private let restLimiterLock = NSLock()
-    private var restLimiters: [UserID: RateLimiter] = [:]
+    private let restLimiters = KeyedRateLimiters()
 
     init(
         configuration: ServerConfiguration, store: EventStore, verifier: TokenVerifier, serverKeys: ServerKeys, serverTokens: ServerTokens,
@@ -96,13 +95,7 @@ final class ServerState: @unchecked Sendable {
 
     /// One token bucket per user for REST calls (sockets have their own per connection).
     func allowREST(_ user: UserID) -> Bool {
-        restLimiterLock.withLock {
-            if restLimiters.count > 100_000 { restLimiters.removeAll() }  // bound memory; buckets refill anyway
-            var limiter = restLimiters[user] ?? RateLimiter(rate: configuration.messagesPerSecond, burst: configuration.messageBurst)
-            let allowed = limiter.allow()
-            restLimiters[user] = limiter
-            return allowed
-        }
+        restLimiters.allow(user, rate: configuration.messagesPerSecond, burst: configuration.messageBurst)
     }
 
     /// The zone local times of `actor`'s device are read and written in: the device's

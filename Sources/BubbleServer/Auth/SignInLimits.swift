@@ -3,9 +3,8 @@ internal import Foundation
 /// How often sign-in may be tried: codes asked for per address and per client, and code or
 /// refresh attempts per client. Kept in memory: a restart forgives, and the code's own
 /// attempt count (in the log) still bounds guesses at any one code.
-final class SignInLimits: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buckets: [String: RateLimiter] = [:]
+final class SignInLimits: Sendable {
+    private let buckets = KeyedRateLimiters()
 
     /// Codes per email address: 5 at once, then one every 3 minutes.
     static let perEmail = (rate: 1.0 / 180, burst: 5.0)
@@ -15,18 +14,12 @@ final class SignInLimits: @unchecked Sendable {
     static let perClientAttempts = (rate: 1.0, burst: 30.0)
 
     func allowLogin(email: String, address: String) -> Bool {
-        lock.withLock { take("e:" + email, Self.perEmail) && take("c:" + address, Self.perClientCodes) }
+        take("e:" + email, Self.perEmail) && take("c:" + address, Self.perClientCodes)
     }
 
-    func allowAttempt(address: String) -> Bool {
-        lock.withLock { take("a:" + address, Self.perClientAttempts) }
-    }
+    func allowAttempt(address: String) -> Bool { take("a:" + address, Self.perClientAttempts) }
 
     private func take(_ key: String, _ limit: (rate: Double, burst: Double)) -> Bool {
-        if buckets.count > 100_000 { buckets.removeAll() }  // bound memory; buckets refill anyway
-        var bucket = buckets[key] ?? RateLimiter(rate: limit.rate, burst: limit.burst)
-        let allowed = bucket.allow()
-        buckets[key] = bucket
-        return allowed
+        buckets.allow(key, rate: limit.rate, burst: limit.burst)
     }
 }

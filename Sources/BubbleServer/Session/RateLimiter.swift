@@ -1,3 +1,5 @@
+internal import Foundation
+
 /// A token bucket per connection: `rate` messages a second, bursts up to `burst`.
 struct RateLimiter {
     let rate: Double
@@ -20,6 +22,23 @@ struct RateLimiter {
         guard tokens >= 1 else { return false }
         tokens -= 1
         return true
+    }
+}
+
+/// Token buckets by key (a user, an address, an email), behind one lock; the table is
+/// emptied past 100,000 keys to bound memory (buckets refill anyway).
+final class KeyedRateLimiters: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buckets: [String: RateLimiter] = [:]
+
+    func allow(_ key: String, rate: Double, burst: Double) -> Bool {
+        lock.withLock {
+            if buckets.count > 100_000 { buckets.removeAll() }
+            var bucket = buckets[key] ?? RateLimiter(rate: rate, burst: burst)
+            let allowed = bucket.allow()
+            buckets[key] = bucket
+            return allowed
+        }
     }
 }
 
