@@ -94,17 +94,13 @@ public struct Inspector: Sendable {
 
     /// Every event of a timer, in order, with the fields each changed.
     public func history(of timer: TimerID) throws -> [HistoryEntry] {
-        try read { txn in
-            var state = TimerState.unknown
-            var out: [HistoryEntry] = []
-            try log.history(of: .timer(timer), txn) { e in
-                let next = TimerState.evolve(state, e.event)
-                out.append(HistoryEntry(envelope: e, changes: Self.diff(state, next)))
-                state = next
-                return true
-            }
-            return out
-        }
+        try read { try TimerHistory.all(of: timer, log: log, $0) }
+    }
+
+    /// One page of `reader`'s timeline of a timer, as `GET /timers/{id}/history` serves it;
+    /// `nil` when they are not on the timer.
+    public func timeline(of timer: TimerID, for reader: UserID, before: UInt64? = nil, limit: Int = 50) throws -> TimerHistory.Page? {
+        try read { try TimerHistory.page(of: timer, for: reader, before: before, limit: limit, log: log, $0) }
     }
 
     /// Every event of a user's own stream, in order: registration, profile, devices, inbox,
@@ -221,43 +217,5 @@ public struct Inspector: Sendable {
         guard logResult.isValid else { return (logResult, ["not compared: the log itself has problems"]) }
         let report = try Replay.verify(environment: environment, log: log, views: views, progress: progress)
         return (logResult, report.differences)
-    }
-
-    static func diff(_ old: TimerState, _ new: TimerState) -> [FieldChange] {
-        func status(_ s: TimerState) -> String? {
-            switch s {
-            case .unknown: nil
-            case .active(let a): a.completedAt != nil ? "completed" : a.timer.isRunning ? "running" : "paused"
-            case .stopped: "stopped"
-            }
-        }
-        let a = old.active, b = new.active
-        var out: [FieldChange] = []
-        func field(_ name: String, _ x: String?, _ y: String?) {
-            if x != y { out.append(FieldChange(field: name, old: x, new: y)) }
-        }
-        field("status", status(old), status(new))
-        field("owner", a?.owner, b?.owner)
-        field("name", a?.timer.name, b?.timer.name)
-        field("totalDuration", a?.timer.totalDuration, b?.timer.totalDuration)
-        field("remainingDuration", a?.timer.remainingDuration, b?.timer.remainingDuration)
-        field("timerEnd", a?.timer.end, b?.timer.end)
-        field("endsAt", a?.timer.endsAt.map(ISO8601.format), b?.timer.endsAt.map(ISO8601.format))
-        field("completedAt", a?.completedAt.map(ISO8601.format), b?.completedAt.map(ISO8601.format))
-        func reminders(_ t: ActiveTimer?) -> String? {
-            guard let t, !t.reminders.isEmpty else { return nil }
-            return t.reminders.map { r in
-                switch r.trigger {
-                case .before(let lead): "\(r.id)@\(r.user) \(ISO8601.formatDuration(milliseconds: lead)) before"
-                case .at(let at): "\(r.id)@\(r.user) at \(ISO8601.format(milliseconds: at))"
-                }
-            }.joined(separator: ",")
-        }
-        field("reminders", reminders(a), reminders(b))
-        func list(_ items: [String]?) -> String? { items.flatMap { $0.isEmpty ? nil : $0.joined(separator: ",") } }
-        field("tags", list(a?.timer.tags), list(b?.timer.tags))
-        field("sharedWith", list(a?.sharedWith.sorted()), list(b?.sharedWith.sorted()))
-        if case .stopped = new, case .active = old { out.removeAll { $0.field != "status" } }
-        return out
     }
 }

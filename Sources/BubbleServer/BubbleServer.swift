@@ -171,6 +171,7 @@ public struct BubbleServer: Sendable {
         AvatarRoutes(server: state).registerPublic(on: router)
         AuthRoutes(server: state).register(on: router)
         PublicRoutes(server: state).register(on: router)
+        WebApp.register(on: router, server: state)
         AdminRoutes(server: state).register(on: router)
         let api = router.group().add(middleware: AuthMiddleware(server: state))
         TimerRoutes(server: state).register(on: api)

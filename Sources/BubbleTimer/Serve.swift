@@ -194,6 +194,7 @@ struct Serve: AsyncParsableCommand {
             // Where `bubble-timer users …` finds this server (it holds the data directory).
             try? (url + "\n").write(toFile: data + "/server-url", atomically: true, encoding: .utf8)
             log.notice("listening on \(tls ? "https" : "http")://\(host):\(channel.localAddress?.port ?? port) (WebSocket: \(tls ? "wss" : "ws")://\(host):\(channel.localAddress?.port ?? port)/ws)")
+            log.notice("web app: \(url)/app")
         }
         // SIGTERM/SIGINT: sockets first (1001, disconnects recorded), then the services (the
         // HTTP server stops, the last commit finishes, LMDB closes).

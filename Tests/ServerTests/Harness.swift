@@ -88,8 +88,8 @@ struct Harness {
     }
 
     /// A call with a given token (one carrying `email` or `name` claims, say).
-    func rest(_ method: HTTPRequest.Method, _ path: String, token: String, body: String? = nil) async throws -> (status: HTTPResponse.Status, json: Any?) {
-        var headers = HTTPFields()
+    func rest(_ method: HTTPRequest.Method, _ path: String, token: String, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, json: Any?) {
+        var headers = extra
         headers[.authorization] = "Bearer \(token)"
         return try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
             (response.status, try? JSONSerialization.jsonObject(with: Data(buffer: response.body)))

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Self-hosting end to end with real parts (Tools/scripts/e2e/self_hosting.py): email sign-in
-# through msmtp into an aiosmtpd receiver, a public link in headless Chromium, export, a hot
-# backup restored and served, HTTPS with a generated certificate. Installs what is missing:
-# msmtp, chromium, chromium-driver, openssl (apt) and aiosmtpd, selenium (PyPI, in
-# .build/e2e-venv). Usage: [BIN=.build/debug] [SCREENSHOTS=dir] e2e.sh
-# (SCREENSHOTS=docs/screenshots refreshes the committed picture of a public link on a phone.)
+# End to end with real parts. Tools/scripts/e2e/self_hosting.py: email sign-in through msmtp
+# into an aiosmtpd receiver, a public link in headless Chromium, export, a hot backup restored
+# and served, HTTPS with a generated certificate. Tools/scripts/e2e/web_app.py: the web app at
+# /app in two Chromium sessions (alice and bob share a timer live, a dropped connection
+# resumes, the timeline, the inbox). Installs what is missing: msmtp, chromium,
+# chromium-driver, openssl (apt) and aiosmtpd, selenium (PyPI, in .build/e2e-venv).
+# Usage: [BIN=.build/debug] [SCREENSHOTS=dir] e2e.sh
+# (SCREENSHOTS=docs/screenshots refreshes the committed pictures: refresh-screenshots.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${BIN:-.build/debug}"
@@ -27,3 +29,4 @@ fi
 # Selenium is given chromedriver's path: it must not try to download one.
 export SE_OFFLINE=true
 "$venv/bin/python" Tools/scripts/e2e/self_hosting.py "$bin" ${SCREENSHOTS:+"$SCREENSHOTS"}
+"$venv/bin/python" Tools/scripts/e2e/web_app.py "$bin" ${SCREENSHOTS:+"$SCREENSHOTS"}

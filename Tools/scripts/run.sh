@@ -11,4 +11,6 @@ echo "A token for user 'alice' (mint others with: $bin/bubble-timer token <userI
 "$bin/bubble-timer" token alice --data "$data"
 echo "Or sign in with your email: curl -X POST localhost:8080/auth/login -d '{\"email\":\"you@example.org\"}'"
 echo "(the code appears in this log, as dev delivery; README, \"Self-hosting\")"
+echo "The web app: http://127.0.0.1:8080/app (sign in with your email, or paste the token above;"
+echo "the server's log names its address as 'web app:' when --port or TLS changes it)"
 exec "$bin/bubble-timer" serve --data "$data" "$@"

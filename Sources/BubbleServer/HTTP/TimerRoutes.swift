@@ -22,6 +22,7 @@ struct TimerRoutes {
         registerCountdown(on: router)
         registerReminders(on: router)
         registerLinks(on: router)
+        registerHistory(on: router)
     }
 
     private var limit: Int { server.configuration.maxFrameBytes }

@@ -23,81 +23,9 @@ import urllib.error
 import urllib.request
 
 from aiosmtpd.controller import Controller
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug")
-SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every delivered message."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-    def code_for(self, email, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            with self.lock:
-                for rcpts, text in reversed(self.messages):
-                    if email in rcpts:
-                        found = re.search(r"Your sign-in code is (\d{6})\.", text)
-                        if found:
-                            return found.group(1), text
-            time.sleep(0.1)
-        raise AssertionError(f"no sign-in mail for {email} arrived")
-
-
-class Server:
-    def __init__(self, data, port, *extra):
-        self.port = port
-        self.log = open(os.path.join(os.path.dirname(data), f"server-{port}.log"), "w")
-        self.process = subprocess.Popen(
-            [f"{BIN}/bubble-timer", "serve", "--data", data, "--port", str(port), "--log-format", "text", "--log-level", "notice", *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        scheme = "https" if "--tls-cert" in extra else "http"
-        self.base = f"{scheme}://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError("the server did not start")
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
-        self.log.close()
-
-
-def call(base, method, path, body=None, token=None, context=None):
-    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    if body is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10, context=context) as response:
-            raw = response.read().decode()
-            return response.status, raw, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), dict(error.headers)
+from support import BIN, SHOTS, Inbox, Server, browser, call, free_port
 
 
 class SelfHosting(unittest.TestCase):
@@ -147,39 +75,35 @@ class SelfHosting(unittest.TestCase):
         self.assertTrue(link.startswith(base + "/t/"), link)
 
         # The page in a real browser: the name, a countdown that moves, then stops on pause.
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=390,844"]:
-            options.add_argument(flag)
-        browser = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        page = browser(390, 844)
         try:
-            browser.get(link)
+            page.get(link)
             deadline = time.time() + 10
-            while time.time() < deadline and browser.find_element(By.ID, "name").text != "Pasta for four":
+            while time.time() < deadline and page.find_element(By.ID, "name").text != "Pasta for four":
                 time.sleep(0.1)
-            self.assertEqual(browser.find_element(By.ID, "name").text, "Pasta for four")
-            while time.time() < deadline and browser.find_element(By.ID, "status").text != "Live":
+            self.assertEqual(page.find_element(By.ID, "name").text, "Pasta for four")
+            while time.time() < deadline and page.find_element(By.ID, "status").text != "Live":
                 time.sleep(0.1)
-            self.assertEqual(browser.find_element(By.ID, "state").text, "Running")
-            first = browser.find_element(By.ID, "countdown").text
+            self.assertEqual(page.find_element(By.ID, "state").text, "Running")
+            first = page.find_element(By.ID, "countdown").text
             self.assertRegex(first, r"^\d+:\d\d$")
             time.sleep(1.5)
-            second = browser.find_element(By.ID, "countdown").text
+            second = page.find_element(By.ID, "countdown").text
             self.assertNotEqual(first, second, "the countdown moves while the timer runs")
             if SHOTS:
-                browser.save_screenshot(os.path.join(SHOTS, "public-link-phone.png"))
+                page.save_screenshot(os.path.join(SHOTS, "public-link-phone.png"))
 
             status, body, _ = call(base, "POST", "/timers/pasta/pause", token=access)
             self.assertEqual(status, 200, body)
             deadline = time.time() + 10
-            while time.time() < deadline and browser.find_element(By.ID, "state").text != "Paused":
+            while time.time() < deadline and page.find_element(By.ID, "state").text != "Paused":
                 time.sleep(0.1)
-            self.assertEqual(browser.find_element(By.ID, "state").text, "Paused")
-            paused = browser.find_element(By.ID, "countdown").text
+            self.assertEqual(page.find_element(By.ID, "state").text, "Paused")
+            paused = page.find_element(By.ID, "countdown").text
             time.sleep(1.5)
-            self.assertEqual(browser.find_element(By.ID, "countdown").text, paused, "a paused countdown stands still")
+            self.assertEqual(page.find_element(By.ID, "countdown").text, paused, "a paused countdown stands still")
         finally:
-            browser.quit()
+            page.quit()
 
         # Her data, as CSV.
         status, body, headers = call(base, "GET", "/me/export.csv", token=access)
