@@ -1,6 +1,7 @@
 internal import Foundation
-/// The page a public link opens: the timer's name and its live countdown, in one file with
-/// no build step and nothing fetched from elsewhere, usable on a phone. It reads the timer
+/// The page a public link opens: the timer's name and its live countdown, one file (and the
+/// web app's clock module) with no build step and nothing fetched from elsewhere, usable on a
+/// phone. It reads the timer
 /// (`/public/t/{token}`), follows it on the link's read-only socket, and counts down with the
 /// server's clock (the offset from `serverTime`).
 enum PublicPage {
@@ -53,21 +54,13 @@ enum PublicPage {
       <div id="state">Loading…</div>
       <div id="status"></div>
     </main>
-    <script>
-    "use strict";
+    <script type="module">
+    // The countdown's text is the web app's (one rule for both pages).
+    import { formatCountdown as format } from "/app/clock.js";
     const token = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
     const app = document.getElementById("app");
     const $ = (id) => document.getElementById(id);
     let timer = null, offset = 0, finished = false, retry = 500;
-
-    function format(ms) {
-      const negative = ms < 0;
-      let s = Math.ceil(Math.abs(ms) / 1000);
-      const h = Math.floor(s / 3600); s -= h * 3600;
-      const m = Math.floor(s / 60); s -= m * 60;
-      const two = (n) => String(n).padStart(2, "0");
-      return (negative ? "-" : "") + (h > 0 ? h + ":" + two(m) : m) + ":" + two(s);
-    }
 
     function show(next, serverTime) {
       if (!next || (timer && next.seq < timer.seq)) return;

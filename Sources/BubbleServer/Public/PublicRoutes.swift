@@ -27,8 +27,8 @@ struct PublicRoutes {
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
             headers[.cacheControl] = "no-store"
-            // The page loads nothing from elsewhere and runs only its own inline script.
-            headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            // The page loads nothing from elsewhere: its own inline script, and the web app's clock module.
+            headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
             headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
             let html = found.map { PublicPage.html(title: $0.1.timer.name) } ?? PublicPage.missing
             return Response(status: found == nil ? .notFound : .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
