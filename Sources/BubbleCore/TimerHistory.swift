@@ -29,23 +29,22 @@ public enum TimerHistory {
     /// start: the cost follows the timer's length, not the page's (docs/benchmarks.md).
     public static func page(of id: TimerID, for reader: UserID, before: UInt64?, limit: Int, log: EventLog, _ txn: ReadTransaction) throws -> Page? {
         var window = Window(limit: limit)
-        var owner: UserID?
-        var participants: Set<UserID> = []
+        var final = TimerState.unknown
+        var stop: (owner: UserID, shared: [UserID])?
         var firstShare: UInt64?
         try fold(id, log: log, txn) { entry, state in
             let e = entry.envelope
             switch e.event {
             case .timerShared(_, let user) where user == reader && firstShare == nil: firstShare = e.seq
-            case .timerStopped(_, let stopOwner, let shared): participants = Set(shared).union([stopOwner])
+            case .timerStopped(_, let owner, let shared): stop = (owner, shared)
             default: break
             }
-            if let active = state.active {
-                owner = active.owner
-                participants = Set(active.sharedWith).union([active.owner])
-            }
+            final = state
             if before.map({ e.seq < $0 }) ?? true { window.append(entry) }
         }
-        guard participants.contains(reader) else { return nil }
+        // Who is on it now, or was when it stopped.
+        guard let (owner, shared) = final.active.map({ ($0.owner, Array($0.sharedWith)) }) ?? stop,
+              owner == reader || shared.contains(reader) else { return nil }
         let from: UInt64 = reader == owner ? 0 : firstShare ?? 0
         let (entries, more) = window.newestFirst(from: from)
         return Page(entries: entries, older: more ? entries.last?.envelope.seq : nil, visibleFrom: from)
@@ -98,30 +97,31 @@ public enum TimerHistory {
         }
         let a = old.active, b = new.active
         var out: [FieldChange] = []
-        func field(_ name: String, _ x: String?, _ y: String?) {
-            if x != y { out.append(FieldChange(field: name, old: x, new: y)) }
+        // Compared as values, rendered only when they differ: a page folds the whole stream.
+        func field<T: Equatable>(_ name: String, _ x: T?, _ y: T?, _ text: (T) -> String?) {
+            guard x != y else { return }
+            let (before, after) = (x.flatMap(text), y.flatMap(text))
+            if before != after { out.append(FieldChange(field: name, old: before, new: after)) }
         }
-        field("status", status(old), status(new))
-        field("owner", a?.owner, b?.owner)
-        field("name", a?.timer.name, b?.timer.name)
-        field("totalDuration", a?.timer.totalDuration, b?.timer.totalDuration)
-        field("remainingDuration", a?.timer.remainingDuration, b?.timer.remainingDuration)
-        field("timerEnd", a?.timer.end, b?.timer.end)
-        field("endsAt", a?.timer.endsAt.map(ISO8601.format), b?.timer.endsAt.map(ISO8601.format))
-        field("completedAt", a?.completedAt.map(ISO8601.format), b?.completedAt.map(ISO8601.format))
-        func reminders(_ t: ActiveTimer?) -> String? {
-            guard let t, !t.reminders.isEmpty else { return nil }
-            return t.reminders.map { r in
+        let same = { (s: String) -> String? in s }
+        field("status", status(old), status(new), same)
+        field("owner", a?.owner, b?.owner, same)
+        field("name", a?.timer.name, b?.timer.name, same)
+        field("totalDuration", a?.timer.totalDuration, b?.timer.totalDuration, same)
+        field("remainingDuration", a?.timer.remainingDuration, b?.timer.remainingDuration, same)
+        field("timerEnd", a?.timer.end, b?.timer.end, same)
+        field("endsAt", a?.timer.endsAt, b?.timer.endsAt) { ISO8601.format(milliseconds: $0) }
+        field("completedAt", a?.completedAt, b?.completedAt) { ISO8601.format(milliseconds: $0) }
+        field("reminders", a?.reminders, b?.reminders) { reminders in
+            reminders.isEmpty ? nil : reminders.map { r in
                 switch r.trigger {
                 case .before(let lead): "\(r.id)@\(r.user) \(ISO8601.formatDuration(milliseconds: lead)) before"
                 case .at(let at): "\(r.id)@\(r.user) at \(ISO8601.format(milliseconds: at))"
                 }
             }.joined(separator: ",")
         }
-        field("reminders", reminders(a), reminders(b))
-        func list(_ items: [String]?) -> String? { items.flatMap { $0.isEmpty ? nil : $0.joined(separator: ",") } }
-        field("tags", list(a?.timer.tags), list(b?.timer.tags))
-        field("sharedWith", list(a?.sharedWith.sorted()), list(b?.sharedWith.sorted()))
+        field("tags", a?.timer.tags, b?.timer.tags) { $0.isEmpty ? nil : $0.joined(separator: ",") }
+        field("sharedWith", a?.sharedWith, b?.sharedWith) { $0.isEmpty ? nil : $0.sorted().joined(separator: ",") }
         if case .stopped = new, case .active = old { out.removeAll { $0.field != "status" } }
         return out
     }

@@ -224,7 +224,19 @@ class WebApp(unittest.TestCase):
         field.send_keys("Pasta for four" + Keys.ENTER)
         wait_for(lambda: self.card(bob, "Pasta for four"), message="bob sees the new name")
         self.assertEqual(self.card(bob, "Pasta for four").get_attribute("data-state"), "running", "renaming keeps the countdown")
-        self.card(bob, "Pasta for four").find_element(By.CSS_SELECTOR, "[data-action=stop]").click()  # "Leave" for bob
+        # Alice takes bob off (the timer goes from his page) and shares it with him again.
+        self.card(alice, "Pasta for four").find_element(By.CSS_SELECTOR, "[data-action=share]").click()
+        remove = wait_for(lambda: alice.find_element(By.CSS_SELECTOR, "#dialog .people-list button"), message="bob listed")
+        self.assertEqual(remove.get_attribute("aria-label"), "Stop sharing with Bob")
+        remove.click()
+        wait_for(lambda: self.card(bob, "Pasta for four") is None, message="bob taken off")
+        alice.find_element(By.ID, "share-user").send_keys(bob_id)
+        wait_for(lambda: alice.find_element(By.CSS_SELECTOR, f".suggestion[data-user='{bob_id}']"), message="bob found again").click()
+        wait_for(lambda: self.card(bob, "Pasta for four"), message="bob back on it")
+        self.close_dialog(alice)
+        # Bob leaves it ("Leave" where the owner has "Stop").
+        self.assertEqual(self.card(bob, "Pasta for four").find_element(By.CSS_SELECTOR, "[data-action=stop]").text, "Leave")
+        self.card(bob, "Pasta for four").find_element(By.CSS_SELECTOR, "[data-action=stop]").click()
         wait_for(lambda: self.card(bob, "Pasta for four") is None, message="gone for bob")
         wait_for(lambda: self.card(alice, "Pasta for four").find_element(By.CSS_SELECTOR, ".people").text == "Only you", message="bob left")
         self.card(alice, "Pasta for four").find_element(By.CSS_SELECTOR, "[data-action=stop]").click()
