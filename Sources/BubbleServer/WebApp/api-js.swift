@@ -99,7 +99,16 @@ export class Session {
     this.expiresAt = Date.now() + answer.expiresIn * 1000;
     clearTimeout(this.timer);
     // A minute early, so a socket never outlives its token unnoticed.
-    this.timer = setTimeout(() => this.refresh().catch(() => this.end("Your session ended. Sign in again.")), Math.max(5000, answer.expiresIn * 1000 - 60000));
+    this.renewIn(Math.max(5000, answer.expiresIn * 1000 - 60000));
+  }
+
+  renewIn(ms) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh().catch((e) => {
+      // Refused: the session is over. Offline: try again soon (the live connection waits too).
+      if (e instanceof ApiError) this.end("Your session ended. Sign in again.");
+      else this.renewIn(15000);
+    }), ms);
   }
 
   /**

@@ -2,6 +2,8 @@
 // Edited here, as it is served (there is no build step).
 extension WebApp {
     static let liveJS = WebAsset(name: "live.js", type: "text/javascript; charset=utf-8", text: #"""
+import { ApiError } from "./api.js";
+
 // The live connection: the seed dialect over one WebSocket. It opens with a snapshot, then
 // after a drop reconnects by itself with `?since=` the last seq it got, so the server sends
 // exactly the changes it missed (the store ignores any it already has).
@@ -46,8 +48,23 @@ export class Live {
     this.onStatus(status, detail);
   }
 
-  connect() {
+  async connect() {
     if (this.stopped) return;
+    // A refused handshake (an expired token) reads in a browser as a bare 1006, so the token
+    // is renewed before it can expire, not after the socket fails.
+    if (this.session.expiresAt - Date.now() < 60000) {
+      try {
+        await this.session.refresh();
+      } catch (e) {
+        if (e instanceof ApiError) {
+          this.stopped = true;
+          this.session.end("Your session ended. Sign in again.");
+          return;
+        }
+        // Offline: the attempt below fails too, and the back-off goes on.
+      }
+      if (this.stopped) return;
+    }
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const query = new URLSearchParams({ token: this.session.token, deviceId: this.session.deviceId, dialect: "seed" });
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
