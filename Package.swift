@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         // Percentiles in the load generator.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Cluster mode: the shared log of record in PostgreSQL (issue 16).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Debian's liblmdb-dev; the only C we link.
@@ -51,6 +53,17 @@ let package = Package(
         ),
         // The one thin, safe wrapper: the only code that touches LMDB's C pointers.
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: strictSettings),
+        // The log of record in PostgreSQL for cluster nodes: the only code that touches
+        // PostgresNIO (the twin of LMDB for the shared log).
+        .target(
+            name: "PostgresLog",
+            dependencies: [
+                "EventLog", "TimerDomain", "LMDB", "BubbleCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Pure domain: commands, decide, events, evolve. No I/O imports.
         .target(name: "TimerDomain", swiftSettings: strictSettings),
         // The append-only log: record format, checksums, hash chain, key layout.
@@ -116,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "BubbleTimer",
             dependencies: [
-                "BubbleCore", "BubbleServer", "ToolSupport", "Sockets",
+                "BubbleCore", "BubbleServer", "ToolSupport", "Sockets", "PostgresLog", "EventLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -145,7 +158,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["BubbleCore", "LMDB", "EventLog", "TimerDomain", "Projections", "ToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["BubbleCore", "LMDB", "EventLog", "TimerDomain", "Projections", "ToolSupport", "PostgresLog", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             path: "Tools/Benchmarks",
             swiftSettings: strictSettings
         ),
@@ -192,6 +205,14 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "PostgresLogTests",
+            dependencies: [
+                "PostgresLog", "BubbleCore", "EventLog", "LMDB", "TimerDomain", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

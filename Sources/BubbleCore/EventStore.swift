@@ -301,7 +301,7 @@ public final class EventStore: Sendable {
         return scope
     }
 
-    private static func committedEvent(_ envelope: EventEnvelope, store: LMDBViewStore) throws -> CommittedEvent {
+    static func committedEvent(_ envelope: EventEnvelope, store: LMDBViewStore) throws -> CommittedEvent {
         guard case .timer(let id) = envelope.stream else { return CommittedEvent(envelope: envelope, audience: [], timerAfter: nil) }
         return CommittedEvent(envelope: envelope, audience: envelope.audience, timerAfter: try store.timerView(id))
     }

@@ -9,7 +9,7 @@ struct BubbleTimer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bubble-timer",
         abstract: "Bubble Timer server: event-sourced countdown timers shared across devices.",
-        subcommands: [Serve.self, Token.self, Demo.self, Users.self, BackupCommand.self, RestoreCommand.self],
+        subcommands: [Serve.self, Token.self, Demo.self, Users.self, BackupCommand.self, RestoreCommand.self, Cluster.self],
         defaultSubcommand: Serve.self
     )
 }

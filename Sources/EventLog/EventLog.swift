@@ -85,6 +85,27 @@ public struct EventLog: Sendable {
             return envelope
         }
 
+        /// Writes a record made elsewhere — a cluster's log of record — as it is, after the
+        /// current head: refused unless it decodes (checksum), is the next seq, points back to
+        /// its stream's last event and continues this log's hash chain. So a replica holds the
+        /// same bytes as the log it follows and `verify` means the same on both.
+        public mutating func appendRecord(_ record: UnsafeRawBufferPointer, txn: WriteTransaction) throws -> EventEnvelope {
+            let seq = head.seq + 1
+            let envelope = try RecordCodec.decode(record, seq: seq)
+            let stream = envelope.stream
+            let streamHead = try pendingStreams[stream] ?? txn.get(log.streamHeads, key: stream.key) { StreamHead(decoding: $0) } ?? nil
+            guard envelope.previousInStream == (streamHead?.lastSeq ?? 0) else {
+                throw LogError.corrupt(seq: seq, reason: "points back to seq \(envelope.previousInStream) of \(stream), but its previous event here is \(streamHead?.lastSeq ?? 0)")
+            }
+            guard let chain = RecordCodec.storedChain(record), RecordCodec.expectedChain(record, previousChain: head.chain) == chain else {
+                throw LogError.corrupt(seq: seq, reason: "does not continue this log's hash chain")
+            }
+            try withUnsafeBytes(of: seq.bigEndian) { key in try txn.put(log.events, key: key, value: record, flags: .append) }
+            pendingStreams[stream] = StreamHead(lastSeq: seq, count: (streamHead?.count ?? 0) + 1)
+            head = LogHead(seq: seq, timestamp: envelope.timestamp, chain: chain)
+            return envelope
+        }
+
         /// Continues after a head copied from elsewhere (time travel writes a log prefix verbatim).
         public mutating func restore(_ head: LogHead, streams: [StreamID: StreamHead]) {
             self.head = head

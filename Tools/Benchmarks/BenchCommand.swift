@@ -3,7 +3,7 @@ import Foundation
 import ToolSupport
 
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bubble-bench",
         abstract: "Core benchmarks: durable appends vs raw LMDB, replay, raw scan, history latency. Build with -c release.",
@@ -15,11 +15,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Scratch directory (removed afterwards).") var scratch = NSTemporaryDirectory() + "bubble-bench"
     @Option(help: "Group sizes for the append comparison.") var groups: [Int] = [1, 10, 100, 1000]
     @Flag(help: "Print JSON instead of a table.") var json = false
-    @Option(help: "Run only these sections: append, command, replay (encode, startup, growth, scheduler and backup on request).") var only: [String] = ["append", "command", "replay"]
+    @Option(help: "Run only these sections: append, command, replay (encode, startup, growth, scheduler, backup and cluster on request).") var only: [String] = ["append", "command", "replay"]
     @Option(help: "startup, backup: where to generate (once) and keep the log they use.") var logDir: String?
     @Option(help: "scheduler: seconds over which the 10,000 ends fall due.") var schedulerWindow = 60.0
+    @Option(help: "cluster: an empty PostgreSQL database (postgres://…) [BUBBLE_POSTGRES_URL].") var postgresURL = ProcessInfo.processInfo.environment["BUBBLE_POSTGRES_URL"]
 
-    func run() throws {
+    func run() async throws {
         try? FileManager.default.removeItem(atPath: scratch)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -57,6 +58,11 @@ struct BenchCommand: ParsableCommand {
         }
         if only.contains("backup") {
             results += try BackupBench.run(events: events, hotEvents: hotEvents, dir: logDir ?? scratch + "/backup")
+            progress(results.last!)
+        }
+        if only.contains("cluster") {
+            guard let postgresURL else { throw ValidationError("cluster needs --postgres-url (an empty database)") }
+            results += try await ClusterBench.run(url: postgresURL, events: events, scratch: scratch)
             progress(results.last!)
         }
         if only.contains("startup") {

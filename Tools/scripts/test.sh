@@ -8,7 +8,11 @@ swift build --build-tests
 Tools/scripts/crash-test.sh "${CRASH_CYCLES:-20}"
 # The REST API against its own document (schemathesis from PyPI, installed on first run).
 Tools/scripts/api-fuzz.sh
-# Self-hosting end to end: email sign-in through a real SMTP receiver, a public link in
-# headless Chromium, export, backup/restore, HTTPS (installs msmtp, chromium, selenium, …).
+# Self-hosting and the web app end to end: email sign-in through a real SMTP receiver, a public link in
+# headless Chromium, export, backup/restore, HTTPS; the web app in two Chromium sessions (installs msmtp, chromium, selenium, …).
 Tools/scripts/e2e.sh
+# A private PostgreSQL (installed if missing, run as the postgres user) for the shared-log tests.
+pg="$(Tools/scripts/postgres.sh)"
+eval "$pg"
+trap 'Tools/scripts/postgres.sh stop "$PG_DIR"' EXIT
 swift test --skip-build

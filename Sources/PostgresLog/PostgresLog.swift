@@ -1,0 +1,191 @@
+public import EventLog
+public import Logging
+internal import NIOCore
+internal import PostgresNIO
+
+/// The log of record of a cluster in PostgreSQL: the same records as the LMDB log (their bytes:
+/// seq, stream back-pointer, time, actor, command id, audience, event, CRC and chain link), one
+/// row each, plus one head row and a row per stream.
+///
+/// Appends are serialized by the head row (`SELECT … FOR UPDATE` in the appending
+/// transaction), so seqs are assigned in commit order and a reader never sees a gap; a batch
+/// of any size pays that once. A batch may name the last seq it expects of streams it read:
+/// if another node appended to one first, nothing is written (``ClusterLogError/conflict``).
+public final class PostgresLog: Sendable {
+    /// One record as stored.
+    public struct Row: Sendable, Equatable {
+        public var seq: UInt64
+        public var stream: String
+        public var previousInStream: UInt64
+        public var timestamp: Int64
+        public var record: [UInt8]
+
+        public init(seq: UInt64, stream: String, previousInStream: UInt64, timestamp: Int64, record: [UInt8]) {
+            self.seq = seq
+            self.stream = stream
+            self.previousInStream = previousInStream
+            self.timestamp = timestamp
+            self.record = record
+        }
+    }
+
+    /// Woken with the new head's seq on every append (LISTEN/NOTIFY).
+    public static let channel = "bubble_log"
+
+    let connection: PostgresConnection
+    /// The connection runs one transaction or query at a time.
+    let serial = AsyncMutex()
+    let logger: Logger
+    public let url: PostgresURL
+
+    private init(connection: PostgresConnection, url: PostgresURL, logger: Logger) {
+        self.connection = connection
+        self.url = url
+        self.logger = logger
+    }
+
+    /// Connects and creates the tables when they are missing.
+    public static func connect(_ url: PostgresURL, logger: Logger) async throws -> PostgresLog {
+        let connection = try await open(url, logger: logger)
+        let log = PostgresLog(connection: connection, url: url, logger: logger)
+        try await log.migrate()
+        return log
+    }
+
+    public func close() async { try? await connection.close() }
+
+    static func open(_ url: PostgresURL, logger: Logger) async throws -> PostgresConnection {
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable
+        )
+        do {
+            return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch let error as PSQLError {
+            // PSQLError prints a placeholder by design; the connection's own cause says what to fix.
+            throw ClusterLogError.unreachable("\(url): \(error.underlying.map { "\($0)" } ?? error.serverInfo.map { "\($0)" } ?? "\(error.code)")")
+        }
+    }
+
+    func migrate() async throws {
+        // Acknowledged means committed to PostgreSQL's WAL: never weaker for this session.
+        try await connection.query("SET synchronous_commit = on", logger: logger)
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS bubble_log_head (
+              id smallint PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL, ts bigint NOT NULL, chain bytea NOT NULL)
+            """, logger: logger)
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS bubble_events (
+              seq bigint PRIMARY KEY, stream text NOT NULL, previous_in_stream bigint NOT NULL, ts bigint NOT NULL, record bytea NOT NULL)
+            """, logger: logger)
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS bubble_streams (stream text PRIMARY KEY, last_seq bigint NOT NULL, count bigint NOT NULL)
+            """, logger: logger)
+        let genesis = ByteBuffer(bytes: ChainHash.genesis.bytes)
+        try await connection.query("INSERT INTO bubble_log_head VALUES (1, 0, 0, \(genesis)) ON CONFLICT (id) DO NOTHING", logger: logger)
+    }
+
+    /// The end of the log as committed.
+    public func head() async throws -> LogHead {
+        try await serial.run { try await Self.head(connection, lock: false, logger: logger) }
+    }
+
+    private static func head(_ c: PostgresConnection, lock: Bool, logger: Logger) async throws -> LogHead {
+        let rows = try await c.query(lock ? "SELECT seq, ts, chain FROM bubble_log_head WHERE id = 1 FOR UPDATE" : "SELECT seq, ts, chain FROM bubble_log_head WHERE id = 1", logger: logger)
+        for try await (seq, ts, chain) in rows.decode((Int64, Int64, ByteBuffer).self) {
+            let bytes = Array(chain.readableBytesView)
+            guard let link = bytes.withUnsafeBytes({ ChainHash($0) }) else { throw ClusterLogError.corrupt(seq: UInt64(seq), reason: "the head's chain link is \(bytes.count) bytes") }
+            return LogHead(seq: UInt64(seq), timestamp: ts, chain: link)
+        }
+        throw ClusterLogError.corrupt(seq: 0, reason: "the head row is missing")
+    }
+
+    /// Appends a batch in one transaction. `expecting` names streams the batch was decided on
+    /// and the last seq it saw of each (0: none yet); `encode` gets the head and those streams'
+    /// heads and returns the rows, numbered after the head. Returns the new head.
+    public func append(
+        expecting: [String: UInt64] = [:],
+        _ encode: @Sendable (LogHead, [String: StreamHead]) throws -> [Row]
+    ) async throws -> LogHead {
+        let logger = self.logger
+        do {
+            return try await serial.run { try await connection.withTransaction(logger: logger) { c in
+                let head = try await Self.head(c, lock: true, logger: logger)
+                var streams: [String: StreamHead] = [:]
+                if !expecting.isEmpty {
+                    let names = Array(expecting.keys)
+                    let rows = try await c.query("SELECT stream, last_seq, count FROM bubble_streams WHERE stream = ANY(\(names))", logger: logger)
+                    for try await (stream, last, count) in rows.decode((String, Int64, Int64).self) {
+                        streams[stream] = StreamHead(lastSeq: UInt64(last), count: UInt64(count))
+                    }
+                    for (stream, expected) in expecting where (streams[stream]?.lastSeq ?? 0) != expected {
+                        throw ClusterLogError.conflict(stream: stream, expected: expected, found: streams[stream]?.lastSeq ?? 0)
+                    }
+                }
+                let rows = try encode(head, streams)
+                guard let last = rows.last else { return head }
+                try await Self.insert(rows, after: head, c, logger: logger)
+                let chain = ByteBuffer(bytes: Array(last.record[5..<37]))
+                try await c.query("UPDATE bubble_log_head SET seq = \(Int64(last.seq)), ts = \(last.timestamp), chain = \(chain) WHERE id = 1", logger: logger)
+                try await c.query("SELECT pg_notify(\(Self.channel), \(String(last.seq)))", logger: logger)
+                return LogHead(seq: last.seq, timestamp: last.timestamp, chain: Array(last.record[5..<37]).withUnsafeBytes { ChainHash($0)! })
+            } }
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? ClusterLogError { throw inner }
+            throw error
+        }
+    }
+
+    private static func insert(_ rows: [Row], after head: LogHead, _ c: PostgresConnection, logger: Logger) async throws {
+        var expected = head.seq
+        var streams: [String: (last: Int64, added: Int64)] = [:]
+        for row in rows {
+            expected += 1
+            guard row.seq == expected, row.record.count > 37 else {
+                throw ClusterLogError.corrupt(seq: row.seq, reason: "rows must be numbered from \(head.seq + 1) without gaps")
+            }
+            streams[row.stream, default: (0, 0)].last = Int64(row.seq)
+            streams[row.stream, default: (0, 0)].added += 1
+        }
+        let seqs = rows.map { Int64($0.seq) }, names = rows.map(\.stream), previous = rows.map { Int64($0.previousInStream) }
+        let times = rows.map(\.timestamp), records = rows.map { ByteBuffer(bytes: $0.record) }
+        try await c.query("""
+            INSERT INTO bubble_events (seq, stream, previous_in_stream, ts, record)
+            SELECT * FROM unnest(\(seqs)::bigint[], \(names)::text[], \(previous)::bigint[], \(times)::bigint[], \(records)::bytea[])
+            """, logger: logger)
+        let streamNames = Array(streams.keys)
+        let lasts = streamNames.map { streams[$0]!.last }, added = streamNames.map { streams[$0]!.added }
+        try await c.query("""
+            INSERT INTO bubble_streams (stream, last_seq, count)
+            SELECT * FROM unnest(\(streamNames)::text[], \(lasts)::bigint[], \(added)::bigint[])
+            ON CONFLICT (stream) DO UPDATE SET last_seq = EXCLUDED.last_seq, count = bubble_streams.count + EXCLUDED.count
+            """, logger: logger)
+    }
+
+    /// Records after `seq`, oldest first, at most `limit`.
+    public func rows(after seq: UInt64, limit: Int) async throws -> [Row] {
+        try await serial.run { try await Self.rows(connection, after: seq, limit: limit, logger: logger) }
+    }
+
+    static func rows(_ connection: PostgresConnection, after seq: UInt64, limit: Int, logger: Logger) async throws -> [Row] {
+        let result = try await connection.query(
+            "SELECT seq, stream, previous_in_stream, ts, record FROM bubble_events WHERE seq > \(Int64(seq)) ORDER BY seq LIMIT \(limit)", logger: logger
+        )
+        var out: [Row] = []
+        for try await (seq, stream, previous, ts, record) in result.decode((Int64, String, Int64, Int64, ByteBuffer).self) {
+            out.append(Row(seq: UInt64(seq), stream: stream, previousInStream: UInt64(previous), timestamp: ts, record: Array(record.readableBytesView)))
+        }
+        return out
+    }
+
+    /// The last seq and event count of each stream, as PostgreSQL keeps them.
+    public func streamHeads() async throws -> [String: StreamHead] {
+        try await serial.run {
+            let result = try await connection.query("SELECT stream, last_seq, count FROM bubble_streams", logger: logger)
+            var out: [String: StreamHead] = [:]
+            for try await (stream, last, count) in result.decode((String, Int64, Int64).self) {
+                out[stream] = StreamHead(lastSeq: UInt64(last), count: UInt64(count))
+            }
+            return out
+        }
+    }
+}

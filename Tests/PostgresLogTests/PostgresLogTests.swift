@@ -1,0 +1,281 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import BubbleCore
+import EventLog
+import LMDB
+import TimerDomain
+import TestSupport
+@testable import PostgresLog
+
+/// The shared log in a real PostgreSQL: `Tools/scripts/test.sh` starts a private instance and
+/// names it in `BUBBLE_TEST_POSTGRES_URL` (`Tools/scripts/postgres.sh`). Each test gets a
+/// database of its own.
+enum TestDatabase {
+    static let server = ProcessInfo.processInfo.environment["BUBBLE_TEST_POSTGRES_URL"]
+    static var available: Bool { server != nil }
+
+    /// A new, empty database on the test server.
+    static func make(logger: Logger) async throws -> PostgresURL {
+        var url = try PostgresURL(parsing: try #require(server))
+        let name = "bubble_test_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try await PostgresConnection.connect(
+            configuration: .init(host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable),
+            id: 1, logger: logger
+        )
+        try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        try await admin.close()
+        url.database = name
+        return url
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.available, "needs BUBBLE_TEST_POSTGRES_URL (Tools/scripts/test.sh starts PostgreSQL)"))
+struct PostgresLogTests {
+    let logger = Logger(label: "test")
+
+    /// A record for `timer`, encoded after `head` as a node would under the head's lock.
+    static func row(_ timer: String, after head: LogHead, previous: UInt64, name: String) -> PostgresLog.Row {
+        let envelope = EventEnvelope(
+            seq: head.seq + 1, timestamp: 1_796_000_000_000 + Int64(head.seq), actor: Actor(userID: "alice", deviceID: "node"), commandID: nil,
+            event: .timerCreated(TimerSnapshot(id: timer, name: name, totalDuration: "PT3M", remainingDuration: "PT3M"), owner: "alice"),
+            previousInStream: previous
+        )
+        let (record, _) = RecordCodec.encode(envelope, previousChain: head.chain)
+        return PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: previous, timestamp: envelope.timestamp, record: record)
+    }
+
+    @Test func importKeepsEverySeqEveryByteAndTheChainAndGoesOnWhereItStopped() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dir = TemporaryDirectory("pg-import")
+        let store = try EventStore(directory: dir.path)
+        _ = try DemoScenario.run(on: store)
+        let (localHead, localRows) = try store.read { txn in
+            (try store.log.head(txn), try ClusterImport.rows(store.log, after: 0, limit: .max, txn))
+        }
+        store.close()
+
+        let log = try await PostgresLog.connect(url, logger: logger)
+        let first = try await ClusterImport.run(dataDirectory: dir.path, into: log, batchSize: 7)
+        #expect(first.imported == localHead.seq)
+        #expect(first.skipped == 0)
+        #expect(try await log.head() == localHead)
+        #expect(try await log.rows(after: 0, limit: 10_000) == localRows)
+        // Stream heads as LMDB keeps them: the back-pointer chains continue on either side.
+        let heads = try await log.streamHeads()
+        let local = try EventStore(directory: dir.path)
+        for (stream, head) in heads {
+            #expect(try local.read { try local.log.streamHead(try #require(StreamID(parsing: stream)), $0) } == head, "\(stream)")
+        }
+        local.close()
+
+        // Cut off after 20 records (their rows written, as an import batch would): the next
+        // run goes on from 21.
+        let cut = try await PostgresLog.connect(try await TestDatabase.make(logger: logger), logger: logger)
+        _ = try await cut.append { _, _ in Array(localRows.prefix(20)) }
+        let resumed = try await ClusterImport.run(dataDirectory: dir.path, into: cut)
+        #expect(resumed.skipped == 20)
+        #expect(resumed.imported == localHead.seq - 20)
+        #expect(try await cut.rows(after: 0, limit: 10_000) == localRows)
+        await cut.close()
+
+        // Again: nothing to do. A log that differs from the imported one: refused.
+        let again = try await ClusterImport.run(dataDirectory: dir.path, into: log)
+        #expect(again.imported == 0)
+        #expect(again.skipped == localHead.seq)
+        let other = TemporaryDirectory("pg-other")
+        let otherStore = try EventStore(directory: other.path)
+        _ = try await otherStore.execute(CommandRequest(.timer(.update(TimerSnapshot(id: "x", name: "X", totalDuration: "PT1M", remainingDuration: "PT1M"))), actor: Actor(userID: "zed", deviceID: "d")))
+        otherStore.close()
+        await #expect(throws: ClusterLogError.self) { try await ClusterImport.run(dataDirectory: other.path, into: log) }
+        #expect(try await log.head() == localHead)
+        await log.close()
+    }
+
+    @Test func concurrentAppendsFromTwoNodesGetGaplessSeqsInCommitOrderAndOneChain() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let a = try await PostgresLog.connect(url, logger: logger)
+        let b = try await PostgresLog.connect(url, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (node, log) in [("a", a), ("b", b)] {
+                group.addTask {
+                    for i in 0..<40 {
+                        _ = try await log.append { head, _ in [Self.row("\(node)\(i)", after: head, previous: 0, name: "\(node) \(i)")] }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let rows = try await a.rows(after: 0, limit: 1_000)
+        #expect(rows.map(\.seq) == Array(1...80))
+        // Each record links to the one before it, whichever node wrote either.
+        var chain = ChainHash.genesis
+        for row in rows {
+            let envelope = try row.record.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }
+            let (again, link) = RecordCodec.encode(envelope, previousChain: chain)
+            #expect(again == row.record, "record \(row.seq)")
+            chain = link
+        }
+        #expect(try await a.head().chain == chain)
+        await a.close()
+        await b.close()
+    }
+
+    @Test func aBatchDecidedOnAStreamAnotherNodeMovedWritesNothing() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let a = try await PostgresLog.connect(url, logger: logger)
+        let b = try await PostgresLog.connect(url, logger: logger)
+        // Both saw timer t1 with no events; a appends first.
+        let first = try await a.append(expecting: ["timer:t1": 0]) { head, _ in [Self.row("t1", after: head, previous: 0, name: "from a")] }
+        #expect(first.seq == 1)
+        await #expect(throws: ClusterLogError.conflict(stream: "timer:t1", expected: 0, found: 1)) {
+            _ = try await b.append(expecting: ["timer:t1": 0]) { head, _ in [Self.row("t1", after: head, previous: 0, name: "from b")] }
+        }
+        #expect(try await b.head() == first)
+        #expect(try await b.rows(after: 0, limit: 10).count == 1)
+        // Caught up (it saw seq 1), b's decision goes in.
+        let second = try await b.append(expecting: ["timer:t1": 1]) { head, streams in
+            [Self.row("t1", after: head, previous: streams["timer:t1"]?.lastSeq ?? 0, name: "from b")]
+        }
+        #expect(second.seq == 2)
+        #expect(try await a.streamHeads()["timer:t1"] == StreamHead(lastSeq: 2, count: 2))
+        await a.close()
+        await b.close()
+    }
+}
+
+/// Reading `--postgres-url` (no server needed).
+@Suite struct PostgresURLTests {
+    @Test func urlsAreReadAndPasswordsNeverPrinted() throws {
+        let url = try PostgresURL(parsing: "postgres://bubble:s3cret@db.example.org:6543/timers")
+        #expect(url.host == "db.example.org" && url.port == 6543 && url.user == "bubble" && url.password == "s3cret" && url.database == "timers")
+        #expect(url.description == "postgres://bubble@db.example.org:6543/timers")
+        #expect(throws: ClusterLogError.self) { try PostgresURL(parsing: "postgres://bubble@db.example.org") }
+        do {
+            _ = try PostgresURL(parsing: "mysql://bubble:s3cret@db/timers")
+            Issue.record("a mysql URL was accepted")
+        } catch {
+            #expect(!error.description.contains("s3cret"))
+        }
+    }
+}
+
+/// A replica of the shared log: PostgreSQL's rows written into a fresh data directory.
+@Suite(.enabled(if: TestDatabase.available, "needs BUBBLE_TEST_POSTGRES_URL (Tools/scripts/test.sh starts PostgreSQL)"))
+struct ReplicaCatchUpTests {
+    let logger = Logger(label: "test")
+
+    @Test func aNewNodeCatchesUpToTheSameHeadAndItsViewsVerify() async throws {
+        let source = TemporaryDirectory("pg-source")
+        let store = try EventStore(directory: source.path)
+        _ = try DemoScenario.run(on: store)
+        let head = try store.read { try store.log.head($0) }
+        store.close()
+        let log = try await PostgresLog.connect(try await TestDatabase.make(logger: logger), logger: logger)
+        _ = try await ClusterImport.run(dataDirectory: source.path, into: log)
+
+        let replica = TemporaryDirectory("pg-replica")
+        let node = try EventStore(directory: replica.path)
+        let batches = Counter()
+        let report = try await Replica.catchUp(node, from: log, batchSize: 10) { batches.add($0.count) }
+        #expect(report.applied == head.seq)
+        #expect(report.head == head)
+        #expect(batches.value == Int(head.seq))
+        // Nothing more to do; the replica is what replay and verify expect of any data directory.
+        #expect(try await Replica.catchUp(node, from: log).applied == 0)
+        node.close()
+        let verified = try Replay.verify(directory: replica.path)
+        #expect(verified.differences.isEmpty, "\(verified.differences)")
+        let inspector = try Inspector(directory: replica.path)
+        #expect(try inspector.verify().log.isValid)
+        let original = try Inspector(directory: source.path)
+        #expect(try inspector.history(of: "tea").map(\.envelope.seq) == (try original.history(of: "tea").map(\.envelope.seq)))
+        #expect(try !inspector.history(of: "tea").isEmpty)
+        await log.close()
+    }
+}
+
+/// The replica's door: records from elsewhere are taken all or none, and only when they follow.
+@Suite struct ReplicatedRecordsTests {
+    static func demoRecords() throws -> [[UInt8]] {
+        let dir = TemporaryDirectory("replicated")
+        let store = try EventStore(directory: dir.path)
+        defer { store.close() }
+        _ = try DemoScenario.run(on: store)
+        return try store.read { try ClusterImport.rows(store.log, after: 0, limit: .max, $0) }.map(\.record)
+    }
+
+    @Test func aRecordThatDoesNotFollowRefusesTheWholeBatch() throws {
+        let records = try Self.demoRecords()
+        let dir = TemporaryDirectory("replica")
+        let store = try EventStore(directory: dir.path)
+        defer { store.close() }
+        var flipped = records[4]
+        flipped[flipped.count - 1] ^= 0x01
+        var reordered = Array(records[0..<6])
+        reordered.swapAt(2, 3)
+        for (what, batch) in [("a flipped byte", Array(records[0..<4]) + [flipped]), ("a gap", [records[0], records[1], records[3]]), ("reordered", reordered)] {
+            #expect(throws: StoreError.self, "\(what)") { try store.applyReplicated(batch) }
+            #expect(try store.read { try store.log.head($0) }.seq == 0, "\(what): nothing applied")
+        }
+        // The same records in order are taken, and a second copy of them is not.
+        #expect(try store.applyReplicated(Array(records[0..<10])).count == 10)
+        #expect(throws: StoreError.self) { try store.applyReplicated([records[9]]) }
+        #expect(try store.applyReplicated(Array(records[10...])).count == records.count - 10)
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add(_ n: Int) { lock.withLock { count += n } }
+    var value: Int { lock.withLock { count } }
+}
+
+/// Following the shared log (LISTEN/NOTIFY) and leading the once-per-cluster duties.
+@Suite(.enabled(if: TestDatabase.available, "needs BUBBLE_TEST_POSTGRES_URL (Tools/scripts/test.sh starts PostgreSQL)"))
+struct FollowAndLeadTests {
+    let logger = Logger(label: "test")
+
+    @Test func aFollowerGetsEveryAppendOnceInOrderWokenByNotifyNotByPolling() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let writer = try await PostgresLog.connect(url, logger: logger)
+        let reader = try await PostgresLog.connect(url, logger: logger)
+        // Polling only every 60 s: anything seen sooner came through NOTIFY.
+        let stream = reader.follow(after: 0, pollInterval: .seconds(60))
+        let seen = Task {
+            var seqs: [UInt64] = []
+            for try await rows in stream {
+                seqs += rows.map(\.seq)
+                if seqs.count >= 30 { break }
+            }
+            return seqs
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        for i in 0..<30 {
+            _ = try await writer.append { head, _ in [PostgresLogTests.row("f\(i)", after: head, previous: 0, name: "F")] }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let seqs = try await seen.value
+        #expect(seqs == Array(1...30))
+        #expect(clock.now - started < .seconds(30), "woken by NOTIFY, not the 60 s poll")
+        await writer.close()
+        await reader.close()
+    }
+
+    @Test func oneNodeLeadsEachDutyAndAnotherTakesOverWhenItGoes() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let a = try #require(try await Leadership.tryLead(.scheduler, at: url, logger: logger))
+        #expect(a.isHeld)
+        #expect(try await Leadership.tryLead(.scheduler, at: url, logger: logger) == nil)
+        let outbox = try #require(try await Leadership.tryLead(.outbox, at: url, logger: logger), "another duty, another lease")
+        await a.resign()  // as its connection would drop if the node died
+        #expect(!a.isHeld)
+        let b = try #require(try await Leadership.tryLead(.scheduler, at: url, logger: logger))
+        #expect(b.isHeld)
+        await b.resign()
+        await outbox.resign()
+    }
+}
