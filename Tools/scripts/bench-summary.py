@@ -87,6 +87,9 @@ for r in load("scheduler.json") or []:
     value = f"{r['value']:.2f} ms" if unit == "ms" else f"{r['value']:.3f} s" if unit == "s" else f"{rate(r['value'])} {unit}"
     met = r["value"] <= 5 if r["target"] == "≤ 5 ms" else None
     row(r["name"], value, target=r["target"], met=met)
+for r in load("cluster.json") or []:
+    unit = r["unit"]
+    row(r["name"], f"{r['value']:.2f} ms" if unit == "ms" else f"{rate(r['value'])} {unit}", target=r["target"])
 probe = load("fsync.json")
 if probe:
     row("the disk alone: 4 KiB write + fdatasync every ms for 60 s, p50 / p99 / p99.9 / max (Tools/scripts/fsync-probe.py)",

@@ -13,7 +13,7 @@ bin=.build/release
 out="${OUT:-/tmp/bubble-bench-results}"
 mkdir -p "$out"
 work="$(mktemp -d /tmp/bubble-bench-XXXXXX)"
-sections="${*:-core e2e fanout resume idle startup time push peers}"
+sections="${*:-core e2e fanout resume idle startup time push peers cluster}"
 server=""
 trap '[ -n "$server" ] && kill -9 "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -136,5 +136,13 @@ if has peers; then
   # PostgreSQL and Redis on the same machine, same client counts as the max run (64 and 512
   # connections), durable acknowledgements (Tools/scripts/peers-bench.sh says how).
   bash Tools/scripts/peers-bench.sh "$out" "${PEER_SECONDS:-15}"
+fi
+if has cluster; then
+  # The shared log (issue 16): a private PostgreSQL, then import, catch-up, appends, NOTIFY latency.
+  pg="$(Tools/scripts/postgres.sh)"
+  eval "$pg"
+  BUBBLE_POSTGRES_URL="$BUBBLE_TEST_POSTGRES_URL" "$bin/bubble-bench" --only cluster --events "${CLUSTER_EVENTS:-1000000}" --json > "$out/cluster.json" || status=$?
+  Tools/scripts/postgres.sh stop "$PG_DIR"
+  [ "${status:-0}" -eq 0 ] || exit "$status"
 fi
 python3 Tools/scripts/bench-summary.py "$out"
