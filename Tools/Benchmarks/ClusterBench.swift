@@ -40,14 +40,9 @@ enum ClusterBench {
                 _ = try await log.append { head, _ in
                     var chain = head.chain
                     return (0..<size).map { k in
-                        let seq = head.seq + 1 + UInt64(k)
-                        let envelope = EventEnvelope(
-                            seq: seq, timestamp: 1_800_000_000_000, actor: Actor(userID: "bench", deviceID: "node"), commandID: nil,
-                            event: .timerCreated(TimerSnapshot(id: "pg-\(size)-\(i)-\(k)", name: "Bench", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "bench")
-                        )
-                        let (record, link) = RecordCodec.encode(envelope, previousChain: chain)
+                        let (row, link) = newTimer("pg-\(size)-\(i)-\(k)", seq: head.seq + 1 + UInt64(k), after: chain)
                         chain = link
-                        return PostgresLog.Row(seq: seq, stream: envelope.stream.description, previousInStream: 0, timestamp: envelope.timestamp, record: record)
+                        return row
                     }
                 }
             }
@@ -82,14 +77,7 @@ enum ClusterBench {
         try await Task.sleep(for: .milliseconds(200))
         for i in 0..<rounds {
             let called = clock.now
-            let head = try await writer.append { head, _ in
-                let envelope = EventEnvelope(
-                    seq: head.seq + 1, timestamp: 1_800_000_000_000, actor: Actor(userID: "bench", deviceID: "node"), commandID: nil,
-                    event: .timerCreated(TimerSnapshot(id: "lat-\(i)", name: "Bench", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "bench")
-                )
-                let (record, _) = RecordCodec.encode(envelope, previousChain: head.chain)
-                return [PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: 0, timestamp: envelope.timestamp, record: record)]
-            }
+            let head = try await writer.append { head, _ in [newTimer("lat-\(i)", seq: head.seq + 1, after: head.chain).row] }
             committedAt[head.seq] = clock.now
             calledAt[head.seq] = called
             try await Task.sleep(for: .milliseconds(5))
@@ -116,6 +104,16 @@ enum ClusterBench {
             BenchResult(name: "… p99", value: fromCall[min(fromCall.count - 1, fromCall.count * 99 / 100)], unit: "ms", reference: nil, target: "—"),
         ]
     }
+}
+
+/// A record creating timer `id` at `seq` after `chain`, as a node would encode it.
+func newTimer(_ id: String, seq: UInt64, after chain: ChainHash) -> (row: PostgresLog.Row, chain: ChainHash) {
+    let envelope = EventEnvelope(
+        seq: seq, timestamp: 1_800_000_000_000, actor: Actor(userID: "bench", deviceID: "node"), commandID: nil,
+        event: .timerCreated(TimerSnapshot(id: id, name: "Bench", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "bench")
+    )
+    let (record, link) = RecordCodec.encode(envelope, previousChain: chain)
+    return (PostgresLog.Row(seq: seq, stream: envelope.stream.description, previousInStream: 0, timestamp: envelope.timestamp, record: record), link)
 }
 
 /// Commit instants by seq, written by the appender and read by the follower.
