@@ -91,7 +91,17 @@ public struct EventLog: Sendable {
         /// same bytes as the log it follows and `verify` means the same on both.
         public mutating func appendRecord(_ record: UnsafeRawBufferPointer, txn: WriteTransaction) throws -> EventEnvelope {
             let seq = head.seq + 1
-            let envelope = try RecordCodec.decode(record, seq: seq)
+            let envelope: EventEnvelope
+            do {
+                envelope = try RecordCodec.decode(record, seq: seq)
+            } catch {
+                // Intact but unreadable: not damage, a version this build does not know. Folding
+                // around it would be wrong; the node stops with this error instead.
+                if case .corrupt(_, let reason) = error, RecordCodec.checksumHolds(record), RecordCodec.seq(of: record) == seq {
+                    throw LogError.newerRecord(seq: seq, reason: reason)
+                }
+                throw error
+            }
             let stream = envelope.stream
             let streamHead = try pendingStreams[stream] ?? txn.get(log.streamHeads, key: stream.key) { StreamHead(decoding: $0) } ?? nil
             guard envelope.previousInStream == (streamHead?.lastSeq ?? 0) else {

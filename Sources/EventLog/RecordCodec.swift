@@ -48,6 +48,19 @@ public enum RecordCodec {
         }
     }
 
+    /// The seq a record names, read without decoding it.
+    public static func seq(of record: UnsafeRawBufferPointer) -> UInt64? {
+        guard record.count >= headerSize + 8 else { return nil }
+        return UInt64(littleEndian: record.loadUnaligned(fromByteOffset: headerSize, as: UInt64.self))
+    }
+
+    /// Whether the record's checksum holds (it arrived as it was written).
+    public static func checksumHolds(_ record: UnsafeRawBufferPointer) -> Bool {
+        guard record.count > headerSize else { return false }
+        let stored = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+        return stored == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[5...]))
+    }
+
     /// Decodes a record stored under `seq`, checking its checksum and that it names the same seq.
     public static func decode(_ record: UnsafeRawBufferPointer, seq: UInt64) throws(LogError) -> EventEnvelope {
         guard record.count > headerSize else { throw .corrupt(seq: seq, reason: "record is \(record.count) bytes, shorter than its header") }

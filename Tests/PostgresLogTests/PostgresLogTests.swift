@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import Testing
 import BubbleCore
-import EventLog
+@testable import EventLog
 import LMDB
 import TimerDomain
 import TestSupport
@@ -219,6 +219,32 @@ struct ReplicaCatchUpTests {
             #expect(throws: StoreError.self, "\(what)") { try store.applyReplicated(batch) }
             #expect(try store.read { try store.log.head($0) }.seq == 0, "\(what): nothing applied")
         }
+        // An intact record of an event type this build does not know (a newer node wrote it):
+        // refused as newer, not as damage, and nothing folded around it.
+        let head = LogHead.genesis
+        let known = EventEnvelope(
+            seq: 1, timestamp: 1_796_000_000_000, actor: Actor(userID: "alice", deviceID: "node"), commandID: nil,
+            event: .timerCreated(TimerSnapshot(id: "t1", name: "T", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "alice")
+        )
+        var future = RecordCodec.encode(known, previousChain: head.chain).record
+        let tagOffset = 37 + 24 + (1 + 5) + (1 + 4) + 1 + 1 + 1  // header, seq/back/time, actor, no command id, no audience, flags
+        #expect(future[tagOffset] != 250)
+        future[tagOffset] = 250
+        head.chain.withBytes { future.replaceSubrange(5..<37, with: $0) }
+        let link = future.withUnsafeBytes { RecordCodec.expectedChain($0, previousChain: head.chain)! }
+        link.withBytes { future.replaceSubrange(5..<37, with: $0) }
+        let crc = future.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[5...])) }
+        withUnsafeBytes(of: crc.littleEndian) { future.replaceSubrange(1..<5, with: $0) }
+        #expect(future.withUnsafeBytes { RecordCodec.checksumHolds($0) })
+        do {
+            _ = try store.applyReplicated([future])
+            Issue.record("a record of an unknown type was folded")
+        } catch StoreError.log(.newerRecord(let seq, let reason)) {
+            #expect(seq == 1)
+            #expect(reason.contains("unknown event type 250"))
+        }
+        #expect(try store.read { try store.log.head($0) }.seq == 0)
+
         // The same records in order are taken, and a second copy of them is not.
         #expect(try store.applyReplicated(Array(records[0..<10])).count == 10)
         #expect(throws: StoreError.self) { try store.applyReplicated([records[9]]) }
