@@ -132,51 +132,59 @@ public final class EventStore: Sendable {
         let now = options.clock()
         // The body may run twice (map growth aborts and retries), so it starts from scratch.
         return try environment.write { txn in
-            var results: [Result<CommandResult, any Error>] = []
-            var committed: [CommittedEvent] = []
-            var appender = try EventLog.Appender(log: log, txn: txn)
-            var store = try LMDBViewStore(tables: views, txn: txn)
-            for (index, request) in batch.enumerated() {
-                if let error = failed[index] {
-                    results.append(.failure(StoreError.wrap(error)))
-                    continue
-                }
-                do {
-                    let events = try decide(request, store: store, log: log, keys: keys, txn: txn, options: options, now: now)
-                    var appended: [CommittedEvent] = []
-                    for (eventIndex, event) in events.enumerated() {
-                        // Who is told is decided from the state after the event, before it is
-                        // written, so the record itself says who was concerned.
-                        var audience: [UserID] = []
-                        if case .timer(let id) = event.stream {
-                            audience = FanOut.audience(of: event, timerAfter: TimerState.evolve(try store.timerState(id), event).active)
-                        }
-                        let envelope = try appender.append(
-                            event, actor: request.actor, commandID: request.commandID, audience: audience,
-                            lastInCommand: eventIndex == events.count - 1, now: now, txn: txn
-                        )
-                        try Projector.apply(envelope, to: &store)
-                        // The key goes in the same transaction as the event that says so.
-                        if case .userErased(let user) = event { try keys.delete(user, txn) }
-                        appended.append(try Self.committedEvent(envelope, store: store))
-                    }
-                    committed += appended
-                    results.append(.success(CommandResult(events: appended)))
-                } catch let rejection as Rejection {
-                    results.append(.failure(rejection))
-                } catch let error as LMDBError where error.isTransactionFatal {
-                    // The transaction cannot go on (map full, disk error): the whole batch fails.
-                    throw error
-                } catch {
-                    throw CommandFailure(index: index, error: error)
-                }
-            }
-            if !committed.isEmpty {
-                try appender.finish(txn)
-                try store.flush()
-            }
-            return (results, committed)
+            try run(batch, skipping: failed, log: log, views: views, keys: keys, options: options, now: now, txn: txn)
         }
+    }
+
+    /// Decides, appends and projects a batch inside `txn`: what a commit writes.
+    static func run(
+        _ batch: [CommandRequest], skipping failed: [Int: any Error],
+        log: EventLog, views: ViewTables, keys: UserKeys, options: StoreOptions, now: Int64, txn: WriteTransaction
+    ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
+        var results: [Result<CommandResult, any Error>] = []
+        var committed: [CommittedEvent] = []
+        var appender = try EventLog.Appender(log: log, txn: txn)
+        var store = try LMDBViewStore(tables: views, txn: txn)
+        for (index, request) in batch.enumerated() {
+            if let error = failed[index] {
+                results.append(.failure(StoreError.wrap(error)))
+                continue
+            }
+            do {
+                let events = try decide(request, store: store, log: log, keys: keys, txn: txn, options: options, now: now)
+                var appended: [CommittedEvent] = []
+                for (eventIndex, event) in events.enumerated() {
+                    // Who is told is decided from the state after the event, before it is
+                    // written, so the record itself says who was concerned.
+                    var audience: [UserID] = []
+                    if case .timer(let id) = event.stream {
+                        audience = FanOut.audience(of: event, timerAfter: TimerState.evolve(try store.timerState(id), event).active)
+                    }
+                    let envelope = try appender.append(
+                        event, actor: request.actor, commandID: request.commandID, audience: audience,
+                        lastInCommand: eventIndex == events.count - 1, now: now, txn: txn
+                    )
+                    try Projector.apply(envelope, to: &store)
+                    // The key goes in the same transaction as the event that says so.
+                    if case .userErased(let user) = event { try keys.delete(user, txn) }
+                    appended.append(try Self.committedEvent(envelope, store: store))
+                }
+                committed += appended
+                results.append(.success(CommandResult(events: appended)))
+            } catch let rejection as Rejection {
+                results.append(.failure(rejection))
+            } catch let error as LMDBError where error.isTransactionFatal {
+                // The transaction cannot go on (map full, disk error): the whole batch fails.
+                throw error
+            } catch {
+                throw CommandFailure(index: index, error: error)
+            }
+        }
+        if !committed.isEmpty {
+            try appender.finish(txn)
+            try store.flush()
+        }
+        return (results, committed)
     }
 
     static func decide(

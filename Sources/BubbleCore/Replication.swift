@@ -34,3 +34,42 @@ extension EventStore {
         }
     }
 }
+
+/// A batch decided and encoded against this replica without being written: what a cluster
+/// node sends to the shared log. Valid only while that log's head is still `base`.
+public struct DetachedBatch: Sendable {
+    public var results: [Result<CommandResult, any Error>]
+    /// The records, numbered and chained after `base`, as a local commit would have written them.
+    public var records: [[UInt8]]
+    public var base: LogHead
+}
+
+extension EventStore {
+    private struct Detached: Error { let batch: DetachedBatch }
+
+    /// Decides a batch exactly as a commit would — against the views, each command seeing the
+    /// ones before it — inside a write transaction that is then rolled back: nothing here
+    /// changes; the caller appends `records` to the shared log and applies them when they come
+    /// back. (Keys a command creates for sealing are rolled back too: cluster nodes need the
+    /// shared key table first — issue 16.)
+    public func decideDetached(_ batch: [CommandRequest]) throws -> DetachedBatch {
+        let now = options.clock()
+        do {
+            _ = try environment.write { txn -> Never in
+                let base = try log.head(txn)
+                let (results, committed) = try Self.run(batch, skipping: [:], log: log, views: views, keys: keys, options: options, now: now, txn: txn)
+                let records = try committed.map { event in
+                    guard let record = try txn.get(log.events, key: BigEndianKey.encode(event.envelope.seq), { Array($0) }) else {
+                        throw StoreError.io(path: directory, reason: "record \(event.envelope.seq) vanished inside its transaction")
+                    }
+                    return record
+                }
+                throw Detached(batch: DetachedBatch(results: results, records: records, base: base))
+            }
+        } catch let detached as Detached {
+            return detached.batch
+        } catch {
+            throw StoreError.wrap(error)
+        }
+    }
+}

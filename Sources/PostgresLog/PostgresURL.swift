@@ -42,6 +42,8 @@ public enum ClusterLogError: Error, Equatable, CustomStringConvertible {
     /// The log in PostgreSQL does not continue where the records to import begin.
     case diverged(String)
     case corrupt(seq: UInt64, reason: String)
+    /// Other nodes kept appending first: the batch was decided again this many times.
+    case contended(attempts: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +52,7 @@ public enum ClusterLogError: Error, Equatable, CustomStringConvertible {
         case .conflict(let stream, let expected, let found): "stream \(stream) moved on: expected its last seq \(expected), found \(found)"
         case .diverged(let why): "the PostgreSQL log does not continue this one: \(why)"
         case .corrupt(let seq, let reason): "record \(seq) in PostgreSQL: \(reason)"
+        case .contended(let attempts): "the shared log stayed busy: decided \(attempts) times, another node appended first each time"
         }
     }
 }

@@ -305,3 +305,70 @@ struct FollowAndLeadTests {
         await outbox.resign()
     }
 }
+
+/// Two nodes' command paths on one shared log: deciding on their replicas, racing to append.
+@Suite(.enabled(if: TestDatabase.available, "needs BUBBLE_TEST_POSTGRES_URL (Tools/scripts/test.sh starts PostgreSQL)"))
+struct ClusterCommitterTests {
+    let logger = Logger(label: "test")
+
+    static func update(_ timer: String, name: String, device: String) -> CommandRequest {
+        CommandRequest(.timer(.update(TimerSnapshot(id: timer, name: name, totalDuration: "PT10M", remainingDuration: "PT10M"))), actor: Actor(userID: "alice", deviceID: device))
+    }
+
+    @Test func twoNodesWritingTheSameTimersAtOnceConvergeOnOneLogAndLoseNothing() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dirA = TemporaryDirectory("node-a"), dirB = TemporaryDirectory("node-b")
+        let storeA = try EventStore(directory: dirA.path), storeB = try EventStore(directory: dirB.path)
+        let a = ClusterCommitter(store: storeA, log: try await PostgresLog.connect(url, logger: logger))
+        let b = ClusterCommitter(store: storeB, log: try await PostgresLog.connect(url, logger: logger))
+        for t in 0..<3 {
+            let created = try await a.execute([Self.update("t\(t)", name: "T\(t)", device: "a")])
+            #expect(try created[0].get().events.first.map { if case .timerCreated = $0.envelope.event { true } else { false } } == true)
+        }
+        // Both nodes at once, the same three timers: renames on A, a minute added on B.
+        let acknowledged = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            group.addTask {
+                var seqs: [UInt64] = []
+                for i in 0..<30 { seqs += try await a.execute([Self.update("t\(i % 3)", name: "A\(i)", device: "a")])[0].get().events.map(\.envelope.seq) }
+                return seqs
+            }
+            group.addTask {
+                var seqs: [UInt64] = []
+                for i in 0..<30 {
+                    let request = CommandRequest(.timer(.countdown("t\(i % 3)", .add(60_000))), actor: Actor(userID: "alice", deviceID: "b"))
+                    seqs += try await b.execute([request])[0].get().events.map(\.envelope.seq)
+                }
+                return seqs
+            }
+            var all: [UInt64] = []
+            for try await seqs in group { all += seqs }
+            return all
+        }
+        #expect(acknowledged.count == 60)
+        #expect(a.conflicts + b.conflicts > 0, "the race was run")
+        // Both replicas at the shared head, every acknowledged event there, views folded right.
+        let shared = try await a.log.head()
+        for (node, store) in [(a, storeA), (b, storeB)] {
+            _ = try await Replica.catchUp(store, from: node.log)
+            #expect(try store.read { try store.log.head($0) } == shared)
+        }
+        #expect(shared.seq == 3 + 60)
+        let rows = try await a.log.rows(after: 0, limit: 1_000)
+        #expect(Set(acknowledged).isSubset(of: Set(rows.map(\.seq))))
+        // Every command once in the shared log, and both nodes fold it to the same timers.
+        let types = try rows.map { row in try row.record.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }.event.name }
+        #expect(types.filter { $0 == "timer_updated" }.count == 30)
+        #expect(types.filter { $0 == "timer_time_added" }.count == 30)
+        for t in 0..<3 {
+            let onA = try storeA.read { try storeA.views.timer("t\(t)", $0) }, onB = try storeB.read { try storeB.views.timer("t\(t)", $0) }
+            #expect(onA?.timer == onB?.timer && onA?.timer != nil, "t\(t)")
+        }
+        storeA.close()
+        storeB.close()
+        for dir in [dirA, dirB] {
+            #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
+        }
+        await a.log.close()
+        await b.log.close()
+    }
+}
