@@ -53,6 +53,56 @@ enum ClusterBench {
             ))
         }
         results += try await notifyLatency(url: url, logger: logger)
+        results += try await nodes(url: url, scratch: scratch, logger: logger)
+        return results
+    }
+
+    /// Durable commands/s through the cluster command path with 1, 2 and 3 nodes in this
+    /// process (one command per batch, one in flight per node, each node its own timers, so
+    /// every conflict is the shared head's), beside one LMDB node doing the same.
+    static func nodes(url: PostgresURL, scratch: String, logger: Logger) async throws -> [BenchResult] {
+        let seconds = 5.0
+        func update(_ node: Int, _ i: Int) -> CommandRequest {
+            CommandRequest(.timer(.update(TimerSnapshot(id: "n\(node)-\(i % 50)", name: "N\(i)", totalDuration: "PT10M", remainingDuration: "PT10M"))), actor: Actor(userID: "bench", deviceID: "n\(node)"))
+        }
+        let single = try EventStore(directory: scratch + "/cluster-single")
+        var done = 0
+        var started = now()
+        while now() - started < seconds {
+            _ = try await single.execute(update(0, done))
+            done += 1
+        }
+        let lmdb = Double(done) / (now() - started)
+        single.close()
+        var results: [BenchResult] = []
+        for count in 1...3 {
+            var committers: [ClusterCommitter] = []
+            for n in 0..<count {
+                let store = try EventStore(directory: scratch + "/cluster-nodes-\(count)-\(n)")
+                committers.append(ClusterCommitter(store: store, log: try await PostgresLog.connect(url, logger: logger), maxAttempts: 1_000))
+            }
+            let begun = now()
+            let total = try await withThrowingTaskGroup(of: Int.self) { group in
+                for (n, node) in committers.enumerated() {
+                    group.addTask {
+                        var i = 0
+                        while now() - begun < seconds {
+                            _ = try await node.execute([update(n + 1, i)])
+                            i += 1
+                        }
+                        return i
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            let rate = Double(total) / (now() - begun)
+            let conflicts = committers.map(\.conflicts).reduce(0, +)
+            for node in committers { node.store.close(); await node.log.close() }
+            results.append(BenchResult(
+                name: "cluster command path, \(count) node\(count == 1 ? "" : "s"), 1 command per batch, 1 in flight per node (\(conflicts) conflicts)",
+                value: rate, unit: "commands/s", reference: ("one LMDB node, same loop", lmdb), target: "—"
+            ))
+        }
         return results
     }
 
