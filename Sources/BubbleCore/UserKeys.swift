@@ -11,7 +11,7 @@ public struct UserKeys: Sendable {
     /// `nil` only for a read-only look at a directory no server of this build has opened.
     let table: Database?
 
-    init(environment: Environment) throws {
+    public init(environment: Environment) throws {
         do { table = try environment.openDatabase("user_keys") } catch let error as LMDBError where error.kind == .notFound {
             table = nil
         }
@@ -29,6 +29,24 @@ public struct UserKeys: Sendable {
         let key = PersonalKey.random()
         try txn.put(table!, key: Array(user.utf8), value: key.bytes)
         return key
+    }
+
+    /// A key made elsewhere (a cluster node) for `user`; one already here is kept (it is the
+    /// same key: a node makes one only for a user who has none in the shared log).
+    func adopt(_ user: UserID, _ bytes: [UInt8], _ txn: WriteTransaction) throws {
+        guard let table, PersonalKey(bytes) != nil, try key(of: user, txn) == nil else { return }
+        try txn.put(table, key: Array(user.utf8), value: bytes)
+    }
+
+    /// Every user's key, for moving a log into a cluster.
+    public func all(_ txn: ReadTransaction) throws -> [UserID: [UInt8]] {
+        var out: [UserID: [UInt8]] = [:]
+        guard let table else { return out }
+        try txn.scan(table) { k, v in
+            out[String(decoding: k, as: UTF8.self)] = Array(v)
+            return true
+        }
+        return out
     }
 
     func delete(_ user: UserID, _ txn: WriteTransaction) throws {

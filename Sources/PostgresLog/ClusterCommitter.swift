@@ -42,7 +42,7 @@ public final class ClusterCommitter: Sendable {
                     return PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: envelope.previousInStream, timestamp: envelope.timestamp, record: record)
                 }
                 do {
-                    _ = try await log.append { head, _ in
+                    _ = try await log.append(keys: detached.newKeys, erase: detached.erased) { head, _ in
                         guard head == detached.base else {
                             throw ClusterLogError.conflict(stream: "(log head)", expected: detached.base.seq, found: head.seq)
                         }

@@ -30,12 +30,17 @@ public enum ClusterImport {
                 throw ClusterLogError.diverged("record \(remote.seq) differs (its chain link is not PostgreSQL's head)")
             }
         }
+        // The users' keys go with the first batch (a resumed import sent them already).
+        let userKeys = try UserKeys(environment: environment)
+        var keys = remote.seq == 0 ? try environment.read { try userKeys.all($0) } : [:]
         var done = remote.seq
         while done < local.seq {
             let batch = try environment.read { try rows(events, after: done, limit: batchSize, $0) }
             guard let last = batch.last else { break }
             let before = done
-            _ = try await log.append { head, _ in
+            let sending = keys
+            keys = [:]
+            _ = try await log.append(keys: sending) { head, _ in
                 // Another writer meanwhile: stop rather than interleave two logs.
                 guard head.seq == before else { throw ClusterLogError.diverged("PostgreSQL moved from seq \(before) to \(head.seq) during the import") }
                 return batch

@@ -36,4 +36,6 @@ public final class Leadership: Sendable {
 
     /// Gives the duty up (closing the connection releases the lock).
     public func resign() async { try? await connection.close() }
+
+    deinit { PostgresLog.closeWhenDropped(connection) }
 }

@@ -54,6 +54,15 @@ public final class PostgresLog: Sendable {
 
     public func close() async { try? await connection.close() }
 
+    deinit { Self.closeWhenDropped(connection) }
+
+    /// A connection dropped without `close()` (an error on the way out) is closed anyway; the
+    /// closure keeps it alive until then (PostgresNIO requires a connection closed before it goes).
+    static func closeWhenDropped(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        connection.close().whenComplete { _ in _ = connection }
+    }
+
     static func open(_ url: PostgresURL, logger: Logger) async throws -> PostgresConnection {
         let configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: .disable
@@ -80,6 +89,13 @@ public final class PostgresLog: Sendable {
         try await connection.query("""
             CREATE TABLE IF NOT EXISTS bubble_streams (stream text PRIMARY KEY, last_seq bigint NOT NULL, count bigint NOT NULL)
             """, logger: logger)
+        // Each user's data key, as `user_keys` is beside an LMDB log: not part of the log, and
+        // deleted (in the transaction of their `user_erased`) to make their sealed fields
+        // unreadable everywhere. `seq`: the first record that needs it, so a replica takes it
+        // with that record.
+        try await connection.query("""
+            CREATE TABLE IF NOT EXISTS bubble_user_keys (user_id text PRIMARY KEY, key bytea NOT NULL, seq bigint NOT NULL)
+            """, logger: logger)
         let genesis = ByteBuffer(bytes: ChainHash.genesis.bytes)
         try await connection.query("INSERT INTO bubble_log_head VALUES (1, 0, 0, \(genesis)) ON CONFLICT (id) DO NOTHING", logger: logger)
     }
@@ -102,8 +118,10 @@ public final class PostgresLog: Sendable {
     /// Appends a batch in one transaction. `expecting` names streams the batch was decided on
     /// and the last seq it saw of each (0: none yet); `encode` gets the head and those streams'
     /// heads and returns the rows, numbered after the head. Returns the new head.
+    /// `keys`: data keys the batch made (stored with its first record's seq); `erase`: users
+    /// whose keys go in the same transaction.
     public func append(
-        expecting: [String: UInt64] = [:],
+        expecting: [String: UInt64] = [:], keys: [String: [UInt8]] = [:], erase: [String] = [],
         _ encode: @Sendable (LogHead, [String: StreamHead]) throws -> [Row]
     ) async throws -> LogHead {
         let logger = self.logger
@@ -124,6 +142,16 @@ public final class PostgresLog: Sendable {
                 let rows = try encode(head, streams)
                 guard let last = rows.last else { return head }
                 try await Self.insert(rows, after: head, c, logger: logger)
+                if !keys.isEmpty {
+                    let users = Array(keys.keys), bytes = users.map { ByteBuffer(bytes: keys[$0]!) }
+                    let at = Int64(rows[0].seq)
+                    try await c.query("""
+                        INSERT INTO bubble_user_keys (user_id, key, seq) SELECT u, k, \(at) FROM unnest(\(users)::text[], \(bytes)::bytea[]) AS t(u, k)
+                        """, logger: logger)
+                }
+                if !erase.isEmpty {
+                    try await c.query("DELETE FROM bubble_user_keys WHERE user_id = ANY(\(erase))", logger: logger)
+                }
                 let chain = ByteBuffer(bytes: Array(last.record[5..<37]))
                 try await c.query("UPDATE bubble_log_head SET seq = \(Int64(last.seq)), ts = \(last.timestamp), chain = \(chain) WHERE id = 1", logger: logger)
                 try await c.query("SELECT pg_notify(\(Self.channel), \(String(last.seq)))", logger: logger)
@@ -175,6 +203,18 @@ public final class PostgresLog: Sendable {
             out.append(Row(seq: UInt64(seq), stream: stream, previousInStream: UInt64(previous), timestamp: ts, record: Array(record.readableBytesView)))
         }
         return out
+    }
+
+    /// The keys that came with records after `seq` up to `last`.
+    public func keys(after seq: UInt64, through last: UInt64) async throws -> [String: [UInt8]] {
+        try await serial.run {
+            let result = try await connection.query(
+                "SELECT user_id, key FROM bubble_user_keys WHERE seq > \(Int64(seq)) AND seq <= \(Int64(last))", logger: logger
+            )
+            var out: [String: [UInt8]] = [:]
+            for try await (user, key) in result.decode((String, ByteBuffer).self) { out[user] = Array(key.readableBytesView) }
+            return out
+        }
     }
 
     /// The last seq and event count of each stream, as PostgreSQL keeps them.

@@ -17,8 +17,9 @@ public enum Replica {
         while true {
             let head = try store.read { try store.log.head($0) }
             let rows = try await log.rows(after: head.seq, limit: batchSize)
-            guard !rows.isEmpty else { return Report(applied: applied, head: head) }
-            let committed = try store.applyReplicated(rows.map(\.record))
+            guard let last = rows.last else { return Report(applied: applied, head: head) }
+            let keys = try await log.keys(after: head.seq, through: last.seq)
+            let committed = try store.applyReplicated(rows.map(\.record), keys: keys)
             applied += UInt64(committed.count)
             onBatch(committed)
         }

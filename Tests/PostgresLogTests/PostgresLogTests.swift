@@ -192,6 +192,9 @@ struct ReplicaCatchUpTests {
         let original = try Inspector(directory: source.path)
         #expect(try inspector.history(of: "tea").map(\.envelope.seq) == (try original.history(of: "tea").map(\.envelope.seq)))
         #expect(try !inspector.history(of: "tea").isEmpty)
+        // The users' keys came along: the same users can be read on the replica.
+        #expect(try inspector.statistics().userKeys == (try original.statistics().userKeys))
+        #expect(try inspector.statistics().userKeys > 0)
         await log.close()
     }
 }
@@ -303,6 +306,45 @@ struct FollowAndLeadTests {
         #expect(b.isHeld)
         await b.resign()
         await outbox.resign()
+    }
+}
+
+/// Keys made on one node open on the others; an erasure takes them everywhere.
+@Suite(.enabled(if: TestDatabase.available, "needs BUBBLE_TEST_POSTGRES_URL (Tools/scripts/test.sh starts PostgreSQL)"))
+struct SharedKeysTests {
+    let logger = Logger(label: "test")
+
+    static func email(of user: UserID, in store: EventStore) throws -> String? {
+        try store.read { txn in
+            guard let sealed = try store.views.userState(user, txn).profile?.email, let key = try store.keys.key(of: user, txn) else { return nil }
+            return key.open(sealed)
+        }
+    }
+
+    @Test func aKeyMadeOnOneNodeOpensOnTheOtherAndAnErasureTakesItEverywhere() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dirA = TemporaryDirectory("keys-a"), dirB = TemporaryDirectory("keys-b"), dirC = TemporaryDirectory("keys-c")
+        let a = ClusterCommitter(store: try EventStore(directory: dirA.path), log: try await PostgresLog.connect(url, logger: logger))
+        let b = ClusterCommitter(store: try EventStore(directory: dirB.path), log: try await PostgresLog.connect(url, logger: logger))
+        let bob = Actor(userID: "bob", deviceID: "phone")
+        _ = try await a.execute([CommandRequest(.device(.register(email: "bob@example.org", displayName: "Bob")), actor: bob)])[0].get()
+        #expect(try Self.email(of: "bob", in: a.store) == "bob@example.org")
+        _ = try await Replica.catchUp(b.store, from: b.log)
+        #expect(try Self.email(of: "bob", in: b.store) == "bob@example.org", "node A's key opens bob's email on node B")
+
+        // Bob leaves through node B: his key goes from PostgreSQL and, as each node applies
+        // the erasure, from every replica; a node built afterwards never gets it.
+        _ = try await b.execute([CommandRequest(.device(.erase(ErasureScope())), actor: bob)])[0].get()
+        #expect(try b.store.read { try b.store.keys.key(of: "bob", $0) } == nil)
+        _ = try await Replica.catchUp(a.store, from: a.log)
+        #expect(try a.store.read { try a.store.keys.key(of: "bob", $0) } == nil)
+        #expect(try await a.log.keys(after: 0, through: .max / 2).isEmpty)
+        let c = try EventStore(directory: dirC.path)
+        _ = try await Replica.catchUp(c, from: a.log)
+        #expect(try c.read { try c.keys.key(of: "bob", $0) } == nil)
+        #expect(try c.read { try c.log.head($0) } == (try a.store.read { try a.store.log.head($0) }))
+        c.close()
+        for node in [a, b] { node.store.close(); await node.log.close() }
     }
 }
 
