@@ -44,6 +44,8 @@ public struct DetachedBatch: Sendable {
     public var results: [Result<CommandResult, any Error>]
     /// The records, numbered and chained after `base`, as a local commit would have written them.
     public var records: [[UInt8]]
+    /// What each record holds, in the same order (no need to decode them again).
+    public var envelopes: [EventEnvelope]
     public var base: LogHead
     /// Data keys the batch made for users who had none (for sealing): they travel with the
     /// records, or the other nodes could not open what was sealed under them.
@@ -81,7 +83,7 @@ extension EventStore {
                     }
                     return record
                 }
-                throw Detached(batch: DetachedBatch(results: results, records: records, base: base, newKeys: newKeys.filter { !erased.contains($0.key) }, erased: erased))
+                throw Detached(batch: DetachedBatch(results: results, records: records, envelopes: committed.map(\.envelope), base: base, newKeys: newKeys.filter { !erased.contains($0.key) }, erased: erased))
             }
         } catch let detached as Detached {
             return detached.batch

@@ -37,9 +37,8 @@ public final class ClusterCommitter: Sendable {
                 _ = try await Replica.catchUp(store, from: log)
                 let detached = try store.decideDetached(batch)
                 guard !detached.records.isEmpty else { return detached.results }
-                let rows = try detached.records.map { record in
-                    let envelope = try record.withUnsafeBytes { try RecordCodec.decode($0, seq: RecordCodec.seq(of: $0) ?? 0) }
-                    return PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: envelope.previousInStream, timestamp: envelope.timestamp, record: record)
+                let rows = zip(detached.envelopes, detached.records).map { envelope, record in
+                    PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: envelope.previousInStream, timestamp: envelope.timestamp, record: record)
                 }
                 do {
                     _ = try await log.append(keys: detached.newKeys, erase: detached.erased) { head, _ in
@@ -53,7 +52,9 @@ public final class ClusterCommitter: Sendable {
                     continue
                 }
                 // Acknowledged: in PostgreSQL. Applied here before answering, so this node reads
-                // its own writes.
+                // its own writes. (Read back rather than applied from hand: the round trip is also
+                // what gives the other nodes their turn — applying from hand let one node win
+                // every race and starve another past `maxAttempts`.)
                 _ = try await Replica.catchUp(store, from: log)
                 return detached.results
             }
