@@ -110,6 +110,8 @@ let package = Package(
             name: "BubbleServer",
             dependencies: [
                 "BubbleCore", "TimerDomain", "EventLog", "Projections", "LMDB", "Sockets",
+                // Cluster mode: the shared log in PostgreSQL.
+                "PostgresLog",
                 // Events as the inspector renders them (the export's event records).
                 "ToolSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -210,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "PostgresLogTests",
             dependencies: [
-                "PostgresLog", "BubbleCore", "EventLog", "LMDB", "TimerDomain", "TestSupport",
+                "PostgresLog", "BubbleCore", "EventLog", "LMDB", "TimerDomain", "TestSupport", "BubbleServer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -37,9 +37,26 @@ public final class EventStore: Sendable {
             throw StoreError.wrap(error)
         }
         committer = GroupCommitter(maxBatch: options.maxBatch)
-        committer.start { [environment, log, views, keys, options] batch in
-            try Self.process(batch, environment: environment, log: log, views: views, keys: keys, options: options)
+        if let shared = options.sharedLog {
+            committer.start { [environment, log, views, keys, options] batch in
+                try Self.processShared(batch, shared: shared, environment: environment, log: log, views: views, keys: keys, options: options)
+            }
+        } else {
+            committer.start { [environment, log, views, keys, options] batch in
+                try Self.process(batch, environment: environment, log: log, views: views, keys: keys, options: options)
+            }
         }
+    }
+
+    /// A cluster node: the shared log has moved on (another node appended); the writer brings
+    /// this replica up and hands the records to ``onCommit(_:)`` like its own, in seq order.
+    public func replicate() { committer.wakeForReplication() }
+
+    /// Called on the writer thread when a batch failed in storage (its callers are told too)
+    /// or bringing a cluster replica up did: the shared log is unreachable, or holds a record
+    /// this build cannot read (`LogError.newerRecord`, on which a node must stop).
+    public func onReplicationFailure(_ handler: @escaping @Sendable (any Error) -> Void) {
+        committer.setReplicationFailureHandler(handler)
     }
 
     /// Checks the last `records` records before anything is appended after them; throws

@@ -14,6 +14,9 @@ final class GroupCommitter: @unchecked Sendable {
     private var queue: [(CommandRequest, Completion)] = []
     private var stopping = false
     private var stopped = false
+    /// A cluster node's shared log moved on: run an empty batch (the processor catches up).
+    private var replicationWanted = false
+    private var replicationFailed: (@Sendable (any Error) -> Void)?
     private var commitHandler: (@Sendable ([CommittedEvent]) -> Void)?
     private var batchObserver: (@Sendable (_ commands: Int, _ nanoseconds: UInt64) -> Void)?
     private let maxBatch: Int
@@ -52,6 +55,19 @@ final class GroupCommitter: @unchecked Sendable {
         condition.unlock()
     }
 
+    func wakeForReplication() {
+        condition.lock()
+        replicationWanted = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func setReplicationFailureHandler(_ handler: @escaping @Sendable (any Error) -> Void) {
+        condition.lock()
+        replicationFailed = handler
+        condition.unlock()
+    }
+
     func setBatchObserver(_ observer: @escaping @Sendable (_ commands: Int, _ nanoseconds: UInt64) -> Void) {
         condition.lock()
         batchObserver = observer
@@ -76,7 +92,7 @@ final class GroupCommitter: @unchecked Sendable {
     private func run(_ process: Processor) {
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
+            while queue.isEmpty && !stopping && !replicationWanted { condition.wait() }
             if queue.isEmpty && stopping {
                 stopped = true
                 condition.broadcast()
@@ -86,17 +102,21 @@ final class GroupCommitter: @unchecked Sendable {
             let take = min(queue.count, maxBatch)
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
+            // Any batch brings a cluster replica up to the shared head first.
+            replicationWanted = false
             let handler = commitHandler
             let observer = batchObserver
+            let failed = replicationFailed
             condition.unlock()
 
             let started = DispatchTime.now().uptimeNanoseconds
             let outcome: Result<(results: [Result<CommandResult, any Error>], committed: [CommittedEvent]), any Error>
             do { outcome = .success(try process(batch.map(\.0))) } catch { outcome = .failure(StoreError.wrap(error)) }
 
-            observer?(batch.count, DispatchTime.now().uptimeNanoseconds - started)
+            if case .failure(let error) = outcome { failed?(error) }
+            if !batch.isEmpty { observer?(batch.count, DispatchTime.now().uptimeNanoseconds - started) }
             condition.lock()
-            batchCount += 1
+            batchCount += batch.isEmpty ? 0 : 1
             commandCount += batch.count
             largestBatch = max(largestBatch, batch.count)
             condition.unlock()

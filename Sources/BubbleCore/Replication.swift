@@ -18,23 +18,31 @@ extension EventStore {
         guard !records.isEmpty else { return [] }
         do {
             return try environment.write { txn in
-                for (user, bytes) in newKeys.sorted(by: { $0.key < $1.key }) { try keys.adopt(user, bytes, txn) }
-                var appender = try EventLog.Appender(log: log, txn: txn)
-                var store = try LMDBViewStore(tables: views, txn: txn)
-                var committed: [CommittedEvent] = []
-                for record in records {
-                    let envelope = try record.withUnsafeBytes { try appender.appendRecord($0, txn: txn) }
-                    try Projector.apply(envelope, to: &store)
-                    if case .userErased(let user) = envelope.event { try keys.delete(user, txn) }
-                    committed.append(try Self.committedEvent(envelope, store: store))
-                }
-                try appender.finish(txn)
-                try store.flush()
-                return committed
+                try Self.apply(records, keys: newKeys, log: log, views: views, keys: keys, txn: txn)
             }
         } catch {
             throw StoreError.wrap(error)
         }
+    }
+
+    /// What ``applyReplicated(_:keys:)`` writes, inside `txn`.
+    static func apply(
+        _ records: [[UInt8]], keys newKeys: [UserID: [UInt8]], log: EventLog, views: ViewTables, keys: UserKeys, txn: WriteTransaction
+    ) throws -> [CommittedEvent] {
+        guard !records.isEmpty else { return [] }
+        for (user, bytes) in newKeys.sorted(by: { $0.key < $1.key }) { try keys.adopt(user, bytes, txn) }
+        var appender = try EventLog.Appender(log: log, txn: txn)
+        var store = try LMDBViewStore(tables: views, txn: txn)
+        var committed: [CommittedEvent] = []
+        for record in records {
+            let envelope = try record.withUnsafeBytes { try appender.appendRecord($0, txn: txn) }
+            try Projector.apply(envelope, to: &store)
+            if case .userErased(let user) = envelope.event { try keys.delete(user, txn) }
+            committed.append(try committedEvent(envelope, store: store))
+        }
+        try appender.finish(txn)
+        try store.flush()
+        return committed
     }
 }
 
@@ -42,10 +50,8 @@ extension EventStore {
 /// node sends to the shared log. Valid only while that log's head is still `base`.
 public struct DetachedBatch: Sendable {
     public var results: [Result<CommandResult, any Error>]
-    /// The records, numbered and chained after `base`, as a local commit would have written them.
-    public var records: [[UInt8]]
-    /// What each record holds, in the same order (no need to decode them again).
-    public var envelopes: [EventEnvelope]
+    /// The records, numbered and chained after `base`, with what each holds.
+    public var records: [SharedRecord]
     public var base: LogHead
     /// Data keys the batch made for users who had none (for sealing): they travel with the
     /// records, or the other nodes could not open what was sealed under them.
@@ -59,18 +65,26 @@ extension EventStore {
 
     /// Decides a batch exactly as a commit would — against the views, each command seeing the
     /// ones before it — inside a write transaction that is then rolled back: nothing here
-    /// changes; the caller appends `records` to the shared log and applies them when they come
-    /// back. Keys a command made for sealing are rolled back here too and returned in
-    /// `newKeys`, to be stored with the records.
-    public func decideDetached(_ batch: [CommandRequest]) throws -> DetachedBatch {
+    /// changes. `after`: records of the shared log this replica has not applied yet, applied
+    /// first inside the same (rolled back) transaction, so the batch is decided and numbered
+    /// after them.
+    public func decideDetached(_ batch: [CommandRequest], after foreign: SharedBatch = SharedBatch()) throws -> DetachedBatch {
+        try Self.detach(batch, after: foreign, skipping: [:], environment: environment, log: log, views: views, keys: keys, options: options)
+    }
+
+    static func detach(
+        _ batch: [CommandRequest], after foreign: SharedBatch, skipping failed: [Int: any Error],
+        environment: Environment, log: EventLog, views: ViewTables, keys: UserKeys, options: StoreOptions
+    ) throws -> DetachedBatch {
         let now = options.clock()
         do {
             _ = try environment.write { txn -> Never in
+                _ = try apply(foreign.records.map(\.bytes), keys: foreign.keys, log: log, views: views, keys: keys, txn: txn)
                 let base = try log.head(txn)
                 // Keys are made for the acting user only: who had none before the batch.
                 let actors = Set(batch.map(\.actor.userID))
                 let keyless = try actors.filter { try keys.key(of: $0, txn) == nil }
-                let (results, committed) = try Self.run(batch, skipping: [:], log: log, views: views, keys: keys, options: options, now: now, txn: txn)
+                let (results, committed) = try run(batch, skipping: failed, log: log, views: views, keys: keys, options: options, now: now, txn: txn)
                 var newKeys: [UserID: [UInt8]] = [:]
                 for user in keyless { if let key = try keys.key(of: user, txn) { newKeys[user] = key.bytes } }
                 let erased = committed.compactMap { event -> UserID? in
@@ -78,15 +92,18 @@ extension EventStore {
                     return nil
                 }
                 let records = try committed.map { event in
-                    guard let record = try txn.get(log.events, key: BigEndianKey.encode(event.envelope.seq), { Array($0) }) else {
-                        throw StoreError.io(path: directory, reason: "record \(event.envelope.seq) vanished inside its transaction")
+                    let e = event.envelope
+                    guard let bytes = try txn.get(log.events, key: BigEndianKey.encode(e.seq), { Array($0) }) else {
+                        throw StoreError.io(path: environment.path, reason: "record \(e.seq) vanished inside its transaction")
                     }
-                    return record
+                    return SharedRecord(seq: e.seq, stream: e.stream.description, previousInStream: e.previousInStream, timestamp: e.timestamp, bytes: bytes)
                 }
-                throw Detached(batch: DetachedBatch(results: results, records: records, envelopes: committed.map(\.envelope), base: base, newKeys: newKeys.filter { !erased.contains($0.key) }, erased: erased))
+                throw Detached(batch: DetachedBatch(results: results, records: records, base: base, newKeys: newKeys.filter { !erased.contains($0.key) }, erased: erased))
             }
         } catch let detached as Detached {
             return detached.batch
+        } catch let failure as CommandFailure {
+            throw failure
         } catch {
             throw StoreError.wrap(error)
         }

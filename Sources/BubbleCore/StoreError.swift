@@ -17,6 +17,9 @@ public enum StoreError: Error, CustomStringConvertible {
     case setting(String)
     /// The log's tail is damaged: nothing may be appended after it.
     case damagedTail(LogProblem)
+    /// A cluster node's shared log (PostgreSQL) did not answer or refused the transaction:
+    /// nothing was acknowledged.
+    case sharedLog(String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum StoreError: Error, CustomStringConvertible {
             "the views include seq \(views) but the log ends at \(log); run `bubble-replay` to rebuild them"
         case .io(let path, let reason): "\(path): \(reason)"
         case .setting(let reason): reason
+        case .sharedLog(let reason): "the shared log (PostgreSQL) is out of reach: \(reason)"
         case .damagedTail(let problem):
             "the log is damaged at seq \(problem.seq): \(problem.problem). The server does not append after a damaged record: restore from a backup, or salvage into a new directory with `bubble-replay --salvage --into DIR` (docs/operations.md, \"Corruption\")"
         }

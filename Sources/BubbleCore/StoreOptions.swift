@@ -11,6 +11,9 @@ public struct StoreOptions: Sendable {
     public var clock: @Sendable () -> Int64 = currentMilliseconds
     /// The zone for local ends from users and devices that named none (`--time-zone`).
     public var timeZone: String = ZoneRules.machineZone
+    /// A cluster's log of record (issue 16): set, this directory is its replica and every
+    /// commit goes through it; `nil` (the default), this directory's LMDB log is the record.
+    public var sharedLog: (any SharedLog)?
 
     public init() {}
 }

@@ -7,6 +7,8 @@ internal import ServiceLifecycle
 internal import CoreMetrics
 internal import Sockets
 internal import BubbleCore
+internal import Foundation
+internal import PostgresLog
 
 internal import TimerDomain
 internal import Projections
@@ -18,13 +20,21 @@ internal import Projections
 /// sockets concerned. Run it as a service (`run()`); SIGTERM/SIGINT shut it down gracefully.
 public struct BubbleServer: Sendable {
     let state: ServerState
+    /// Set on a cluster node.
+    let cluster: ClusterNode?
     public let configuration: ServerConfiguration
     /// The certificate in use with TLS; ``reloadTLS()`` (SIGHUP) swaps it for new connections.
     let certificates: TLSCertificates?
 
     /// Opens the store (taking the data directory's writer lock) and records a server-start
     /// marker, which retires the connections the previous process left in the views.
-    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "bubble-timer")) async throws {
+    /// A cluster node (`postgresURL`) instead joins the shared log and catches up with it.
+    /// `stop`: called when a cluster node must not go on (a lease lost, a record from a
+    /// newer build); by default it logs and exits with status 3, for a supervisor to restart.
+    public init(
+        configuration: ServerConfiguration, logger: Logger = Logger(label: "bubble-timer"),
+        stop: (@Sendable (String) -> Void)? = nil
+    ) async throws {
         var storeOptions = StoreOptions()
         storeOptions.limits = configuration.limits
         storeOptions.timeZone = configuration.timeZone
@@ -36,10 +46,18 @@ public struct BubbleServer: Sendable {
         case (nil, nil): certificates = nil
         default: throw ConfigurationError("--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
         }
+        var cluster: ClusterNode?
+        if let url = configuration.postgresURL {
+            let node = try await ClusterNode.join(url, dataDirectory: configuration.dataDirectory, logger: logger, stop: stop ?? ClusterNode.exiting(logger))
+            storeOptions.sharedLog = node.sharedLog
+            cluster = node
+        }
         let store = try EventStore(directory: configuration.dataDirectory, options: storeOptions)
         // Appending after a damaged record would chain new history to it: check the tail now,
         // the rest of the log in the background.
         try store.checkTail(records: configuration.startupCheckRecords)
+        try await cluster?.catchUp(store)
+        cluster?.watch(store)
         var auth = configuration.auth
         if auth.hmacSecret == nil, auth.jwksJSON == nil {
             auth.hmacSecret = try DevSecret.loadOrCreate(directory: configuration.dataDirectory)
@@ -61,13 +79,19 @@ public struct BubbleServer: Sendable {
             logger.warning("the open-file limit (ulimit -n) is \(files), below --max-connections \(configuration.maxConnections) plus \(FileLimit.reserve) for the server itself: raise the limit or lower the cap, or a flood of connections can starve the server of file descriptors")
         }
         self.configuration = configuration
-        _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
+        self.cluster = cluster
+        // A cluster node records no start: `server_started` retires every connection in the
+        // views, and the other nodes' are alive.
+        if cluster == nil {
+            _ = try await store.execute(CommandRequest(.markServerStarted(version: configuration.version), actor: Actor(userID: "server", deviceID: "server")))
+        }
         let scheduler = state.scheduler
         let sender = state.pushSender
-        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics, hub = state.hub, viewers = state.publicViewers] events in
+        store.onCommit { [dispatcher = state.dispatcher, metrics = state.metrics, hub = state.hub, viewers = state.publicViewers, linger = configuration.supersededLinger] events in
             dispatcher.enqueue(events)
             viewers.publish(events)
             SignInEnforcement.closeSockets(after: events, hub: hub)
+            if !hub.node.isEmpty { ClusterDevices.replace(after: events, hub: hub, linger: linger) }
             var moved = false
             var pushes = false
             for e in events {
@@ -86,8 +110,8 @@ public struct BubbleServer: Sendable {
         }
         store.onBatch { [metrics = state.metrics] in metrics.batch(commands: $0, nanoseconds: $1) }
         // Ends and reminders that fell due while the server was down fire now, before the
-        // port opens, in due order and marked late.
-        try scheduler?.start()
+        // port opens, in due order and marked late. (A cluster node: when it leads.)
+        if cluster == nil { try scheduler?.start() }
         state.metrics.logProblems.record(0)
         state.integrity.check(store: store, metrics: state.metrics, logger: logger)
     }
@@ -213,7 +237,7 @@ public struct BubbleServer: Sendable {
                 )
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bubble-timer"),
-            services: [Lifecycle(state: state, backups: BackupSchedule(configuration: configuration.backup, dataDirectory: configuration.dataDirectory, state: state, logger: logger))],
+            services: [Lifecycle(state: state, cluster: cluster, backups: BackupSchedule(configuration: configuration.backup, dataDirectory: configuration.dataDirectory, state: state, logger: logger))],
             onServerRunning: onServerRunning,
             logger: ClosedChannelNoise.wrapping(logger)
         )
@@ -224,10 +248,15 @@ public struct BubbleServer: Sendable {
 /// 1001 ("going away"), records the disconnects, finishes the last commit and closes LMDB.
 struct Lifecycle: Service {
     let state: ServerState
+    let cluster: ClusterNode?
     let backups: BackupSchedule
 
     func run() async throws {
-        let pushing = Task { await state.pushSender?.run() }
+        let pushing = Task { [state, cluster] in
+            guard let sender = state.pushSender else { return }
+            if let cluster { await cluster.whileLeading(.outbox) { await sender.run() } } else { await sender.run() }
+        }
+        let clusterDuties = Task { [state, cluster] in await cluster?.run(store: state.store, scheduler: state.scheduler) }
         let backingUp = Task { await backups.run() }
         await withGracefulShutdownHandler {
             await state.dispatcher.run()
@@ -238,7 +267,10 @@ struct Lifecycle: Service {
         }
         // Pushes in flight finish and their outcomes are recorded before the store closes.
         state.pushSender?.stop()
+        pushing.cancel()
         await pushing.value
+        clusterDuties.cancel()
+        await clusterDuties.value
         // A backup being copied finishes before LMDB closes under it.
         backingUp.cancel()
         await backingUp.value

@@ -46,7 +46,10 @@ final class ServerState: @unchecked Sendable {
         self.configuration = configuration
         self.store = store
         self.verifier = verifier
-        hub = ConnectionHub(maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice)
+        hub = ConnectionHub(
+            maxConnectionsPerUser: configuration.maxConnectionsPerUser, maxSupersededPerDevice: configuration.maxSupersededPerDevice,
+            node: configuration.postgresURL == nil ? "" : String(UUID().uuidString.prefix(6)).lowercased() + "."
+        )
         dispatcher = FanOutDispatcher(hub: hub, metrics: metrics, names: { [store] user in
             (try? store.read { DirectoryEntry.name(of: user, store: store, $0) }) ?? user
         }, messages: { [store] id, row in

@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Anonymous viewers one public link may have at once [BUBBLE_MAX_VIEWERS_PER_LINK].") var maxViewersPerLink = Int(env("BUBBLE_MAX_VIEWERS_PER_LINK") ?? "") ?? 100
     @Option(help: "PEM certificate (chain): serve HTTPS and WSS on the port; SIGHUP reloads it [BUBBLE_TLS_CERT].") var tlsCert = env("BUBBLE_TLS_CERT")
     @Option(help: "PEM private key for --tls-cert [BUBBLE_TLS_KEY].") var tlsKey = env("BUBBLE_TLS_KEY")
+    @Option(help: "postgres://user[:password]@host[:port]/database: run as a cluster node on that shared log, the data directory its replica; give a password through the environment, not the command line [BUBBLE_POSTGRES_URL].") var postgresUrl = env("BUBBLE_POSTGRES_URL")
     @Option(help: "Log level: trace, debug, info, notice, warning, error [BUBBLE_LOG_LEVEL].") var logLevel = env("BUBBLE_LOG_LEVEL") ?? "info"
     @Option(help: "Log format: json (one object per line) or text [BUBBLE_LOG_FORMAT].") var logFormat = env("BUBBLE_LOG_FORMAT") ?? "json"
 
@@ -144,6 +145,7 @@ struct Serve: AsyncParsableCommand {
         config.backup.keep = max(1, backupKeep)
         config.backup.directory = backupDir
         config.maxViewersPerLink = max(1, maxViewersPerLink)
+        config.postgresURL = postgresUrl
         config.tlsCertificate = tlsCert
         config.tlsKey = tlsKey
         // Credentials come from files, never from the command line (visible in `ps`).

@@ -17,6 +17,8 @@ public struct LogProblem: Equatable, Sendable, CustomStringConvertible {
 public struct LogVerification: Sendable {
     public var records: Int = 0
     public var lastSeq: UInt64 = 0
+    /// The last record's chain link: two logs with the same seq and link hold the same history.
+    public var lastChain: ChainHash = LogHead.genesis.chain
     public var problems: [LogProblem] = []
     public var isValid: Bool { problems.isEmpty }
 }
@@ -63,6 +65,7 @@ extension EventLog {
             chain = stored
             return true
         }
+        result.lastChain = chain
         let head = try head(txn)
         if head.seq != result.lastSeq {
             _ = report(head.seq, "the log head says the last record is \(head.seq) but the log ends at \(result.lastSeq) (truncated)")

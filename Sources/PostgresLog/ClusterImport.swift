@@ -1,4 +1,4 @@
-public import BubbleCore
+internal import BubbleCore
 internal import LMDB
 public import EventLog
 internal import TimerDomain
@@ -57,13 +57,13 @@ public enum ClusterImport {
         try txn.scan(log.events, from: BigEndianKey.encode(seq + 1)) { key, value in
             guard let at = BigEndianKey.decode(key) else { throw LogError.corrupt(seq: 0, reason: "log key of \(key.count) bytes") }
             let envelope = try RecordCodec.decode(value, seq: at)
-            out.append(PostgresLog.Row(seq: at, stream: envelope.stream.description, previousInStream: envelope.previousInStream, timestamp: envelope.timestamp, record: Array(value)))
+            out.append(PostgresLog.Row(seq: at, stream: envelope.stream.description, previousInStream: envelope.previousInStream, timestamp: envelope.timestamp, bytes: Array(value)))
             return out.count < limit
         }
         return out
     }
 
     static func link(of row: PostgresLog.Row) -> ChainHash? {
-        Array(row.record[5..<37]).withUnsafeBytes { ChainHash($0) }
+        Array(row.bytes[5..<37]).withUnsafeBytes { ChainHash($0) }
     }
 }

@@ -34,6 +34,19 @@ public final class Leadership: Sendable {
     /// Whether the lease still holds: false once the connection is gone.
     public var isHeld: Bool { !connection.isClosed }
 
+    /// Asks PostgreSQL whether this session still holds the lock: a connection cut without a
+    /// close (a network partition) is only noticed by using it.
+    public func confirm(logger: Logger) async -> Bool {
+        guard let rows = try? await connection.query(
+            // A bigint key is kept as its high and low halves.
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND classid::bigint = \(duty.rawValue >> 32) AND objid::bigint = \(duty.rawValue & 0xFFFF_FFFF)", logger: logger
+        ) else { return false }
+        do {
+            for try await held in rows.decode(Int64.self) { return held > 0 }
+        } catch {}
+        return false
+    }
+
     /// Gives the duty up (closing the connection releases the lock).
     public func resign() async { try? await connection.close() }
 

@@ -1,4 +1,5 @@
 public import EventLog
+public import BubbleCore
 public import Logging
 internal import NIOCore
 internal import PostgresNIO
@@ -12,34 +13,30 @@ internal import PostgresNIO
 /// of any size pays that once. A batch may name the last seq it expects of streams it read:
 /// if another node appended to one first, nothing is written (``ClusterLogError/conflict``).
 public final class PostgresLog: Sendable {
-    /// One record as stored.
-    public struct Row: Sendable, Equatable {
-        public var seq: UInt64
-        public var stream: String
-        public var previousInStream: UInt64
-        public var timestamp: Int64
-        public var record: [UInt8]
+    /// One record as stored: the columns, and the record's bytes as LMDB holds them.
+    public typealias Row = SharedRecord
 
-        public init(seq: UInt64, stream: String, previousInStream: UInt64, timestamp: Int64, record: [UInt8]) {
-            self.seq = seq
-            self.stream = stream
-            self.previousInStream = previousInStream
-            self.timestamp = timestamp
-            self.record = record
-        }
-    }
+    /// Most records a locked append reads and hands to its decision; more, and the node
+    /// catches up first (``SharedLogAhead``).
+    static let lockedCatchUpLimit: UInt64 = 10_000
 
     /// Woken with the new head's seq on every append (LISTEN/NOTIFY).
     public static let channel = "bubble_log"
 
-    let connection: PostgresConnection
-    /// The connection runs one transaction or query at a time.
+    /// The connection, opened again when PostgreSQL dropped it (a restart, a failover): only
+    /// touched inside `serial`, which also keeps it to one transaction or query at a time.
+    private let current: Current
     let serial = AsyncMutex()
     let logger: Logger
     public let url: PostgresURL
 
+    private final class Current: @unchecked Sendable {
+        var connection: PostgresConnection
+        init(_ connection: PostgresConnection) { self.connection = connection }
+    }
+
     private init(connection: PostgresConnection, url: PostgresURL, logger: Logger) {
-        self.connection = connection
+        current = Current(connection)
         self.url = url
         self.logger = logger
     }
@@ -48,13 +45,27 @@ public final class PostgresLog: Sendable {
     public static func connect(_ url: PostgresURL, logger: Logger) async throws -> PostgresLog {
         let connection = try await open(url, logger: logger)
         let log = PostgresLog(connection: connection, url: url, logger: logger)
-        try await log.migrate()
+        try await log.migrate(connection)
         return log
     }
 
-    public func close() async { try? await connection.close() }
+    public func close() async { try? await current.connection.close() }
 
-    deinit { Self.closeWhenDropped(connection) }
+    deinit { Self.closeWhenDropped(current.connection) }
+
+    /// Runs `body` alone on the connection, reconnecting first if it was lost. (A transaction
+    /// cut off midway fails with it; the caller was told nothing was acknowledged.)
+    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await serial.run {
+            if current.connection.isClosed {
+                let connection = try await Self.open(url, logger: logger)
+                try await connection.query("SET synchronous_commit = on", logger: logger)
+                current.connection = connection
+                logger.notice("reconnected to the shared log", metadata: ["url": "\(url)"])
+            }
+            return try await body(current.connection)
+        }
+    }
 
     /// A connection dropped without `close()` (an error on the way out) is closed anyway; the
     /// closure keeps it alive until then (PostgresNIO requires a connection closed before it goes).
@@ -75,7 +86,7 @@ public final class PostgresLog: Sendable {
         }
     }
 
-    func migrate() async throws {
+    func migrate(_ connection: PostgresConnection) async throws {
         // Acknowledged means committed to PostgreSQL's WAL: never weaker for this session.
         try await connection.query("SET synchronous_commit = on", logger: logger)
         try await connection.query("""
@@ -96,13 +107,16 @@ public final class PostgresLog: Sendable {
         try await connection.query("""
             CREATE TABLE IF NOT EXISTS bubble_user_keys (user_id text PRIMARY KEY, key bytea NOT NULL, seq bigint NOT NULL)
             """, logger: logger)
+        // What every node must hold alike besides the log: the signing keys, the account key,
+        // the admin token (files in a single server's data directory). The first node's win.
+        try await connection.query("CREATE TABLE IF NOT EXISTS bubble_secrets (name text PRIMARY KEY, value bytea NOT NULL)", logger: logger)
         let genesis = ByteBuffer(bytes: ChainHash.genesis.bytes)
         try await connection.query("INSERT INTO bubble_log_head VALUES (1, 0, 0, \(genesis)) ON CONFLICT (id) DO NOTHING", logger: logger)
     }
 
     /// The end of the log as committed.
     public func head() async throws -> LogHead {
-        try await serial.run { try await Self.head(connection, lock: false, logger: logger) }
+        try await withConnection { try await Self.head($0, lock: false, logger: logger) }
     }
 
     private static func head(_ c: PostgresConnection, lock: Bool, logger: Logger) async throws -> LogHead {
@@ -126,7 +140,7 @@ public final class PostgresLog: Sendable {
     ) async throws -> LogHead {
         let logger = self.logger
         do {
-            return try await serial.run { try await connection.withTransaction(logger: logger) { c in
+            return try await withConnection { connection in try await connection.withTransaction(logger: logger) { c in
                 let head = try await Self.head(c, lock: true, logger: logger)
                 var streams: [String: StreamHead] = [:]
                 if !expecting.isEmpty {
@@ -142,20 +156,8 @@ public final class PostgresLog: Sendable {
                 let rows = try encode(head, streams)
                 guard let last = rows.last else { return head }
                 try await Self.insert(rows, after: head, c, logger: logger)
-                if !keys.isEmpty {
-                    let users = Array(keys.keys), bytes = users.map { ByteBuffer(bytes: keys[$0]!) }
-                    let at = Int64(rows[0].seq)
-                    try await c.query("""
-                        INSERT INTO bubble_user_keys (user_id, key, seq) SELECT u, k, \(at) FROM unnest(\(users)::text[], \(bytes)::bytea[]) AS t(u, k)
-                        """, logger: logger)
-                }
-                if !erase.isEmpty {
-                    try await c.query("DELETE FROM bubble_user_keys WHERE user_id = ANY(\(erase))", logger: logger)
-                }
-                let chain = ByteBuffer(bytes: Array(last.record[5..<37]))
-                try await c.query("UPDATE bubble_log_head SET seq = \(Int64(last.seq)), ts = \(last.timestamp), chain = \(chain) WHERE id = 1", logger: logger)
-                try await c.query("SELECT pg_notify(\(Self.channel), \(String(last.seq)))", logger: logger)
-                return LogHead(seq: last.seq, timestamp: last.timestamp, chain: Array(last.record[5..<37]).withUnsafeBytes { ChainHash($0)! })
+                try await Self.finish(last: last, keys: keys, firstSeq: rows[0].seq, erase: erase, c, logger: logger)
+                return LogHead(seq: last.seq, timestamp: last.timestamp, chain: Array(last.bytes[5..<37]).withUnsafeBytes { ChainHash($0)! })
             } }
         } catch let error as PostgresTransactionError {
             if let inner = error.closureError as? ClusterLogError { throw inner }
@@ -163,19 +165,69 @@ public final class PostgresLog: Sendable {
         }
     }
 
+    /// A node's commit (``SharedLog``): the head row locked first, then the records after
+    /// `seq` (the node's replica head) read inside that lock and handed to `decide`, whose
+    /// records are appended after them; one transaction. Nodes queue on the head row, so a
+    /// decision never goes stale and nothing is decided twice — the lock is held for the
+    /// round trips plus a decision on local views (microseconds), which is also what the
+    /// per-stream optimistic check cost under contention (a decision and a rejected append
+    /// per lost race), minus the retries and the starvation measured with it.
+    public func append(after seq: UInt64, _ decide: (SharedBatch) throws -> SharedBatch?) async throws -> SharedBatch {
+        let logger = self.logger
+        do {
+            return try await withConnection { connection in try await connection.withTransaction(logger: logger) { c in
+                let head = try await Self.head(c, lock: true, logger: logger)
+                guard head.seq >= seq else {
+                    throw ClusterLogError.diverged("this replica is at seq \(seq), past PostgreSQL's head \(head.seq): was PostgreSQL restored from an older backup?")
+                }
+                // Far behind (a node back from an outage): catch up first, without the lock.
+                guard head.seq - seq <= Self.lockedCatchUpLimit else { throw SharedLogAhead(records: head.seq - seq) }
+                var foreign = SharedBatch()
+                if head.seq > seq {
+                    foreign.records = try await Self.rows(c, after: seq, limit: Int(head.seq - seq), logger: logger)
+                    foreign.keys = try await Self.keys(c, after: seq, through: head.seq, logger: logger)
+                }
+                guard let mine = try decide(foreign), let last = mine.records.last else { return foreign }
+                try await Self.insert(mine.records, after: head, c, logger: logger)
+                try await Self.finish(last: last, keys: mine.keys, firstSeq: mine.records[0].seq, erase: mine.erased, c, logger: logger)
+                return foreign
+            } }
+        } catch let error as PostgresTransactionError {
+            // The decision's own errors (a command failing in storage) reach the caller as they are.
+            if let inner = error.closureError { throw inner }
+            throw error
+        }
+    }
+
+    /// The rest of an append after its rows: keys made and erased, the head, the wake-up.
+    private static func finish(last: Row, keys: [String: [UInt8]], firstSeq: UInt64, erase: [String], _ c: PostgresConnection, logger: Logger) async throws {
+        if !keys.isEmpty {
+            let users = Array(keys.keys), bytes = users.map { ByteBuffer(bytes: keys[$0]!) }
+            try await c.query("""
+                INSERT INTO bubble_user_keys (user_id, key, seq) SELECT u, k, \(Int64(firstSeq)) FROM unnest(\(users)::text[], \(bytes)::bytea[]) AS t(u, k)
+                """, logger: logger)
+        }
+        if !erase.isEmpty {
+            try await c.query("DELETE FROM bubble_user_keys WHERE user_id = ANY(\(erase))", logger: logger)
+        }
+        let chain = ByteBuffer(bytes: Array(last.bytes[5..<37]))
+        try await c.query("UPDATE bubble_log_head SET seq = \(Int64(last.seq)), ts = \(last.timestamp), chain = \(chain) WHERE id = 1", logger: logger)
+        try await c.query("SELECT pg_notify(\(Self.channel), \(String(last.seq)))", logger: logger)
+    }
+
     private static func insert(_ rows: [Row], after head: LogHead, _ c: PostgresConnection, logger: Logger) async throws {
         var expected = head.seq
         var streams: [String: (last: Int64, added: Int64)] = [:]
         for row in rows {
             expected += 1
-            guard row.seq == expected, row.record.count > 37 else {
+            guard row.seq == expected, row.bytes.count > 37 else {
                 throw ClusterLogError.corrupt(seq: row.seq, reason: "rows must be numbered from \(head.seq + 1) without gaps")
             }
             streams[row.stream, default: (0, 0)].last = Int64(row.seq)
             streams[row.stream, default: (0, 0)].added += 1
         }
         let seqs = rows.map { Int64($0.seq) }, names = rows.map(\.stream), previous = rows.map { Int64($0.previousInStream) }
-        let times = rows.map(\.timestamp), records = rows.map { ByteBuffer(bytes: $0.record) }
+        let times = rows.map(\.timestamp), records = rows.map { ByteBuffer(bytes: $0.bytes) }
         try await c.query("""
             INSERT INTO bubble_events (seq, stream, previous_in_stream, ts, record)
             SELECT * FROM unnest(\(seqs)::bigint[], \(names)::text[], \(previous)::bigint[], \(times)::bigint[], \(records)::bytea[])
@@ -191,7 +243,7 @@ public final class PostgresLog: Sendable {
 
     /// Records after `seq`, oldest first, at most `limit`.
     public func rows(after seq: UInt64, limit: Int) async throws -> [Row] {
-        try await serial.run { try await Self.rows(connection, after: seq, limit: limit, logger: logger) }
+        try await withConnection { try await Self.rows($0, after: seq, limit: limit, logger: logger) }
     }
 
     static func rows(_ connection: PostgresConnection, after seq: UInt64, limit: Int, logger: Logger) async throws -> [Row] {
@@ -200,26 +252,49 @@ public final class PostgresLog: Sendable {
         )
         var out: [Row] = []
         for try await (seq, stream, previous, ts, record) in result.decode((Int64, String, Int64, Int64, ByteBuffer).self) {
-            out.append(Row(seq: UInt64(seq), stream: stream, previousInStream: UInt64(previous), timestamp: ts, record: Array(record.readableBytesView)))
+            out.append(Row(seq: UInt64(seq), stream: stream, previousInStream: UInt64(previous), timestamp: ts, bytes: Array(record.readableBytesView)))
         }
         return out
     }
 
     /// The keys that came with records after `seq` up to `last`.
     public func keys(after seq: UInt64, through last: UInt64) async throws -> [String: [UInt8]] {
-        try await serial.run {
-            let result = try await connection.query(
-                "SELECT user_id, key FROM bubble_user_keys WHERE seq > \(Int64(seq)) AND seq <= \(Int64(last))", logger: logger
-            )
+        try await withConnection { try await Self.keys($0, after: seq, through: last, logger: logger) }
+    }
+
+    static func keys(_ connection: PostgresConnection, after seq: UInt64, through last: UInt64, logger: Logger) async throws -> [String: [UInt8]] {
+        let result = try await connection.query(
+            "SELECT user_id, key FROM bubble_user_keys WHERE seq > \(Int64(seq)) AND seq <= \(Int64(last))", logger: logger
+        )
+        var out: [String: [UInt8]] = [:]
+        for try await (user, key) in result.decode((String, ByteBuffer).self) { out[user] = Array(key.readableBytesView) }
+        return out
+    }
+
+    /// Offers this node's secrets; returns the cluster's — each one the first node to offer it
+    /// stored, so every node ends with the same.
+    public func shareSecrets(_ offered: [String: [UInt8]]) async throws -> [String: [UInt8]] {
+        try await withConnection { connection in
+            let names = Array(offered.keys), values = names.map { ByteBuffer(bytes: offered[$0]!) }
+            try await connection.query("""
+                INSERT INTO bubble_secrets (name, value) SELECT * FROM unnest(\(names)::text[], \(values)::bytea[]) ON CONFLICT (name) DO NOTHING
+                """, logger: logger)
             var out: [String: [UInt8]] = [:]
-            for try await (user, key) in result.decode((String, ByteBuffer).self) { out[user] = Array(key.readableBytesView) }
+            for try await (name, value) in try await connection.query("SELECT name, value FROM bubble_secrets", logger: logger).decode((String, ByteBuffer).self) {
+                out[name] = Array(value.readableBytesView)
+            }
             return out
         }
     }
 
+    /// One statement outside the log, for the tests' faults (dropped sessions, a refusing database).
+    func execute(_ sql: String) async throws {
+        try await withConnection { connection in _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+    }
+
     /// The last seq and event count of each stream, as PostgreSQL keeps them.
     public func streamHeads() async throws -> [String: StreamHead] {
-        try await serial.run {
+        try await withConnection { connection in
             let result = try await connection.query("SELECT stream, last_seq, count FROM bubble_streams", logger: logger)
             var out: [String: StreamHead] = [:]
             for try await (stream, last, count) in result.decode((String, Int64, Int64).self) {

@@ -19,7 +19,7 @@ public enum Replica {
             let rows = try await log.rows(after: head.seq, limit: batchSize)
             guard let last = rows.last else { return Report(applied: applied, head: head) }
             let keys = try await log.keys(after: head.seq, through: last.seq)
-            let committed = try store.applyReplicated(rows.map(\.record), keys: keys)
+            let committed = try store.applyReplicated(rows.map(\.bytes), keys: keys)
             applied += UInt64(committed.count)
             onBatch(committed)
         }

@@ -52,7 +52,9 @@ final class Doorbell: @unchecked Sendable {
     /// Returns at the next ring (or at once if one came since the last wait), or after `limit`.
     func wait(upTo limit: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: limit)
+            // Cancelled (a real ring came first): no ring of its own, or the next wait would
+            // return at once, and every wait after it — a follower spinning on the CPU.
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
             self?.ring()
         }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -64,6 +66,7 @@ final class Doorbell: @unchecked Sendable {
             if now { c.resume() }
         }
         timer.cancel()
-        // A timer ring that lost the race stays as a spurious wake-up: harmless (one empty read).
+        // A timer ring that lost the race to the cancel stays as one spurious wake-up: harmless
+        // (one empty read).
     }
 }

@@ -43,7 +43,7 @@ struct PostgresLogTests {
             previousInStream: previous
         )
         let (record, _) = RecordCodec.encode(envelope, previousChain: head.chain)
-        return PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: previous, timestamp: envelope.timestamp, record: record)
+        return PostgresLog.Row(seq: envelope.seq, stream: envelope.stream.description, previousInStream: previous, timestamp: envelope.timestamp, bytes: record)
     }
 
     @Test func importKeepsEverySeqEveryByteAndTheChainAndGoesOnWhereItStopped() async throws {
@@ -112,9 +112,9 @@ struct PostgresLogTests {
         // Each record links to the one before it, whichever node wrote either.
         var chain = ChainHash.genesis
         for row in rows {
-            let envelope = try row.record.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }
+            let envelope = try row.bytes.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }
             let (again, link) = RecordCodec.encode(envelope, previousChain: chain)
-            #expect(again == row.record, "record \(row.seq)")
+            #expect(again == row.bytes, "record \(row.seq)")
             chain = link
         }
         #expect(try await a.head().chain == chain)
@@ -206,7 +206,25 @@ struct ReplicaCatchUpTests {
         let store = try EventStore(directory: dir.path)
         defer { store.close() }
         _ = try DemoScenario.run(on: store)
-        return try store.read { try ClusterImport.rows(store.log, after: 0, limit: .max, $0) }.map(\.record)
+        return try store.read { try ClusterImport.rows(store.log, after: 0, limit: .max, $0) }.map(\.bytes)
+    }
+
+    /// An intact record (checksum and chain hold) of an event type no build knows yet (250).
+    static func futureRecord(seq: UInt64, after head: LogHead) -> [UInt8] {
+        let known = EventEnvelope(
+            seq: seq, timestamp: 1_796_000_000_000, actor: Actor(userID: "alice", deviceID: "node"), commandID: nil,
+            event: .timerCreated(TimerSnapshot(id: "t1", name: "T", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "alice")
+        )
+        var future = RecordCodec.encode(known, previousChain: head.chain).record
+        let tagOffset = 37 + 24 + (1 + 5) + (1 + 4) + 1 + 1 + 1  // header, seq/back/time, actor, no command id, no audience, flags
+        precondition(future[tagOffset] != 250)
+        future[tagOffset] = 250
+        head.chain.withBytes { future.replaceSubrange(5..<37, with: $0) }
+        let link = future.withUnsafeBytes { RecordCodec.expectedChain($0, previousChain: head.chain)! }
+        link.withBytes { future.replaceSubrange(5..<37, with: $0) }
+        let crc = future.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[5...])) }
+        withUnsafeBytes(of: crc.littleEndian) { future.replaceSubrange(1..<5, with: $0) }
+        return future
     }
 
     @Test func aRecordThatDoesNotFollowRefusesTheWholeBatch() throws {
@@ -224,20 +242,7 @@ struct ReplicaCatchUpTests {
         }
         // An intact record of an event type this build does not know (a newer node wrote it):
         // refused as newer, not as damage, and nothing folded around it.
-        let head = LogHead.genesis
-        let known = EventEnvelope(
-            seq: 1, timestamp: 1_796_000_000_000, actor: Actor(userID: "alice", deviceID: "node"), commandID: nil,
-            event: .timerCreated(TimerSnapshot(id: "t1", name: "T", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "alice")
-        )
-        var future = RecordCodec.encode(known, previousChain: head.chain).record
-        let tagOffset = 37 + 24 + (1 + 5) + (1 + 4) + 1 + 1 + 1  // header, seq/back/time, actor, no command id, no audience, flags
-        #expect(future[tagOffset] != 250)
-        future[tagOffset] = 250
-        head.chain.withBytes { future.replaceSubrange(5..<37, with: $0) }
-        let link = future.withUnsafeBytes { RecordCodec.expectedChain($0, previousChain: head.chain)! }
-        link.withBytes { future.replaceSubrange(5..<37, with: $0) }
-        let crc = future.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[5...])) }
-        withUnsafeBytes(of: crc.littleEndian) { future.replaceSubrange(1..<5, with: $0) }
+        let future = Self.futureRecord(seq: 1, after: LogHead.genesis)
         #expect(future.withUnsafeBytes { RecordCodec.checksumHolds($0) })
         do {
             _ = try store.applyReplicated([future])
@@ -324,17 +329,16 @@ struct SharedKeysTests {
     @Test func aKeyMadeOnOneNodeOpensOnTheOtherAndAnErasureTakesItEverywhere() async throws {
         let url = try await TestDatabase.make(logger: logger)
         let dirA = TemporaryDirectory("keys-a"), dirB = TemporaryDirectory("keys-b"), dirC = TemporaryDirectory("keys-c")
-        let a = ClusterCommitter(store: try EventStore(directory: dirA.path), log: try await PostgresLog.connect(url, logger: logger))
-        let b = ClusterCommitter(store: try EventStore(directory: dirB.path), log: try await PostgresLog.connect(url, logger: logger))
+        let a = try await ClusterTestNode(dirA.path, url, logger), b = try await ClusterTestNode(dirB.path, url, logger)
         let bob = Actor(userID: "bob", deviceID: "phone")
-        _ = try await a.execute([CommandRequest(.device(.register(email: "bob@example.org", displayName: "Bob")), actor: bob)])[0].get()
+        _ = try await a.store.execute(CommandRequest(.device(.register(email: "bob@example.org", displayName: "Bob")), actor: bob))
         #expect(try Self.email(of: "bob", in: a.store) == "bob@example.org")
         _ = try await Replica.catchUp(b.store, from: b.log)
         #expect(try Self.email(of: "bob", in: b.store) == "bob@example.org", "node A's key opens bob's email on node B")
 
         // Bob leaves through node B: his key goes from PostgreSQL and, as each node applies
         // the erasure, from every replica; a node built afterwards never gets it.
-        _ = try await b.execute([CommandRequest(.device(.erase(ErasureScope())), actor: bob)])[0].get()
+        _ = try await b.store.execute(CommandRequest(.device(.erase(ErasureScope())), actor: bob))
         #expect(try b.store.read { try b.store.keys.key(of: "bob", $0) } == nil)
         _ = try await Replica.catchUp(a.store, from: a.log)
         #expect(try a.store.read { try a.store.keys.key(of: "bob", $0) } == nil)
@@ -348,9 +352,22 @@ struct SharedKeysTests {
     }
 }
 
+/// A cluster node's store: its data directory a replica, its commits through PostgreSQL.
+struct ClusterTestNode {
+    let store: EventStore
+    let log: PostgresLog
+
+    init(_ directory: String, _ url: PostgresURL, _ logger: Logger) async throws {
+        log = try await PostgresLog.connect(url, logger: logger)
+        var options = StoreOptions()
+        options.sharedLog = PostgresSharedLog(log)
+        store = try EventStore(directory: directory, options: options)
+    }
+}
+
 /// Two nodes' command paths on one shared log: deciding on their replicas, racing to append.
 @Suite(.enabled(if: TestDatabase.available, "needs BUBBLE_TEST_POSTGRES_URL (Tools/scripts/test.sh starts PostgreSQL)"))
-struct ClusterCommitterTests {
+struct SharedLogCommitTests {
     let logger = Logger(label: "test")
 
     static func update(_ timer: String, name: String, device: String) -> CommandRequest {
@@ -360,25 +377,24 @@ struct ClusterCommitterTests {
     @Test func twoNodesWritingTheSameTimersAtOnceConvergeOnOneLogAndLoseNothing() async throws {
         let url = try await TestDatabase.make(logger: logger)
         let dirA = TemporaryDirectory("node-a"), dirB = TemporaryDirectory("node-b")
-        let storeA = try EventStore(directory: dirA.path), storeB = try EventStore(directory: dirB.path)
-        let a = ClusterCommitter(store: storeA, log: try await PostgresLog.connect(url, logger: logger))
-        let b = ClusterCommitter(store: storeB, log: try await PostgresLog.connect(url, logger: logger))
+        let a = try await ClusterTestNode(dirA.path, url, logger), b = try await ClusterTestNode(dirB.path, url, logger)
         for t in 0..<3 {
-            let created = try await a.execute([Self.update("t\(t)", name: "T\(t)", device: "a")])
-            #expect(try created[0].get().events.first.map { if case .timerCreated = $0.envelope.event { true } else { false } } == true)
+            let created = try await a.store.execute(Self.update("t\(t)", name: "T\(t)", device: "a"))
+            #expect(created.events.first.map { if case .timerCreated = $0.envelope.event { true } else { false } } == true)
         }
-        // Both nodes at once, the same three timers: renames on A, a minute added on B.
+        // Both nodes at once, the same three timers: renames on A, a minute added on B, each
+        // decided on its node's replica of a log the other keeps moving.
         let acknowledged = try await withThrowingTaskGroup(of: [UInt64].self) { group in
             group.addTask {
                 var seqs: [UInt64] = []
-                for i in 0..<30 { seqs += try await a.execute([Self.update("t\(i % 3)", name: "A\(i)", device: "a")])[0].get().events.map(\.envelope.seq) }
+                for i in 0..<30 { seqs += try await a.store.execute(Self.update("t\(i % 3)", name: "A\(i)", device: "a")).events.map(\.envelope.seq) }
                 return seqs
             }
             group.addTask {
                 var seqs: [UInt64] = []
                 for i in 0..<30 {
                     let request = CommandRequest(.timer(.countdown("t\(i % 3)", .add(60_000))), actor: Actor(userID: "alice", deviceID: "b"))
-                    seqs += try await b.execute([request])[0].get().events.map(\.envelope.seq)
+                    seqs += try await b.store.execute(request).events.map(\.envelope.seq)
                 }
                 return seqs
             }
@@ -387,30 +403,107 @@ struct ClusterCommitterTests {
             return all
         }
         #expect(acknowledged.count == 60)
-        #expect(a.conflicts + b.conflicts > 0, "the race was run")
-        // Both replicas at the shared head, every acknowledged event there, views folded right.
+        #expect(Set(acknowledged).count == 60, "no seq acknowledged twice")
+        // Each node decided after the other's records (it read them under the lock): both
+        // replicas hold everything acknowledged on either, in one order.
         let shared = try await a.log.head()
-        for (node, store) in [(a, storeA), (b, storeB)] {
-            _ = try await Replica.catchUp(store, from: node.log)
-            #expect(try store.read { try store.log.head($0) } == shared)
-        }
         #expect(shared.seq == 3 + 60)
         let rows = try await a.log.rows(after: 0, limit: 1_000)
         #expect(Set(acknowledged).isSubset(of: Set(rows.map(\.seq))))
-        // Every command once in the shared log, and both nodes fold it to the same timers.
-        let types = try rows.map { row in try row.record.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }.event.name }
+        let types = try rows.map { row in try row.bytes.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }.event.name }
         #expect(types.filter { $0 == "timer_updated" }.count == 30)
         #expect(types.filter { $0 == "timer_time_added" }.count == 30)
-        for t in 0..<3 {
-            let onA = try storeA.read { try storeA.views.timer("t\(t)", $0) }, onB = try storeB.read { try storeB.views.timer("t\(t)", $0) }
-            #expect(onA?.timer == onB?.timer && onA?.timer != nil, "t\(t)")
+        // Both ran: the other node's records were interleaved into each one's batches.
+        let writers = Set(try rows.suffix(60).map { row in try row.bytes.withUnsafeBytes { try RecordCodec.decode($0, seq: row.seq) }.actor.deviceID })
+        #expect(writers == ["a", "b"])
+        // A node is brought up by the follower's ring (an empty batch) too.
+        for node in [a, b] {
+            node.store.replicate()
+            try await waitUntil { try node.store.read { try node.store.log.head($0) } == shared }
         }
-        storeA.close()
-        storeB.close()
+        for t in 0..<3 {
+            let onA = try a.store.read { try a.store.views.timer("t\(t)", $0) }, onB = try b.store.read { try b.store.views.timer("t\(t)", $0) }
+            #expect(onA?.timer == onB?.timer && onA?.timer != nil, "t\(t)")
+            #expect(onA?.timer.name == "A\(27 + t)", "A's last rename of t\(t) stands")
+        }
+        a.store.close()
+        b.store.close()
         for dir in [dirA, dirB] {
             #expect(try Replay.verify(directory: dir.path).differences.isEmpty)
         }
         await a.log.close()
         await b.log.close()
     }
+
+    @Test func aNodeFarBehindCatchesUpBeforeItDecides() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dirA = TemporaryDirectory("node-a"), dirB = TemporaryDirectory("node-b")
+        let a = try await ClusterTestNode(dirA.path, url, logger), b = try await ClusterTestNode(dirB.path, url, logger)
+        _ = try await b.store.execute(Self.update("t0", name: "B", device: "b"))
+        // A writes more than one locked append carries while B (no follower here) hears nothing.
+        let count = Int(PostgresLog.lockedCatchUpLimit) + 50
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<count { group.addTask { _ = try await a.store.execute(Self.update("t\(i % 20)", name: "A\(i)", device: "a")) } }
+            try await group.waitForAll()
+        }
+        let shared = try await a.log.head()
+        #expect(shared.seq > UInt64(count))
+        let answer = try await b.store.execute(Self.update("t0", name: "B again", device: "b"))
+        #expect(answer.events.map(\.envelope.seq) == [shared.seq + 1], "decided after all of A's, numbered on")
+        #expect(try b.store.read { try b.store.log.head($0) } == (try await a.log.head()))
+        #expect(try b.store.read { try b.store.views.timer("t0", $0) }?.timer.name == "B again")
+        for node in [a, b] { node.store.close(); await node.log.close() }
+        #expect(try Replay.verify(directory: dirB.path).differences.isEmpty)
+    }
+
+    @Test func aRejectedCommandAppendsNothingAndARefusedAppendLeavesTheReplicaAsItWas() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dir = TemporaryDirectory("node-r")
+        let node = try await ClusterTestNode(dir.path, url, logger)
+        _ = try await node.store.execute(Self.update("t1", name: "T", device: "a"))
+        let before = try await node.log.head()
+        let mallory = CommandRequest(.timer(.stop("t1")), actor: Actor(userID: "mallory", deviceID: "m"))
+        await #expect(throws: Rejection.self) { try await node.store.execute(mallory) }
+        #expect(try await node.log.head() == before, "nothing appended for a rejection")
+        #expect(try node.store.read { try node.store.log.head($0) } == before)
+        node.store.close()
+        await node.log.close()
+    }
+}
+
+func waitUntil(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { Issue.record("timed out"); return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// The follower's wake-up: a ring wakes one wait; no ring, no wake-up before the limit.
+@Suite struct DoorbellTests {
+    @Test func aWaitEndedByARingLeavesNoRingBehind() async throws {
+        let bell = Doorbell()
+        let waiting = Task { await bell.wait(upTo: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(50))
+        bell.ring()
+        await waiting.value
+        // The first wait's timer was cancelled by that ring; it must not ring now.
+        let returned = Flag()
+        let second = Task {
+            await bell.wait(upTo: .seconds(30))
+            returned.set()
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!returned.isSet, "the second wait returned with nobody ringing")
+        bell.ring()
+        await second.value
+        #expect(returned.isSet)
+    }
+}
+
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -57,51 +57,61 @@ enum ClusterBench {
         return results
     }
 
-    /// Durable commands/s through the cluster command path with 1, 2 and 3 nodes in this
-    /// process (one command per batch, one in flight per node, each node its own timers, so
-    /// every conflict is the shared head's), beside one LMDB node doing the same.
+    /// Durable commands/s through a cluster node's store (decide under the shared head's
+    /// lock, append to PostgreSQL, apply) with 1, 2 and 3 nodes in this process, each node
+    /// its own timers, one command in flight per node and then 64 (group commit), beside one
+    /// LMDB node doing the same in the same run.
     static func nodes(url: PostgresURL, scratch: String, logger: Logger) async throws -> [BenchResult] {
         let seconds = 5.0
-        func update(_ node: Int, _ i: Int) -> CommandRequest {
-            CommandRequest(.timer(.update(TimerSnapshot(id: "n\(node)-\(i % 50)", name: "N\(i)", totalDuration: "PT10M", remainingDuration: "PT10M"))), actor: Actor(userID: "bench", deviceID: "n\(node)"))
+        // A user per node and run: the imported log's users already own their share of timers.
+        func update(_ run: String, _ node: Int, _ i: Int) -> CommandRequest {
+            CommandRequest(.timer(.update(TimerSnapshot(id: "\(run)-n\(node)-\(i % 50)", name: "N\(i)", totalDuration: "PT10M", remainingDuration: "PT10M"))), actor: Actor(userID: "bench-\(run)-n\(node)", deviceID: "n\(node)"))
         }
-        let single = try EventStore(directory: scratch + "/cluster-single")
-        var done = 0
-        var started = now()
-        while now() - started < seconds {
-            _ = try await single.execute(update(0, done))
-            done += 1
-        }
-        let lmdb = Double(done) / (now() - started)
-        single.close()
-        var results: [BenchResult] = []
-        for count in 1...3 {
-            var committers: [ClusterCommitter] = []
-            for n in 0..<count {
-                let store = try EventStore(directory: scratch + "/cluster-nodes-\(count)-\(n)")
-                committers.append(ClusterCommitter(store: store, log: try await PostgresLog.connect(url, logger: logger), maxAttempts: 1_000))
-            }
+        /// Commands/s from `inFlight` loops per store, all stores at once.
+        func drive(_ stores: [EventStore], inFlight: Int, run: String) async throws -> Double {
             let begun = now()
             let total = try await withThrowingTaskGroup(of: Int.self) { group in
-                for (n, node) in committers.enumerated() {
-                    group.addTask {
-                        var i = 0
-                        while now() - begun < seconds {
-                            _ = try await node.execute([update(n + 1, i)])
-                            i += 1
+                for (n, store) in stores.enumerated() {
+                    for lane in 0..<inFlight {
+                        group.addTask {
+                            var i = 0
+                            while now() - begun < seconds {
+                                _ = try await store.execute(update(run, n + 1, lane * 1_000_000 + i))
+                                i += 1
+                            }
+                            return i
                         }
-                        return i
                     }
                 }
                 return try await group.reduce(0, +)
             }
-            let rate = Double(total) / (now() - begun)
-            let conflicts = committers.map(\.conflicts).reduce(0, +)
-            for node in committers { node.store.close(); await node.log.close() }
-            results.append(BenchResult(
-                name: "cluster command path, \(count) node\(count == 1 ? "" : "s"), 1 command per batch, 1 in flight per node (\(conflicts) conflicts)",
-                value: rate, unit: "commands/s", reference: ("one LMDB node, same loop", lmdb), target: "—"
-            ))
+            return Double(total) / (now() - begun)
+        }
+        var results: [BenchResult] = []
+        for inFlight in [1, 64] {
+            let single = try EventStore(directory: scratch + "/cluster-single-\(inFlight)")
+            let lmdb = try await drive([single], inFlight: inFlight, run: "lmdb\(inFlight)")
+            single.close()
+            for count in 1...3 {
+                var nodes: [(EventStore, PostgresLog)] = []
+                for n in 0..<count {
+                    let log = try await PostgresLog.connect(url, logger: logger)
+                    var options = StoreOptions()
+                    options.sharedLog = PostgresSharedLog(log)
+                    let store = try EventStore(directory: scratch + "/cluster-nodes-\(inFlight)-\(count)-\(n)", options: options)
+                    // As a node does before it serves.
+                    _ = try await Replica.catchUp(store, from: log)
+                    nodes.append((store, log))
+                }
+                let rate = try await drive(nodes.map(\.0), inFlight: inFlight, run: "c\(inFlight)-\(count)")
+                let batches = nodes.map { $0.0.commitStatistics }
+                let perBatch = Double(batches.map(\.commands).reduce(0, +)) / Double(max(1, batches.map(\.batches).reduce(0, +)))
+                for (store, log) in nodes { store.close(); await log.close() }
+                results.append(BenchResult(
+                    name: "cluster nodes: \(count) node\(count == 1 ? "" : "s"), \(inFlight) command\(inFlight == 1 ? "" : "s") in flight per node (\(String(format: "%.1f", perBatch)) per batch)",
+                    value: rate, unit: "commands/s", reference: ("one LMDB node, same load", lmdb), target: "—"
+                ))
+            }
         }
         return results
     }
@@ -163,7 +173,7 @@ func newTimer(_ id: String, seq: UInt64, after chain: ChainHash) -> (row: Postgr
         event: .timerCreated(TimerSnapshot(id: id, name: "Bench", totalDuration: "PT1M", remainingDuration: "PT1M"), owner: "bench")
     )
     let (record, link) = RecordCodec.encode(envelope, previousChain: chain)
-    return (PostgresLog.Row(seq: seq, stream: envelope.stream.description, previousInStream: 0, timestamp: envelope.timestamp, record: record), link)
+    return (PostgresLog.Row(seq: seq, stream: envelope.stream.description, previousInStream: 0, timestamp: envelope.timestamp, bytes: record), link)
 }
 
 /// Commit instants by seq, written by the appender and read by the follower.

@@ -21,12 +21,12 @@ struct Verify: ParsableCommand {
         let ok = log.isValid && views.isEmpty
         if options.json {
             JSONOutput.print([
-                "ok": ok, "records": log.records, "lastSeq": log.lastSeq,
+                "ok": ok, "records": log.records, "lastSeq": log.lastSeq, "headHash": log.lastChain.description,
                 "logProblems": log.problems.map { ["seq": $0.seq, "problem": $0.problem] },
                 "viewDifferences": views,
             ])
         } else {
-            print("log: \(log.records) records, last seq \(log.lastSeq): " + (log.isValid ? Terminal.paint("checksums and hash chain OK", .green) : Terminal.paint("\(log.problems.count) problems", .red)))
+            print("log: \(log.records) records, last seq \(log.lastSeq) (head \(log.lastChain.description.prefix(16))…): " + (log.isValid ? Terminal.paint("checksums and hash chain OK", .green) : Terminal.paint("\(log.problems.count) problems", .red)))
             for p in log.problems { print("  seq \(p.seq): \(p.problem)") }
             print("views: " + (views.isEmpty ? Terminal.paint("equal to the fold of the log", .green) : Terminal.paint("\(views.count) differences", .red)))
             for d in views { print("  \(d)") }

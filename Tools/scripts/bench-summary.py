@@ -90,6 +90,11 @@ for r in load("scheduler.json") or []:
 for r in load("cluster.json") or []:
     unit = r["unit"]
     row(r["name"], f"{r['value']:.2f} ms" if unit == "ms" else f"{rate(r['value'])} {unit}", target=r["target"])
+latency = load("cluster-latency.json")
+if latency:
+    for key in ["ack → frame on another node (ms)", "send → frame on another node (ms)"]:
+        l = latency[key]
+        row(f"cluster, 3 nodes: {key[:-5]}, p50 / p99 / p99.9 ({latency['commands']} commands)", f"{l['p50']:.2f} / {l['p99']:.2f} / {l['p99.9']:.2f} ms")
 probe = load("fsync.json")
 if probe:
     row("the disk alone: 4 KiB write + fdatasync every ms for 60 s, p50 / p99 / p99.9 / max (Tools/scripts/fsync-probe.py)",

@@ -138,10 +138,16 @@ if has peers; then
   bash Tools/scripts/peers-bench.sh "$out" "${PEER_SECONDS:-15}"
 fi
 if has cluster; then
-  # The shared log (issue 16): a private PostgreSQL, then import, catch-up, appends, NOTIFY latency.
+  # The shared log (issue 16): a private PostgreSQL, then import, catch-up, appends, NOTIFY
+  # latency, commands/s with 1–3 nodes in process; then cross-node delivery with real nodes.
   pg="$(Tools/scripts/postgres.sh)"
   eval "$pg"
   BUBBLE_POSTGRES_URL="$BUBBLE_TEST_POSTGRES_URL" "$bin/bubble-bench" --only cluster --events "${CLUSTER_EVENTS:-1000000}" --json > "$out/cluster.json" || status=$?
+  # Three real nodes: a frame's way from node 1's commit to sockets on nodes 2 and 3.
+  venv=.build/e2e-venv
+  "$venv/bin/python" -c "import aiosmtpd, selenium, websocket" >/dev/null 2>&1 \
+    || { python3 -m venv "$venv" && "$venv/bin/pip" install -q "aiosmtpd==1.4.6" "selenium==4.51.0" "websocket-client==1.8.0"; }
+  [ "${status:-0}" -ne 0 ] || .build/e2e-venv/bin/python -W ignore::ResourceWarning Tools/scripts/cluster-latency.py "$bin" "$BUBBLE_TEST_POSTGRES_URL" "${CLUSTER_LATENCY_COMMANDS:-2000}" > "$out/cluster-latency.json" || status=$?
   Tools/scripts/postgres.sh stop "$PG_DIR"
   [ "${status:-0}" -eq 0 ] || exit "$status"
 fi

@@ -5,7 +5,9 @@
 # /app in two Chromium sessions (alice and bob share a timer live, a dropped connection
 # resumes, the timeline, the inbox). Installs what is missing: msmtp, chromium,
 # chromium-driver, openssl (apt) and aiosmtpd, selenium (PyPI, in .build/e2e-venv).
-# Usage: [BIN=.build/debug] [SCREENSHOTS=dir] e2e.sh
+# `e2e.sh cluster POSTGRES_URL`: Tools/scripts/e2e/cluster.py instead — three cluster nodes on
+# that PostgreSQL (test.sh runs it once its private instance is up).
+# Usage: [BIN=.build/debug] [SCREENSHOTS=dir] e2e.sh [cluster POSTGRES_URL]
 # (SCREENSHOTS=docs/screenshots refreshes the committed pictures: refresh-screenshots.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,11 +24,14 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 venv=".build/e2e-venv"
-if ! "$venv/bin/python" -c "import aiosmtpd, selenium" >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c "import aiosmtpd, selenium, websocket" >/dev/null 2>&1; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "aiosmtpd==1.4.6" "selenium==4.51.0"
+  "$venv/bin/pip" install -q "aiosmtpd==1.4.6" "selenium==4.51.0" "websocket-client==1.8.0"
 fi
 # Selenium is given chromedriver's path: it must not try to download one.
 export SE_OFFLINE=true
+if [ "${1:-}" = "cluster" ]; then
+  exec "$venv/bin/python" -W ignore::ResourceWarning Tools/scripts/e2e/cluster.py "$bin" "$2"
+fi
 "$venv/bin/python" Tools/scripts/e2e/self_hosting.py "$bin" ${SCREENSHOTS:+"$SCREENSHOTS"}
 "$venv/bin/python" Tools/scripts/e2e/web_app.py "$bin" ${SCREENSHOTS:+"$SCREENSHOTS"}

@@ -17,16 +17,21 @@ enum SecretFile {
         if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
             return existing
         }
+        let secret = try make()
+        try write(secret, to: path)
+        return secret
+    }
+
+    /// Replaces the file (a cluster node adopting the cluster's secret).
+    static func write(_ secret: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let secret = try make()
         // Written aside and renamed: a crash mid-write never leaves half a key behind.
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw ConfigurationError("cannot write \(temporary)")
         }
         guard rename(temporary, path) == 0 else { throw ConfigurationError("cannot rename \(temporary) to \(path): errno \(errno)") }
-        return secret
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {

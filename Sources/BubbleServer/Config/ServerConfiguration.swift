@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var timeZone = ZoneRules.machineZone
     /// Whether this server completes timers and fires reminders (`--no-scheduler` turns it off).
     public var scheduler = true
+    /// `postgres://…` (`--postgres-url`): this server is a cluster node whose log of record is
+    /// that database's, its data directory a replica (docs/operations.md, "A cluster").
+    public var postgresURL: String?
     public var push = PushConfiguration()
     public var signIn = SignInConfiguration()
     /// Anonymous sockets one public link may have open at once.

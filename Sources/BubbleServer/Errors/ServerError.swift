@@ -54,6 +54,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
         case let e as ServerError: e
         case let r as Rejection: from(r)
         case StoreError.closed: unavailable
+        case StoreError.sharedLog: .init(.serviceUnavailable, code: "unavailable", "the cluster's log is out of reach; the command was not acknowledged, try again")
         case let e as HTTPError where e.status == .contentTooLarge: .init(.contentTooLarge, code: "too_large", "the body is too large")
         default: .init(.internalServerError, code: "internal", "internal error; the command was not applied")
         }

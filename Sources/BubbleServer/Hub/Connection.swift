@@ -19,8 +19,9 @@ final class Connection: Sendable {
     /// Frames handed to sockets (`bubble_frames_sent_total`).
     private let sent: CoreMetrics.Counter
 
-    init(actor: Actor, session: String? = nil, dialect: Dialect, socket: Socket, sent: CoreMetrics.Counter) {
-        id = String(UUID().uuidString.prefix(8)).lowercased()
+    /// `node`: the hub's prefix, so a cluster node tells its own connections' events from others'.
+    init(actor: Actor, session: String? = nil, dialect: Dialect, socket: Socket, sent: CoreMetrics.Counter, node: String = "") {
+        id = node + String(UUID().uuidString.prefix(8)).lowercased()
         self.actor = actor
         self.session = session
         self.socket = socket

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Sockets
 internal import TimerDomain
 internal import Projections
 
@@ -17,10 +18,14 @@ final class ConnectionHub: @unchecked Sendable {
     private var superseded: [Delivery: [Connection]] = [:]
     let maxConnectionsPerUser: Int
     let maxSupersededPerDevice: Int
+    /// Starts every connection id made here: empty on a single server; on a cluster node its
+    /// own, so a `device_connected` from another node is known as one.
+    let node: String
 
-    init(maxConnectionsPerUser: Int, maxSupersededPerDevice: Int = 4) {
+    init(maxConnectionsPerUser: Int, maxSupersededPerDevice: Int = 4, node: String = "") {
         self.maxConnectionsPerUser = maxConnectionsPerUser
         self.maxSupersededPerDevice = maxSupersededPerDevice
+        self.node = node
     }
 
     enum AddResult {
@@ -39,15 +44,39 @@ final class ConnectionHub: @unchecked Sendable {
             devices[device] = connection
             byUser[user] = devices
             guard let replaced else { return .added(close: [], detached: nil) }
-            guard replaced.dialect == .android else { return .added(close: [replaced], detached: nil) }
-            let key = Delivery(user: user, device: device)
-            var pile = superseded[key, default: []]
-            pile.append(replaced)
-            let over = max(0, pile.count - maxSupersededPerDevice)
-            let reaped = Array(pile.prefix(over))
-            pile.removeFirst(over)
-            superseded[key] = pile
-            return .added(close: reaped, detached: replaced)
+            return supersede(replaced)
+        }
+    }
+
+    /// A cluster node: the device connected to another node (its `device_connected` came
+    /// through the shared log), so its socket here is replaced as a newer one here would
+    /// replace it. Nothing when this node has no socket for it.
+    func connectedElsewhere(user: UserID, device: DeviceID) -> AddResult {
+        lock.withLock {
+            guard let replaced = byUser[user]?[device] else { return .added(close: [], detached: nil) }
+            byUser[user]?[device] = nil
+            if byUser[user]?.isEmpty == true { byUser[user] = nil }
+            return supersede(replaced)
+        }
+    }
+
+    /// Under the lock: `replaced` is no longer its device's current socket.
+    private func supersede(_ replaced: Connection) -> AddResult {
+        guard replaced.dialect == .android else { return .added(close: [replaced], detached: nil) }
+        let key = Delivery(user: replaced.actor.userID, device: replaced.actor.deviceID)
+        var pile = superseded[key, default: []]
+        pile.append(replaced)
+        let over = max(0, pile.count - maxSupersededPerDevice)
+        let reaped = Array(pile.prefix(over))
+        pile.removeFirst(over)
+        superseded[key] = pile
+        return .added(close: reaped, detached: replaced)
+    }
+
+    /// Closes a detached (superseded Android) socket once `seconds` pass, if it still is.
+    func closeAfterLinger(_ detached: Connection, seconds: Double) {
+        detached.socket.schedule(after: .milliseconds(Int64(seconds * 1000))) { [self] in
+            if isSuperseded(detached) { detached.close(code: 1000, reason: "superseded by a newer connection of this device") }
         }
     }
 

@@ -53,7 +53,7 @@ final class SocketSession: SocketDelegate {
     // MARK: - Open
 
     func socketOpened(_ socket: Socket) {
-        let connection = Connection(actor: identity.actor, session: identity.session, dialect: identity.dialect, socket: socket, sent: server.metrics.frames)
+        let connection = Connection(actor: identity.actor, session: identity.session, dialect: identity.dialect, socket: socket, sent: server.metrics.frames, node: server.hub.node)
         self.connection = connection
         connectionID = connection.id
         // Behind a trusted proxy the per-address cap applies here, to the forwarded client.
@@ -322,10 +322,7 @@ final class SocketSession: SocketDelegate {
     /// A superseded Android socket is closed after `supersededLinger` seconds if it is still
     /// open and still superseded.
     private func lingerThenClose(_ detached: Connection) {
-        let hub = server.hub
-        detached.socket.schedule(after: .milliseconds(Int64(server.configuration.supersededLinger * 1000))) {
-            if hub.isSuperseded(detached) { detached.close(code: 1000, reason: "superseded by a newer connection of this device") }
-        }
+        server.hub.closeAfterLinger(detached, seconds: server.configuration.supersededLinger)
     }
 
     // MARK: - Close

@@ -1,0 +1,124 @@
+internal import PostgresLog
+internal import BubbleCore
+internal import EventLog
+internal import Logging
+internal import Foundation
+
+/// This server as a cluster node (issue 16): the log of record is PostgreSQL's, the data
+/// directory its replica. Joining shares the secrets; following rings the store's writer
+/// whenever another node appended; the duties that must run once per cluster (the
+/// scheduler, the push outbox) run only while this node holds their lease.
+final class ClusterNode: Sendable {
+    let log: PostgresLog
+    let logger: Logger
+    /// The server cannot go on (a lease lost, a record from a newer build): it stops.
+    let stop: @Sendable (String) -> Void
+
+    private init(log: PostgresLog, logger: Logger, stop: @escaping @Sendable (String) -> Void) {
+        self.log = log
+        self.logger = logger
+        self.stop = stop
+    }
+
+    /// The default `stop`: log why and exit with status 3, for the supervisor to restart.
+    static func exiting(_ logger: Logger) -> @Sendable (String) -> Void {
+        { reason in
+            logger.critical("stopping: \(reason)")
+            exit(3)
+        }
+    }
+
+    /// What the store commits through.
+    var sharedLog: any SharedLog { PostgresSharedLog(log) }
+
+    /// Connects (making the tables on first use) and adopts the cluster's secrets.
+    static func join(_ text: String, dataDirectory: String, logger: Logger, stop: @escaping @Sendable (String) -> Void) async throws -> ClusterNode {
+        let url: PostgresURL
+        do { url = try PostgresURL(parsing: text) } catch { throw ConfigurationError("--postgres-url: \(error)") }
+        let log = try await PostgresLog.connect(url, logger: logger)
+        try await ClusterSecrets.share(directory: dataDirectory, log: log, logger: logger)
+        return ClusterNode(log: log, logger: logger, stop: stop)
+    }
+
+    /// Brings the replica up to the shared log before the node serves.
+    func catchUp(_ store: EventStore) async throws {
+        let started = ContinuousClock.now
+        let report = try await Replica.catchUp(store, from: log)
+        logger.notice("caught up with the shared log", metadata: [
+            "events": "\(report.applied)", "head": "\(report.head.seq)", "url": "\(log.url)",
+            "seconds": "\((ContinuousClock.now - started).components.seconds)",
+        ])
+    }
+
+    /// What the writer's failures mean here: a record this build cannot read stops the node
+    /// rather than fold around it; anything else (PostgreSQL away) is retried at the next ring.
+    func watch(_ store: EventStore) {
+        store.onReplicationFailure { [logger, stop] error in
+            if case StoreError.log(.newerRecord(let seq, let reason)) = error {
+                stop("the shared log holds record \(seq), which this build cannot read (\(reason)): a newer version wrote it; upgrade this node (docs/operations.md, \"Upgrading a cluster\")")
+            } else {
+                logger.warning("the shared log is out of reach; retrying", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Until cancelled: follows the shared log, and runs the scheduler while this node leads it.
+    func run(store: EventStore, scheduler: Scheduler?) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.follow(store) }
+            guard let scheduler else { return }
+            group.addTask {
+                await self.whileLeading(.scheduler) {
+                    // Its start waits on commits (what fell due meanwhile): on a thread of its
+                    // own, never holding one of the pool's, which the commits need.
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                        Thread { [logger = self.logger] in
+                            do { try scheduler.start() } catch { logger.error("scheduler: \(error)") }
+                            done.resume()
+                        }.start()
+                    }
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
+            }
+        }
+    }
+
+    /// Rings the store's writer whenever the shared log may have moved (NOTIFY, else every
+    /// second); reconnects after a second when PostgreSQL drops.
+    func follow(_ store: EventStore) async {
+        while !Task.isCancelled {
+            do {
+                for try await _ in log.changes(pollInterval: .seconds(1)) { store.replicate() }
+            } catch {
+                logger.warning("lost the shared log's notifications; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Runs `body` while this node leads `duty`: asks for the lease every `retry` until it has
+    /// it, then confirms it every second. A lease lost while running stops the server — the
+    /// duty may already run elsewhere, and a node that cannot say otherwise must not go on.
+    func whileLeading(_ duty: Leadership.Duty, retry: Duration = .seconds(2), _ body: @escaping @Sendable () async -> Void) async {
+        var lease: Leadership?
+        while lease == nil {
+            if Task.isCancelled { return }
+            lease = try? await Leadership.tryLead(duty, at: log.url, logger: logger)
+            if lease == nil { try? await Task.sleep(for: retry) }
+        }
+        guard let lease else { return }
+        logger.notice("leading the cluster's \(duty)")
+        let work = Task { await body() }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if Task.isCancelled { break }
+            if await !lease.confirm(logger: logger) {
+                stop("lost the lease on the cluster's \(duty) (PostgreSQL out of reach): stopping, so it never runs on two nodes")
+                break
+            }
+        }
+        work.cancel()
+        await work.value
+        await lease.resign()
+    }
+}
