@@ -64,43 +64,56 @@ extension EventStore {
         _ batch: [CommandRequest], shared: any SharedLog,
         environment: Environment, log: EventLog, views: ViewTables, keys: UserKeys, options: StoreOptions
     ) throws -> (results: [Result<CommandResult, any Error>], committed: [CommittedEvent]) {
+        // What was applied before a failure must still reach the fan-out (the next catch-up
+        // starts after it): returned, the failure thrown only when nothing was applied.
         func catchUp() throws -> [CommittedEvent] {
             var committed: [CommittedEvent] = []
-            while true {
-                let head = try environment.read { try log.head($0).seq }
-                let missing = try shared.records(after: head, limit: 5_000)
-                guard !missing.records.isEmpty else { return committed }
-                committed += try environment.write { txn in
-                    try apply(missing.records.map(\.bytes), keys: missing.keys, log: log, views: views, keys: keys, txn: txn)
+            do {
+                while true {
+                    let head = try environment.read { try log.head($0).seq }
+                    let missing = try shared.records(after: head, limit: 5_000)
+                    guard !missing.records.isEmpty else { return committed }
+                    committed += try environment.write { txn in
+                        try apply(missing.records.map(\.bytes), keys: missing.keys, log: log, views: views, keys: keys, txn: txn)
+                    }
                 }
+            } catch {
+                if committed.isEmpty { throw error }
+                return committed
             }
         }
         guard !batch.isEmpty else { return ([], try catchUp()) }
         var caughtUp: [CommittedEvent] = []
         // As the local path does: a command failing in storage is dropped and the rest decided again.
         var failed: [Int: any Error] = [:]
-        while true {
-            let head = try environment.read { try log.head($0).seq }
-            do {
-                var decided: DetachedBatch?
-                let foreign = try shared.append(after: head) { foreign in
-                    let batch = try detach(batch, after: foreign, skipping: failed, environment: environment, log: log, views: views, keys: keys, options: options)
-                    decided = batch
-                    return batch.records.isEmpty ? nil : SharedBatch(records: batch.records, keys: batch.newKeys, erased: batch.erased)
+        do {
+            while true {
+                let head = try environment.read { try log.head($0).seq }
+                do {
+                    var decided: DetachedBatch?
+                    let foreign = try shared.append(after: head) { foreign in
+                        let batch = try detach(batch, after: foreign, skipping: failed, environment: environment, log: log, views: views, keys: keys, options: options)
+                        decided = batch
+                        return batch.records.isEmpty ? nil : SharedBatch(records: batch.records, keys: batch.newKeys, erased: batch.erased)
+                    }
+                    guard let decided else { throw StoreError.closed }
+                    let committed = try environment.write { txn in
+                        try apply(
+                            (foreign.records + decided.records).map(\.bytes), keys: foreign.keys.merging(decided.newKeys) { $1 },
+                            log: log, views: views, keys: keys, txn: txn
+                        )
+                    }
+                    return (decided.results, caughtUp + committed)
+                } catch let failure as CommandFailure {
+                    failed[failure.index] = failure.error
+                } catch is SharedLogAhead {
+                    caughtUp += try catchUp()
                 }
-                guard let decided else { throw StoreError.closed }
-                let committed = try environment.write { txn in
-                    try apply(
-                        (foreign.records + decided.records).map(\.bytes), keys: foreign.keys.merging(decided.newKeys) { $1 },
-                        log: log, views: views, keys: keys, txn: txn
-                    )
-                }
-                return (decided.results, caughtUp + committed)
-            } catch let failure as CommandFailure {
-                failed[failure.index] = failure.error
-            } catch is SharedLogAhead {
-                caughtUp += try catchUp()
             }
+        } catch {
+            // The commands failed; the records caught up on the way are committed here.
+            guard !caughtUp.isEmpty else { throw error }
+            return (batch.map { _ in .failure(StoreError.wrap(error)) }, caughtUp)
         }
     }
 }

@@ -48,7 +48,7 @@ public struct BubbleServer: Sendable {
         }
         var cluster: ClusterNode?
         if let url = configuration.postgresURL {
-            let node = try await ClusterNode.join(url, dataDirectory: configuration.dataDirectory, logger: logger, stop: stop ?? ClusterNode.exiting(logger))
+            let node = try await ClusterNode.join(url, logger: logger, stop: stop ?? ClusterNode.exiting(logger))
             storeOptions.sharedLog = node.sharedLog
             cluster = node
         }
@@ -57,6 +57,7 @@ public struct BubbleServer: Sendable {
         // the rest of the log in the background.
         try store.checkTail(records: configuration.startupCheckRecords)
         try await cluster?.catchUp(store)
+        try await cluster?.adoptSecrets(directory: configuration.dataDirectory)
         cluster?.watch(store)
         var auth = configuration.auth
         if auth.hmacSecret == nil, auth.jwksJSON == nil {

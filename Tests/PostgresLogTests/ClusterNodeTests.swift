@@ -106,6 +106,39 @@ struct ClusterNodeTests {
         await admin.close()
     }
 
+    @Test func aSingleServersDataDirectoryIsRefusedUntilItsLogIsImported() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dir = TemporaryDirectory("node-single")
+        let single = try EventStore(directory: dir.path)
+        _ = try DemoScenario.run(on: single)
+        _ = try ServerKeys.loadOrCreate(directory: dir.path)
+        let head = try single.read { try single.log.head($0) }
+        single.close()
+        do {
+            _ = try await BubbleServer(configuration: configuration(dir, url), logger: logger)
+            Issue.record("a node served a log PostgreSQL does not have")
+        } catch {
+            #expect("\(error)".contains("the log in this data directory (seq \(head.seq)) is not the shared log's (seq 0"), "\(error)")
+            #expect("\(error)".contains("bubble-timer cluster import"))
+        }
+        let log = try await PostgresLog.connect(url, logger: logger)
+        #expect(try await log.head().seq == 0, "nothing appended")
+        #expect(try await log.shareSecrets([:]).isEmpty, "nothing offered by a refused node")
+        // Imported — log and secrets: a new node joining first signs and maps emails as the
+        // single server did, and the same directory is a node whose replica is up to date.
+        _ = try await ClusterImport.run(dataDirectory: dir.path, into: log)
+        let fresh = TemporaryDirectory("node-after-import")
+        let other = try await BubbleServer(configuration: configuration(fresh, url), logger: logger)
+        let original = try ServerKeys.loadOrCreate(directory: dir.path)
+        #expect(other.state.serverKeys.keyID == original.keyID)
+        #expect(other.state.serverKeys.userID(forEmail: "ann@example.org") == original.userID(forEmail: "ann@example.org"))
+        other.state.store.close()
+        let node = try await BubbleServer(configuration: configuration(dir, url), logger: logger)
+        #expect(try node.state.store.read { try node.state.store.log.head($0) } == (try await log.head()))
+        node.state.store.close()
+        await log.close()
+    }
+
     @Test func everyNodeUsesTheFirstNodesSecrets() async throws {
         let url = try await TestDatabase.make(logger: logger)
         let dirA = TemporaryDirectory("node-a"), dirB = TemporaryDirectory("node-b")

@@ -456,6 +456,38 @@ struct SharedLogCommitTests {
         #expect(try Replay.verify(directory: dirB.path).differences.isEmpty)
     }
 
+    @Test func whatACatchUpAppliedBeforeFailingStillReachesTheFanOut() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dir = TemporaryDirectory("node-partial")
+        let node = try await ClusterTestNode(dir.path, url, logger)
+        let delivered = Counter(), failures = Reasons()
+        node.store.onCommit { delivered.add($0.count) }
+        node.store.onReplicationFailure { failures.add("\($0)") }
+        // One catch-up transaction's worth of records (5,000), then one from a newer build, read
+        // by the next: the first is applied, the second refused whole.
+        var head = try await node.log.head()
+        var rows: [PostgresLog.Row] = []
+        for i in 0..<5_000 {
+            let row = PostgresLogTests.row("p\(i)", after: head, previous: 0, name: "P")
+            rows.append(row)
+            head = LogHead(seq: row.seq, timestamp: row.timestamp, chain: Array(row.bytes[5..<37]).withUnsafeBytes { ChainHash($0)! })
+        }
+        let batch = rows
+        _ = try await node.log.append { _, _ in batch }
+        let future = ReplicatedRecordsTests.futureRecord(seq: head.seq + 1, after: head)
+        _ = try await node.log.append { h, _ in [PostgresLog.Row(seq: h.seq + 1, stream: "timer:t1", previousInStream: 0, timestamp: 1, bytes: future)] }
+
+        node.store.replicate()
+        try await waitUntil { delivered.value == 5_000 || !failures.all.isEmpty }
+        #expect(delivered.value == 5_000, "the records applied before the failure were handed on")
+        node.store.replicate()
+        try await waitUntil { !failures.all.isEmpty }
+        #expect(failures.all.first?.contains("cannot read") == true)
+        #expect(try node.store.read { try node.store.log.head($0) } == head)
+        node.store.close()
+        await node.log.close()
+    }
+
     @Test func aRejectedCommandAppendsNothingAndARefusedAppendLeavesTheReplicaAsItWas() async throws {
         let url = try await TestDatabase.make(logger: logger)
         let dir = TemporaryDirectory("node-r")

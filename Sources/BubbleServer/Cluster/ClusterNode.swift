@@ -31,17 +31,29 @@ final class ClusterNode: Sendable {
     /// What the store commits through.
     var sharedLog: any SharedLog { PostgresSharedLog(log) }
 
-    /// Connects (making the tables on first use) and adopts the cluster's secrets.
-    static func join(_ text: String, dataDirectory: String, logger: Logger, stop: @escaping @Sendable (String) -> Void) async throws -> ClusterNode {
+    /// Connects (making the tables on first use).
+    static func join(_ text: String, logger: Logger, stop: @escaping @Sendable (String) -> Void) async throws -> ClusterNode {
         let url: PostgresURL
         do { url = try PostgresURL(parsing: text) } catch { throw ConfigurationError("--postgres-url: \(error)") }
-        let log = try await PostgresLog.connect(url, logger: logger)
-        try await ClusterSecrets.share(directory: dataDirectory, log: log, logger: logger)
-        return ClusterNode(log: log, logger: logger, stop: stop)
+        return ClusterNode(log: try await PostgresLog.connect(url, logger: logger), logger: logger, stop: stop)
     }
 
-    /// Brings the replica up to the shared log before the node serves.
+    /// Makes this data directory's secret files the cluster's (after ``catchUp(_:)``: a
+    /// directory refused there offers nothing).
+    func adoptSecrets(directory: String) async throws {
+        try await ClusterSecrets.share(directory: directory, log: log, logger: logger)
+    }
+
+    /// Brings the replica up to the shared log before the node serves. A data directory whose
+    /// log is not a prefix of PostgreSQL's (a single server's, never imported) is refused.
     func catchUp(_ store: EventStore) async throws {
+        let local = try store.read { try store.log.head($0) }
+        let shared = try await log.head()
+        if local.seq > shared.seq || (local.seq == shared.seq && local.chain != shared.chain) {
+            throw ConfigurationError(
+                "the log in this data directory (seq \(local.seq)) is not the shared log's (seq \(shared.seq) in \(log.url)): move a single server's log in with `bubble-timer cluster import` first, or start this node on an empty data directory"
+            )
+        }
         let started = ContinuousClock.now
         let report = try await Replica.catchUp(store, from: log)
         logger.notice("caught up with the shared log", metadata: [
@@ -51,13 +63,14 @@ final class ClusterNode: Sendable {
     }
 
     /// What the writer's failures mean here: a record this build cannot read stops the node
-    /// rather than fold around it; anything else (PostgreSQL away) is retried at the next ring.
+    /// rather than fold around it; anything else (PostgreSQL away) is logged.
     func watch(_ store: EventStore) {
         store.onReplicationFailure { [logger, stop] error in
             if case StoreError.log(.newerRecord(let seq, let reason)) = error {
                 stop("the shared log holds record \(seq), which this build cannot read (\(reason)): a newer version wrote it; upgrade this node (docs/operations.md, \"Upgrading a cluster\")")
             } else {
-                logger.warning("the shared log is out of reach; retrying", metadata: ["error": "\(error)"])
+                // Its commands' senders were told; a follower's catch-up is tried again at the next ring.
+                logger.warning("could not commit or catch up through the shared log", metadata: ["error": "\(error)"])
             }
         }
     }
