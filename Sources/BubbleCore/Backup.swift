@@ -13,6 +13,18 @@ public enum Backup {
     public static let secretFiles = ["dev-jwt-secret", "signing-key.pem", "account-key", "admin-token"]
     public static let manifestName = "backup.json"
 
+    /// The secret files `directory` has, by name, their contents trimmed (a cluster keeps
+    /// them once for all nodes).
+    public static func secrets(in directory: String) -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for name in secretFiles {
+            if let text = try? String(contentsOfFile: directory + "/" + name, encoding: .utf8) {
+                out[name] = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+            }
+        }
+        return out
+    }
+
     public struct Report: Sendable {
         public var directory: String
         public var headSeq: UInt64

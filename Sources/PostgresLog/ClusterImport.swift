@@ -2,7 +2,6 @@ internal import BubbleCore
 internal import LMDB
 public import EventLog
 internal import TimerDomain
-internal import Foundation
 
 /// `bubble-timer cluster import`: moves a single node's log into PostgreSQL with its seqs and
 /// chain intact — the rows are the LMDB records byte for byte, so `verify` means the same
@@ -51,12 +50,7 @@ public enum ClusterImport {
         }
         // The server's secrets go too: its tokens keep verifying and its users' emails keep
         // their ids on every node (the account key).
-        var secrets: [String: [UInt8]] = [:]
-        for name in Backup.secretFiles {
-            if let text = try? String(contentsOfFile: dataDirectory + "/" + name, encoding: .utf8) {
-                secrets[name] = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-            }
-        }
+        let secrets = Backup.secrets(in: dataDirectory)
         if !secrets.isEmpty { _ = try await log.shareSecrets(secrets) }
         return Report(imported: done - remote.seq, skipped: remote.seq, head: try await log.head())
     }

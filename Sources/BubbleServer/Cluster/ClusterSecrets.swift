@@ -12,13 +12,7 @@ enum ClusterSecrets {
         // Made here first if this directory is new, so there is something to offer.
         _ = try DevSecret.loadOrCreate(directory: directory)
         _ = try ServerKeys.loadOrCreate(directory: directory)
-        var offered: [String: [UInt8]] = [:]
-        for name in Backup.secretFiles {
-            let path = directory + "/" + name
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                offered[name] = Array(text.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-            }
-        }
+        let offered = Backup.secrets(in: directory)
         let cluster = try await log.shareSecrets(offered)
         for (name, value) in cluster.sorted(by: { $0.key < $1.key }) where Backup.secretFiles.contains(name) && offered[name] != value {
             try SecretFile.write(String(decoding: value, as: UTF8.self), to: directory + "/" + name)
