@@ -17,6 +17,10 @@ public final class WriterLock: @unchecked Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             close(fd)
+            // Fully initialized, so `deinit` runs on this throw: it must not close the number
+            // again — by then another thread may have been given it (seen as EBADF in a
+            // concurrent test's LMDB env_open).
+            fd = -1
             throw .locked(path: directory, holder: holder.map { "pid \($0)" } ?? "unknown pid")
         }
         let pid = "\(getpid())\n"
