@@ -171,17 +171,25 @@ public struct BubbleServer: Sendable {
         router.middlewares.add(RequestLogMiddleware(trustedProxies: Set(configuration.trustedProxies)))
         if !configuration.corsOrigins.isEmpty { router.middlewares.add(CORSMiddleware(origins: Set(configuration.corsOrigins))) }
         router.middlewares.add(ErrorMiddleware(methods: methods))
-        router.get("/health") { [state, configuration] _, _ in
+        router.get("/health") { [state, configuration, cluster] _, _ in
             let head = try state.store.read { try state.store.log.head($0).seq }
             let storage = state.storageStatus()
             var problems = storage.problems(minFreeDisk: configuration.minFreeDiskBytes)
             if state.integrity.isDamaged { problems.append("the event log is damaged (see log.problems)") }
             var storageJSON = storage.json
             storageJSON["problems"] = problems
-            return jsonResponse([
-                "status": problems.isEmpty ? "ok" : "degraded", "seq": head, "connections": state.hub.count,
+            var body: [String: Any] = [
+                "seq": head, "connections": state.hub.count,
                 "version": configuration.version, "log": state.integrity.summary, "storage": storageJSON,
-            ])
+            ]
+            if let cluster {
+                var (json, clusterProblems) = cluster.health()
+                json["problems"] = clusterProblems
+                body["cluster"] = json
+                problems += clusterProblems
+            }
+            body["status"] = problems.isEmpty ? "ok" : "degraded"
+            return jsonResponse(body)
         }
         // The server's clock, for clients and public pages (no token).
         router.get("/time") { [configuration] _, _ in

@@ -35,12 +35,14 @@ final class AsyncMutex: @unchecked Sendable {
 
 /// A ring remembered until someone waits: a follower that was reading when the notification
 /// came reads again at once instead of sleeping through it.
-final class Doorbell: @unchecked Sendable {
+public final class Doorbell: @unchecked Sendable {
     private let lock = NSLock()
     private var rung = false
     private var waiter: CheckedContinuation<Void, Never>?
 
-    func ring() {
+    public init() {}
+
+    public func ring() {
         let w = lock.withLock { () -> CheckedContinuation<Void, Never>? in
             if let w = waiter { waiter = nil; return w }
             rung = true
@@ -49,21 +51,26 @@ final class Doorbell: @unchecked Sendable {
         w?.resume()
     }
 
-    /// Returns at the next ring (or at once if one came since the last wait), or after `limit`.
-    func wait(upTo limit: Duration) async {
+    /// Returns at the next ring (or at once if one came since the last wait), after `limit`,
+    /// or when the waiting task is cancelled (a node shutting down does not wait out a limit).
+    public func wait(upTo limit: Duration) async {
         let timer = Task { [weak self] in
             // Cancelled (a real ring came first): no ring of its own, or the next wait would
             // return at once, and every wait after it — a follower spinning on the CPU.
             guard (try? await Task.sleep(for: limit)) != nil else { return }
             self?.ring()
         }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = lock.withLock { () -> Bool in
-                if rung { rung = false; return true }
-                waiter = c
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let now = lock.withLock { () -> Bool in
+                    if rung || Task.isCancelled { rung = false; return true }
+                    waiter = c
+                    return false
+                }
+                if now { c.resume() }
             }
-            if now { c.resume() }
+        } onCancel: {
+            ring()
         }
         timer.cancel()
         // A timer ring that lost the race to the cancel stays as one spurious wake-up: harmless

@@ -14,6 +14,15 @@ import TestSupport
 struct ClusterNodeTests {
     let logger = Logger(label: "test")
 
+    /// A statement on the server's `postgres` database (faults: sessions ended, a database closed).
+    static func sql(_ text: String, beside url: PostgresURL, _ logger: Logger) async throws {
+        var base = url
+        base.database = "postgres"
+        let other = try await PostgresLog.connect(base, logger: logger)
+        try await other.execute(text)
+        await other.close()
+    }
+
     func configuration(_ directory: TemporaryDirectory, _ url: PostgresURL) -> ServerConfiguration {
         var config = ServerConfiguration()
         config.dataDirectory = directory.path
@@ -71,13 +80,7 @@ struct ClusterNodeTests {
         }
         _ = try await store.execute(rename("A"))
         let admin = try await PostgresLog.connect(url, logger: logger)
-        func sql(_ text: String) async throws {
-            var base = url
-            base.database = "postgres"
-            let other = try await PostgresLog.connect(base, logger: logger)
-            try await other.execute(text)
-            await other.close()
-        }
+        func sql(_ text: String) async throws { try await Self.sql(text, beside: url, logger) }
         // PostgreSQL drops the node's sessions (a restart, a failover): the next command
         // reconnects and is acknowledged.
         try await sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(url.database)' AND pid <> pg_backend_pid()")
@@ -137,6 +140,30 @@ struct ClusterNodeTests {
         #expect(try node.state.store.read { try node.state.store.log.head($0) } == (try await log.head()))
         node.state.store.close()
         await log.close()
+    }
+
+    @Test func healthIsDegradedWhileThePostgresLogIsOutOfReach() async throws {
+        let url = try await TestDatabase.make(logger: logger)
+        let dir = TemporaryDirectory("node-health")
+        let server = try await BubbleServer(configuration: configuration(dir, url), logger: logger)
+        let node = try #require(server.cluster)
+        let following = Task { await node.follow(server.state.store) }
+        func sharedLog() -> String? { node.health().json["sharedLog"] as? String }
+        try await waitUntil { sharedLog() == "ok" }
+        #expect(node.health().problems.isEmpty)
+
+        try await Self.sql("ALTER DATABASE \(url.database) ALLOW_CONNECTIONS false", beside: url, logger)
+        try await Self.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(url.database)'", beside: url, logger)
+        try await waitUntil(timeout: .seconds(20)) { sharedLog() == "unreachable" }
+        let problems = node.health().problems
+        #expect(problems.count == 1 && problems[0].hasPrefix("the shared log (PostgreSQL) has not answered for ") && problems[0].hasSuffix(" s: commands get 503"), "\(problems)")
+
+        try await Self.sql("ALTER DATABASE \(url.database) ALLOW_CONNECTIONS true", beside: url, logger)
+        try await waitUntil(timeout: .seconds(20)) { sharedLog() == "ok" }
+        #expect(node.health().problems.isEmpty)
+        following.cancel()
+        await following.value
+        server.state.store.close()
     }
 
     @Test func everyNodeUsesTheFirstNodesSecrets() async throws {

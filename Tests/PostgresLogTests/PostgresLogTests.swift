@@ -533,6 +533,22 @@ func waitUntil(timeout: Duration = .seconds(10), _ condition: () throws -> Bool)
     }
 }
 
+extension DoorbellTests {
+    @Test(.timeLimit(.minutes(1))) func cancellingTheWaiterEndsItsWait() async throws {
+        let bell = Doorbell()
+        let returned = Flag()
+        let waiting = Task {
+            await bell.wait(upTo: .seconds(600))
+            returned.set()
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!returned.isSet)
+        waiting.cancel()
+        await waiting.value
+        #expect(returned.isSet)
+    }
+}
+
 final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

@@ -3,6 +3,7 @@ internal import BubbleCore
 internal import EventLog
 internal import Logging
 internal import Foundation
+internal import Synchronization
 
 /// This server as a cluster node (issue 16): the log of record is PostgreSQL's, the data
 /// directory its replica. Joining shares the secrets; following rings the store's writer
@@ -13,11 +14,29 @@ final class ClusterNode: Sendable {
     let logger: Logger
     /// The server cannot go on (a lease lost, a record from a newer build): it stops.
     let stop: @Sendable (String) -> Void
+    /// When the shared log last reached the follower (a notification or a poll tick on a live
+    /// connection): `/health` turns degraded when that is too long ago.
+    private let heard = Mutex(ContinuousClock.now)
+    /// Silence after which `/health` says the shared log is out of reach (the follower hears
+    /// from it every second while it is up).
+    static let silenceLimit: Duration = .seconds(3)
 
     private init(log: PostgresLog, logger: Logger, stop: @escaping @Sendable (String) -> Void) {
         self.log = log
         self.logger = logger
         self.stop = stop
+    }
+
+    /// `/health`'s `cluster` entry, and its problems (which make the status `degraded`, so a
+    /// balancer's check drains a node that cannot commit).
+    func health(now: ContinuousClock.Instant = .now) -> (json: [String: Any], problems: [String]) {
+        let silence = now - heard.withLock { $0 }
+        let seconds = Double(silence.components.seconds) + Double(silence.components.attoseconds) / 1e18
+        let reachable = silence < Self.silenceLimit
+        return (
+            ["sharedLog": reachable ? "ok" : "unreachable", "secondsSinceHeard": (seconds * 10).rounded() / 10],
+            reachable ? [] : ["the shared log (PostgreSQL) has not answered for \(Int(seconds)) s: commands get 503"]
+        )
     }
 
     /// The default `stop`: log why and exit with status 3, for the supervisor to restart.
@@ -96,16 +115,43 @@ final class ClusterNode: Sendable {
         }
     }
 
-    /// Rings the store's writer whenever the shared log may have moved (NOTIFY, else every
-    /// second); reconnects after a second when PostgreSQL drops.
+    /// Keeps the replica up with the shared log: a listening connection rings the store's
+    /// writer on every NOTIFY; every second the log's head is read on the node's own
+    /// connection (which reconnects by itself) — a missed notification is caught up, and each
+    /// answer is the sign of life `/health` reads. The listening connection is renewed every
+    /// minute and whenever PostgreSQL answers again after failing: a connection the server
+    /// ended can leave a LISTEN waiting forever (seen after `pg_terminate_backend`), so a stuck
+    /// one is abandoned, not waited for.
     func follow(_ store: EventStore) async {
-        while !Task.isCancelled {
-            do {
-                for try await _ in log.changes(pollInterval: .seconds(1)) { store.replicate() }
-            } catch {
-                logger.warning("lost the shared log's notifications; reconnecting", metadata: ["error": "\(error)"])
+        let renew = Doorbell()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [log, logger] in
+                while !Task.isCancelled {
+                    let listener = Task {
+                        do {
+                            for try await _ in log.changes(pollInterval: .seconds(3600)) { store.replicate() }
+                        } catch {
+                            logger.warning("lost the shared log's notifications; listening again", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    await renew.wait(upTo: .seconds(60))
+                    listener.cancel()
+                }
             }
-            try? await Task.sleep(for: .seconds(1))
+            group.addTask { [log] in
+                var answering = true
+                while !Task.isCancelled {
+                    if let shared = try? await log.head().seq {
+                        self.heard.withLock { $0 = .now }
+                        if !answering { renew.ring() }
+                        answering = true
+                        if let local = try? store.read({ try store.log.head($0).seq }), local < shared { store.replicate() }
+                    } else {
+                        answering = false
+                    }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
         }
     }
 

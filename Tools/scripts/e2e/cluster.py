@@ -288,6 +288,10 @@ class ClusterTest(unittest.TestCase):
         for name in ["dev-jwt-secret", "signing-key.pem", "account-key", "admin-token"]:
             with open(os.path.join(n1.data, name)) as a, open(os.path.join(n3.data, name)) as c:
                 self.assertEqual(a.read(), c.read(), name)
+        for node in self.nodes:
+            status, body, _ = call(node.base, "GET", "/health")
+            health = json.loads(body)
+            self.assertEqual((status, health["status"], health["cluster"]["sharedLog"], health["cluster"]["problems"]), (200, "ok", "ok", []), body)
         token = self.token("alice", n1)
         for node in self.nodes:
             status, body, _ = call(node.base, "GET", "/me", token=token)
