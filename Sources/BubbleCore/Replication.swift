@@ -48,16 +48,16 @@ extension EventStore {
 
 /// A batch decided and encoded against this replica without being written: what a cluster
 /// node sends to the shared log. Valid only while that log's head is still `base`.
-public struct DetachedBatch: Sendable {
-    public var results: [Result<CommandResult, any Error>]
+struct DetachedBatch: Sendable {
+    var results: [Result<CommandResult, any Error>]
     /// The records, numbered and chained after `base`, with what each holds.
-    public var records: [SharedRecord]
-    public var base: LogHead
+    var records: [SharedRecord]
+    var base: LogHead
     /// Data keys the batch made for users who had none (for sealing): they travel with the
     /// records, or the other nodes could not open what was sealed under them.
-    public var newKeys: [UserID: [UInt8]]
+    var newKeys: [UserID: [UInt8]]
     /// Users the batch erases: their keys go everywhere, in the same transaction.
-    public var erased: [UserID]
+    var erased: [UserID]
 }
 
 extension EventStore {
@@ -67,11 +67,7 @@ extension EventStore {
     /// ones before it — inside a write transaction that is then rolled back: nothing here
     /// changes. `after`: records of the shared log this replica has not applied yet, applied
     /// first inside the same (rolled back) transaction, so the batch is decided and numbered
-    /// after them.
-    public func decideDetached(_ batch: [CommandRequest], after foreign: SharedBatch = SharedBatch()) throws -> DetachedBatch {
-        try Self.detach(batch, after: foreign, skipping: [:], environment: environment, log: log, views: views, keys: keys, options: options)
-    }
-
+    /// after them (``EventStore/processShared``).
     static func detach(
         _ batch: [CommandRequest], after foreign: SharedBatch, skipping failed: [Int: any Error],
         environment: Environment, log: EventLog, views: ViewTables, keys: UserKeys, options: StoreOptions

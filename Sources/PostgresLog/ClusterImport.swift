@@ -40,7 +40,7 @@ public enum ClusterImport {
             let before = done
             let sending = keys
             keys = [:]
-            _ = try await log.append(keys: sending) { head, _ in
+            _ = try await log.append(keys: sending) { head in
                 // Another writer meanwhile: stop rather than interleave two logs.
                 guard head.seq == before else { throw ClusterLogError.diverged("PostgreSQL moved from seq \(before) to \(head.seq) during the import") }
                 return batch

@@ -10,8 +10,7 @@ internal import PostgresNIO
 ///
 /// Appends are serialized by the head row (`SELECT … FOR UPDATE` in the appending
 /// transaction), so seqs are assigned in commit order and a reader never sees a gap; a batch
-/// of any size pays that once. A batch may name the last seq it expects of streams it read:
-/// if another node appended to one first, nothing is written (``ClusterLogError/conflict``).
+/// of any size pays that once.
 public final class PostgresLog: Sendable {
     /// One record as stored: the columns, and the record's bytes as LMDB holds them.
     public typealias Row = SharedRecord
@@ -129,31 +128,19 @@ public final class PostgresLog: Sendable {
         throw ClusterLogError.corrupt(seq: 0, reason: "the head row is missing")
     }
 
-    /// Appends a batch in one transaction. `expecting` names streams the batch was decided on
-    /// and the last seq it saw of each (0: none yet); `encode` gets the head and those streams'
-    /// heads and returns the rows, numbered after the head. Returns the new head.
-    /// `keys`: data keys the batch made (stored with its first record's seq); `erase`: users
-    /// whose keys go in the same transaction.
+    /// Appends rows made elsewhere (`cluster import`, the benchmarks) in one transaction:
+    /// `encode` gets the locked head and returns the rows numbered after it (anything else
+    /// writes nothing: ``ClusterLogError/corrupt``). Returns the new head. `keys`: data keys the
+    /// rows need (stored with the first one's seq); `erase`: users whose keys go with them.
     public func append(
-        expecting: [String: UInt64] = [:], keys: [String: [UInt8]] = [:], erase: [String] = [],
-        _ encode: @Sendable (LogHead, [String: StreamHead]) throws -> [Row]
+        keys: [String: [UInt8]] = [:], erase: [String] = [],
+        _ encode: @Sendable (LogHead) throws -> [Row]
     ) async throws -> LogHead {
         let logger = self.logger
         do {
             return try await withConnection { connection in try await connection.withTransaction(logger: logger) { c in
                 let head = try await Self.head(c, lock: true, logger: logger)
-                var streams: [String: StreamHead] = [:]
-                if !expecting.isEmpty {
-                    let names = Array(expecting.keys)
-                    let rows = try await c.query("SELECT stream, last_seq, count FROM bubble_streams WHERE stream = ANY(\(names))", logger: logger)
-                    for try await (stream, last, count) in rows.decode((String, Int64, Int64).self) {
-                        streams[stream] = StreamHead(lastSeq: UInt64(last), count: UInt64(count))
-                    }
-                    for (stream, expected) in expecting where (streams[stream]?.lastSeq ?? 0) != expected {
-                        throw ClusterLogError.conflict(stream: stream, expected: expected, found: streams[stream]?.lastSeq ?? 0)
-                    }
-                }
-                let rows = try encode(head, streams)
+                let rows = try encode(head)
                 guard let last = rows.last else { return head }
                 try await Self.insert(rows, after: head, c, logger: logger)
                 try await Self.finish(last: last, keys: keys, firstSeq: rows[0].seq, erase: erase, c, logger: logger)

@@ -37,22 +37,17 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 public enum ClusterLogError: Error, Equatable, CustomStringConvertible {
     case badURL(String)
     case unreachable(String)
-    /// Another node appended to a stream first: catch up and decide again.
-    case conflict(stream: String, expected: UInt64, found: UInt64)
-    /// The log in PostgreSQL does not continue where the records to import begin.
+    /// The log in PostgreSQL and this one part ways (an import onto another log, a replica
+    /// ahead of a PostgreSQL restored from an older backup).
     case diverged(String)
     case corrupt(seq: UInt64, reason: String)
-    /// Other nodes kept appending first: the batch was decided again this many times.
-    case contended(attempts: Int)
 
     public var description: String {
         switch self {
         case .badURL(let why): "bad PostgreSQL URL: \(why)"
         case .unreachable(let why): "cannot reach PostgreSQL at \(why)"
-        case .conflict(let stream, let expected, let found): "stream \(stream) moved on: expected its last seq \(expected), found \(found)"
         case .diverged(let why): "the PostgreSQL log does not continue this one: \(why)"
         case .corrupt(let seq, let reason): "record \(seq) in PostgreSQL: \(reason)"
-        case .contended(let attempts): "the shared log stayed busy: decided \(attempts) times, another node appended first each time"
         }
     }
 }

@@ -45,7 +45,7 @@ struct ClusterNodeTests {
         let log = try await PostgresLog.connect(url, logger: logger)
         let before = try await log.head()
         let future = ReplicatedRecordsTests.futureRecord(seq: before.seq + 1, after: before)
-        _ = try await log.append { head, _ in
+        _ = try await log.append { head in
             [PostgresLog.Row(seq: head.seq + 1, stream: "timer:t1", previousInStream: 0, timestamp: 1_796_000_000_000, bytes: future)]
         }
         store.replicate()

@@ -73,7 +73,7 @@ struct PostgresLogTests {
         // Cut off after 20 records (their rows written, as an import batch would): the next
         // run goes on from 21.
         let cut = try await PostgresLog.connect(try await TestDatabase.make(logger: logger), logger: logger)
-        _ = try await cut.append { _, _ in Array(localRows.prefix(20)) }
+        _ = try await cut.append { _ in Array(localRows.prefix(20)) }
         let resumed = try await ClusterImport.run(dataDirectory: dir.path, into: cut)
         #expect(resumed.skipped == 20)
         #expect(resumed.imported == localHead.seq - 20)
@@ -101,7 +101,7 @@ struct PostgresLogTests {
             for (node, log) in [("a", a), ("b", b)] {
                 group.addTask {
                     for i in 0..<40 {
-                        _ = try await log.append { head, _ in [Self.row("\(node)\(i)", after: head, previous: 0, name: "\(node) \(i)")] }
+                        _ = try await log.append { head in [Self.row("\(node)\(i)", after: head, previous: 0, name: "\(node) \(i)")] }
                     }
                 }
             }
@@ -122,22 +122,20 @@ struct PostgresLogTests {
         await b.close()
     }
 
-    @Test func aBatchDecidedOnAStreamAnotherNodeMovedWritesNothing() async throws {
+    @Test func rowsNumberedAfterAnOlderHeadWriteNothing() async throws {
         let url = try await TestDatabase.make(logger: logger)
         let a = try await PostgresLog.connect(url, logger: logger)
         let b = try await PostgresLog.connect(url, logger: logger)
-        // Both saw timer t1 with no events; a appends first.
-        let first = try await a.append(expecting: ["timer:t1": 0]) { head, _ in [Self.row("t1", after: head, previous: 0, name: "from a")] }
+        // Both read the empty log; a appends first.
+        let seen = try await b.head()
+        let first = try await a.append { head in [Self.row("t1", after: head, previous: 0, name: "from a")] }
         #expect(first.seq == 1)
-        await #expect(throws: ClusterLogError.conflict(stream: "timer:t1", expected: 0, found: 1)) {
-            _ = try await b.append(expecting: ["timer:t1": 0]) { head, _ in [Self.row("t1", after: head, previous: 0, name: "from b")] }
+        await #expect(throws: ClusterLogError.corrupt(seq: 1, reason: "rows must be numbered from 2 without gaps")) {
+            _ = try await b.append { _ in [Self.row("t1", after: seen, previous: 0, name: "from b")] }
         }
         #expect(try await b.head() == first)
         #expect(try await b.rows(after: 0, limit: 10).count == 1)
-        // Caught up (it saw seq 1), b's decision goes in.
-        let second = try await b.append(expecting: ["timer:t1": 1]) { head, streams in
-            [Self.row("t1", after: head, previous: streams["timer:t1"]?.lastSeq ?? 0, name: "from b")]
-        }
+        let second = try await b.append { head in [Self.row("t1", after: head, previous: 1, name: "from b")] }
         #expect(second.seq == 2)
         #expect(try await a.streamHeads()["timer:t1"] == StreamHead(lastSeq: 2, count: 2))
         await a.close()
@@ -289,7 +287,7 @@ struct FollowAndLeadTests {
         let clock = ContinuousClock()
         let started = clock.now
         for i in 0..<30 {
-            _ = try await writer.append { head, _ in [PostgresLogTests.row("f\(i)", after: head, previous: 0, name: "F")] }
+            _ = try await writer.append { head in [PostgresLogTests.row("f\(i)", after: head, previous: 0, name: "F")] }
             try await Task.sleep(for: .milliseconds(20))
         }
         let seqs = try await seen.value
@@ -473,9 +471,9 @@ struct SharedLogCommitTests {
             head = LogHead(seq: row.seq, timestamp: row.timestamp, chain: Array(row.bytes[5..<37]).withUnsafeBytes { ChainHash($0)! })
         }
         let batch = rows
-        _ = try await node.log.append { _, _ in batch }
+        _ = try await node.log.append { _ in batch }
         let future = ReplicatedRecordsTests.futureRecord(seq: head.seq + 1, after: head)
-        _ = try await node.log.append { h, _ in [PostgresLog.Row(seq: h.seq + 1, stream: "timer:t1", previousInStream: 0, timestamp: 1, bytes: future)] }
+        _ = try await node.log.append { h in [PostgresLog.Row(seq: h.seq + 1, stream: "timer:t1", previousInStream: 0, timestamp: 1, bytes: future)] }
 
         node.store.replicate()
         try await waitUntil { delivered.value == 5_000 || !failures.all.isEmpty }

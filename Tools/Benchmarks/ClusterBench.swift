@@ -37,7 +37,7 @@ enum ClusterBench {
             let rounds = size == 1 ? 500 : 100
             started = now()
             for i in 0..<rounds {
-                _ = try await log.append { head, _ in
+                _ = try await log.append { head in
                     var chain = head.chain
                     return (0..<size).map { k in
                         let (row, link) = newTimer("pg-\(size)-\(i)-\(k)", seq: head.seq + 1 + UInt64(k), after: chain)
@@ -137,7 +137,7 @@ enum ClusterBench {
         try await Task.sleep(for: .milliseconds(200))
         for i in 0..<rounds {
             let called = clock.now
-            let head = try await writer.append { head, _ in [newTimer("lat-\(i)", seq: head.seq + 1, after: head.chain).row] }
+            let head = try await writer.append { head in [newTimer("lat-\(i)", seq: head.seq + 1, after: head.chain).row] }
             committedAt[head.seq] = clock.now
             calledAt[head.seq] = called
             try await Task.sleep(for: .milliseconds(5))
